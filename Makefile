@@ -1,0 +1,36 @@
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATROLI_DATA_DIR ?= $(abspath ../shared/data)
+
+.PHONY: venv demo test lint evaluate train bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,postgres]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/patroli scan data/samples/posts.csv data/samples/posts.jsonl --db sqlite:///demo.db --out demo-results.jsonl --show-flagged
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests benchmarks
+
+train: $(STAMP)
+	$(BIN)/patroli train --data-dir $(PATROLI_DATA_DIR) --out models/default
+
+evaluate: $(STAMP)
+	$(BIN)/patroli evaluate --data-dir $(PATROLI_DATA_DIR) --json benchmarks/results/evaluation.json
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) demo.db demo-results.jsonl

@@ -1,0 +1,96 @@
+"""Benchmarks: stemming speed against stock Sastrawi, and scan throughput and peak memory on a generated corpus.
+
+Run `make bench` (or `python benchmarks/run.py --posts 300000`). Results are printed and written to
+benchmarks/results/bench.json with the machine they came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import generate  # noqa: E402
+
+from pipeline.config import data_dir  # noqa: E402
+from pipeline.text import FastStemmer  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _corpus_words() -> list[str]:
+    directory = data_dir()
+    if directory is not None and (directory / "ibrohim2019" / "re_dataset.csv").exists():
+        import pandas as pd
+
+        tweets = pd.read_csv(directory / "ibrohim2019" / "re_dataset.csv", encoding="latin-1")["Tweet"]
+        return sorted({w for t in tweets for w in re.findall(r"[a-z]+", t.lower())})
+    from corpus import _sample_texts
+
+    return sorted({w for t in _sample_texts() for w in re.findall(r"[a-z]+", t.lower())})
+
+
+def bench_stemming(stock_sample: int) -> dict[str, float]:
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    words = _corpus_words()
+    start = time.perf_counter()
+    fast = FastStemmer()
+    fast_stems = [fast.stem(w) for w in words]
+    fast_seconds = time.perf_counter() - start
+    sample = random.Random(0).sample(words, min(stock_sample, len(words)))
+    stock = StemmerFactory().create_stemmer()
+    start = time.perf_counter()
+    stock_stems = [stock.stem(w) for w in sample]
+    stock_seconds = time.perf_counter() - start
+    lookup = dict(zip(words, fast_stems, strict=True))
+    identical = sum(lookup[w] == s for w, s in zip(sample, stock_stems, strict=True))
+    fast_rate, stock_rate = len(words) / fast_seconds, len(sample) / stock_seconds
+    return {"unique_words": len(words), "fast_words_per_s": round(fast_rate), "fast_seconds": round(fast_seconds, 2),
+            "stock_sample": len(sample), "stock_words_per_s": round(stock_rate, 1),
+            "speedup": round(fast_rate / stock_rate), "identical_on_sample": f"{identical}/{len(sample)}"}
+
+
+def bench_scan(posts: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = generate(Path(tmp) / "corpus.csv", posts)
+        patroli = Path(sys.executable).with_name("patroli")
+        cmd = [str(patroli), "scan", str(corpus), "--id-column", "id", "--db", f"sqlite:///{tmp}/bench.db",
+               "--out", f"{tmp}/out.jsonl", "--no-progress"]
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise SystemExit(f"scan failed: {proc.stderr[-2000:]}")
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        summary = proc.stderr.strip().splitlines()[-1]
+    return {"posts": posts, "wall_seconds": round(seconds, 1), "posts_per_s_wall": round(posts / seconds),
+            "peak_rss_mb": round(peak_kb / 1024), "summary": summary}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=300_000)
+    parser.add_argument("--stock-sample", type=int, default=300)
+    args = parser.parse_args()
+    machine = {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
+               "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    results = {"machine": machine, "stemming": bench_stemming(args.stock_sample), "scan": bench_scan(args.posts)}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

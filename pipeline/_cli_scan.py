@@ -1,0 +1,80 @@
+"""`patroli scan`: streaming a file scan with progress, output file, store and flagged-post listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from pipeline._writers import ResultWriter
+from pipeline.classify.artifact import load_model
+from pipeline.config import db_url
+from pipeline.scan import ScanSummary, Scorer, file_items, scan_items
+
+
+def _print_flagged(record: dict[str, Any]) -> None:
+    text = " ".join(record["text"].split())
+    click.echo(f"\n[{record['platform']}:{record['post_id']}] priority {record['priority']:.1f}  "
+               f"flags: {', '.join(record['flags'])}")
+    click.echo(f"  {text[:200]}{'…' if len(text) > 200 else ''}")
+    for label in record["flags"]:
+        terms = ", ".join(f"{t} ({w:+.2f})" for t, w in record["evidence"].get(label, []))
+        click.echo(f"  {label:12s} {record['scores'][label]:.2f}  ← {terms}")
+    claim = record["evidence"].get("claim")
+    if claim:
+        click.echo(f"  known claim  {claim['claim_id']} ({claim['similarity']:.2f}): {claim['title']}")
+
+
+def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None, out: str | None,
+             db: str | None, use_db: bool, thresholds: dict[str, float], model_path: str | None, chunk_size: int,
+             show_flagged: bool, progress: bool) -> ScanSummary:
+    model = load_model(model_path)
+    store = None
+    if use_db:
+        from pipeline.store import Store
+
+        store = Store.open(db_url(db))
+    claims = _claims_index(store)
+    scorer = Scorer(model, thresholds, claims)
+    writer = ResultWriter(out, model.labels) if out else None
+    summary = ScanSummary()
+    bar = tqdm(unit=" posts", disable=not progress, file=click.get_text_stream("stderr"))
+
+    def problem(message: str) -> None:
+        bar.clear()
+        click.echo(f"patroli: skipped: {message}", err=True)
+
+    try:
+        items = file_items(list(inputs), text_column=text_column, id_column=id_column)
+        for records in scan_items(items, scorer, store=store, chunk_size=chunk_size, on_problem=problem,
+                                  summary=summary):
+            if writer is not None:
+                writer.write(records)
+            bar.update(len(records))
+            if show_flagged:
+                for record in records:
+                    if record["flags"]:
+                        _print_flagged(record)
+    finally:
+        bar.close()
+        if writer is not None:
+            writer.close()
+        if store is not None:
+            store.close()
+    return summary
+
+
+def _claims_index(store: Any) -> Any:
+    """The known-claims index built from the store's claims table, or None when there are no claims."""
+    if store is None:
+        return None
+    try:
+        from pipeline.claims import ClaimIndex
+    except ImportError:
+        return None
+    frame = store.claims_frame()
+    return ClaimIndex.from_frame(frame) if len(frame) else None
+
+
+__all__ = ["run_scan"]

@@ -1,0 +1,129 @@
+"""The shipped model: a joblib file plus `model_card.json`, refused on load unless its SHA-256 matches the card."""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from pipeline.classify.data import sha256_file
+from pipeline.classify.estimator import PatroliClassifier
+from pipeline.classify.explain import explain
+from pipeline.config import DEFAULT_MODEL_DIR
+from pipeline.errors import ModelError
+from pipeline.labels import FLAG_LABELS, check_label
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model_card.json"
+
+
+class Model:
+    """A trained classifier with its card: scores, flags and explanations for posts."""
+
+    def __init__(self, estimator: PatroliClassifier, card: dict[str, Any]) -> None:
+        self.estimator = estimator
+        self.card = card
+
+    @property
+    def version(self) -> str:
+        return str(self.card.get("version", "unversioned"))
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.estimator.labels)
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return dict(self.estimator.thresholds_)
+
+    def resolve_thresholds(self, overrides: dict[str, float] | None = None) -> dict[str, float]:
+        """The card's thresholds with `overrides` (label -> probability in [0, 1]) applied."""
+        thresholds = self.thresholds
+        for label, value in (overrides or {}).items():
+            check_label(label)
+            if not 0.0 <= float(value) <= 1.0:
+                raise ModelError(f"threshold for {label} must be between 0 and 1, got {value}")
+            thresholds[label] = float(value)
+        return thresholds
+
+    def score(self, texts: list[str] | pd.Series) -> pd.DataFrame:
+        """One float64 column per label: the calibrated probability of each post."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return pd.DataFrame({label: pd.Series(dtype="float64") for label in self.labels})
+        return pd.DataFrame(self.estimator.predict_proba(texts), columns=self.labels)
+
+    def flags(self, scores: pd.DataFrame, thresholds: dict[str, float] | None = None) -> list[list[str]]:
+        """The flagging labels whose score reaches its threshold, per row of `scores`."""
+        limits = self.resolve_thresholds(thresholds)
+        labels = [label for label in FLAG_LABELS if label in scores.columns]
+        hits = scores[labels].to_numpy() >= np.array([limits[label] for label in labels])
+        return [[labels[j] for j in np.flatnonzero(row)] for row in hits]
+
+    def explain(self, text: str, label: str | None = None, top: int = 5) -> dict[str, list[tuple[str, float]]]:
+        """The terms of `text` that pushed each label's score up (all labels, or just `label`)."""
+        labels = [check_label(label)] if label else self.labels
+        return {lab: explain(self.estimator, text, lab, top) for lab in labels}
+
+    def save(self, directory: str | Path, extra_card: dict[str, Any] | None = None) -> Path:
+        """Write model.joblib (compressed) and model_card.json with the file's SHA-256."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / MODEL_FILE
+        joblib.dump(self.estimator, path, compress=("xz", 6))
+        card = {**self.card, **(extra_card or {})}
+        card.update({
+            "model_file": MODEL_FILE,
+            "model_sha256": sha256_file(path),
+            "model_bytes": path.stat().st_size,
+            "thresholds": {k: round(v, 6) for k, v in self.thresholds.items()},
+            "labels": self.labels,
+            "library_versions": _versions(),
+        })
+        self.card = card
+        (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return directory
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for dist in ("scikit-learn", "numpy", "scipy", "pandas", "nltk", "Sastrawi", "joblib", "patroli"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def new_version() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load a model directory (default: the shipped `models/default`), checking the file against its card."""
+    directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    if directory.is_file():
+        directory = directory.parent
+    card_path, model_path = directory / CARD_FILE, directory / MODEL_FILE
+    if not card_path.exists() or not model_path.exists():
+        raise ModelError(f"no model in {directory} (expected {MODEL_FILE} and {CARD_FILE}); run `patroli train`")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model card {card_path} is unreadable: {exc}") from exc
+    expected, actual = card.get("model_sha256"), sha256_file(model_path)
+    if expected != actual:
+        raise ModelError(f"refusing to load {model_path}: its SHA-256 {actual[:12]}… does not match the card's "
+                         f"{str(expected)[:12]}… (a changed model file could run arbitrary code)")
+    try:
+        estimator = joblib.load(model_path)
+    except Exception as exc:  # a corrupt but hash-matching file (e.g. written by an incompatible library)
+        raise ModelError(f"cannot load {model_path}: {exc}") from exc
+    return Model(estimator, card)

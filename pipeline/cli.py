@@ -1,0 +1,119 @@
+"""The `patroli` command. Commands are thin: parse, call one library function, render."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline import __version__
+from pipeline._cli_common import PatroliGroup, echo_json
+from pipeline._cli_review import review
+from pipeline.errors import ConfigError
+from pipeline.labels import LABELS
+
+
+def _thresholds(pairs: tuple[str, ...]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for pair in pairs:
+        label, sep, value = pair.partition("=")
+        if not sep or label not in LABELS:
+            raise ConfigError(f"--threshold takes LABEL=X with LABEL one of {', '.join(LABELS)}; got {pair!r}")
+        try:
+            out[label] = float(value)
+        except ValueError:
+            raise ConfigError(f"--threshold {pair!r}: {value!r} is not a number") from None
+    return out
+
+
+@click.group(cls=PatroliGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="patroli")
+def cli() -> None:
+    """patroli: score Indonesian posts for hoax, provocation and SARA hate speech, and review what is flagged."""
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--text-column", default="text", show_default=True, help="Column (or JSON field) holding the text.")
+@click.option("--id-column", default=None, help="Column holding the post id  [default: file:line]")
+@click.option("--out", "out", default=None, metavar="FILE", help="Write every result to FILE.jsonl|.csv|.parquet.")
+@click.option("--db", default=None, metavar="URL", help="Review-queue database  [default: sqlite:///patroli.db]")
+@click.option("--no-db", is_flag=True, help="Do not store or enqueue anything.")
+@click.option("--threshold", "thresholds", multiple=True, metavar="LABEL=X", help="Override a label's threshold.")
+@click.option("--model", "model_path", default=None, metavar="DIR", help="Model directory  [default: shipped model]")
+@click.option("--chunk-size", default=2000, show_default=True, help="Posts scored per chunk.")
+@click.option("--show-flagged", is_flag=True, help="Print each flagged post with its evidence.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar  [default: when stderr is a terminal]")
+def scan(inputs: tuple[str, ...], text_column: str, id_column: str | None, out: str | None, db: str | None,
+         no_db: bool, thresholds: tuple[str, ...], model_path: str | None, chunk_size: int, show_flagged: bool,
+         progress: bool | None) -> None:
+    """Score posts from CSV, JSONL, Parquet or text files (globs, directories, .gz) and enqueue the flagged."""
+    from pipeline._cli_scan import run_scan
+
+    summary = run_scan(inputs, text_column=text_column, id_column=id_column, out=out, db=None if no_db else db,
+                       use_db=not no_db, thresholds=_thresholds(thresholds), model_path=model_path,
+                       chunk_size=chunk_size, show_flagged=show_flagged,
+                       progress=sys.stderr.isatty() if progress is None else progress)
+    click.echo(summary.line(), err=True)
+
+
+@cli.command()
+@click.option("--data-dir", default=None, metavar="DIR", help="Training data  [default: $PATROLI_DATA_DIR]")
+@click.option("--out", "out", default=None, metavar="DIR", help="Where to write the model  [default: models/default]")
+@click.option("--with-feedback", is_flag=True, help="Add analysts' verdicts from the review queue as labelled data.")
+@click.option("--db", default=None, metavar="URL", help="Review-queue database for --with-feedback.")
+def train(data_dir: str | None, out: str | None, with_feedback: bool, db: str | None) -> None:
+    """Train the classifier (out-of-fold calibration and thresholds) and write the model with its card."""
+    from pipeline.classify.train import train as train_model
+
+    feedback = None
+    if with_feedback:
+        from pipeline.review import feedback_frame
+
+        feedback = feedback_frame(db)
+        click.echo(f"adding {len(feedback)} reviewed posts as labelled data", err=True)
+    model = train_model(data_dir, out, feedback=feedback)
+    click.echo(f"model {model.version} written to {out or 'models/default'}")
+    for label, m in model.card["out_of_fold_metrics"].items():
+        click.echo(f"  {label:12s} threshold {m['threshold']:.3f}  out-of-fold F1 {m['f1']:.3f}")
+
+
+@cli.command()
+@click.option("--data-dir", default=None, metavar="DIR", help="Evaluation data  [default: $PATROLI_DATA_DIR]")
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--json", "json_out", default=None, metavar="FILE", help="Also write the results as JSON.")
+def evaluate(data_dir: str | None, folds: int, json_out: str | None) -> None:
+    """Grouped, stratified k-fold cross-validation: per-label precision, recall, F1, ROC-AUC, PR-AUC."""
+    from pipeline.classify.evaluate import evaluate as run_evaluation
+
+    result = run_evaluation(data_dir, folds=folds)
+    table = result["labels"]
+    click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    hv = result["hoax_vs_tweets"]
+    click.echo(f"hoax on {hv['ordinary_tweets']} held-out ordinary tweets: false-flag rate "
+               f"{hv['false_flag_rate']:.3%}, ROC-AUC hoax vs tweets {hv['roc_auc_hoax_vs_tweets']:.3f}")
+    if json_out:
+        Path(json_out).parent.mkdir(parents=True, exist_ok=True)
+        payload = {**result, "labels": table.to_dict(orient="records")}
+        Path(json_out).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--model", "model_path", default=None, metavar="DIR", help="Model directory.")
+def explain(text: str, model_path: str | None) -> None:
+    """Score one text and show the terms behind each label's score."""
+    from pipeline.classify.artifact import load_model
+
+    model = load_model(model_path)
+    scores = model.score([text]).iloc[0].to_dict()
+    echo_json({"scores": scores, "flags": model.flags(model.score([text]))[0], "evidence": model.explain(text)})
+
+
+cli.add_command(review)
+
+
+def main() -> None:
+    cli(prog_name="patroli")

@@ -1,0 +1,33 @@
+"""The exception family: the CLI turns each of these into one clear line and a non-zero exit code."""
+
+from __future__ import annotations
+
+
+class PatroliError(Exception):
+    """Base of every error patroli raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(PatroliError):
+    """A setting, config file or command-line option is wrong or missing."""
+
+    exit_code = 2
+
+
+class InputError(PatroliError):
+    """Input data cannot be read: unreadable file, missing column, bad format."""
+
+    exit_code = 3
+
+
+class ModelError(PatroliError):
+    """A model file is missing, does not match its card, or cannot be used."""
+
+    exit_code = 4
+
+
+class StoreError(PatroliError):
+    """The database cannot be opened, is too new, or refused an operation."""
+
+    exit_code = 5

@@ -1,0 +1,150 @@
+"""Byte-level line reading for the text formats: gzip, fingerprints, binary sniffing, bounded line length.
+
+Lines are read as bytes with a length limit, so a 50 MB single line is skipped in bounded memory, and decoding
+errors are reported per line instead of failing the whole file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+GZIP_MAGIC = b"\x1f\x8b"
+_HEAD_BYTES = 4096
+_SKIP_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """One physical line: `number` is 1-based, `end` the byte offset just after it (the resume point).
+
+    `data` is None when the line was unusable; then `problem` says why. `fatal` marks the end of a readable file
+    (a truncated or corrupt gzip stream).
+    """
+
+    number: int
+    end: int
+    data: bytes | None
+    problem: str | None = None
+    fatal: bool = False
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """The file's content stream: transparently gunzipped when the file is gzip (by magic bytes, not name)."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def fingerprint(path: Path) -> dict[str, object]:
+    """Identity of a file's *beginning*: a file that was only appended to keeps the fingerprint of its old head."""
+    stat = path.stat()
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    return {
+        "head": hashlib.sha256(head).hexdigest()[:32],
+        "head_len": len(head),
+        "size": stat.st_size,
+        "mtime": stat.st_mtime_ns,
+    }
+
+
+def same_file(path: Path, old: dict[str, object]) -> bool:
+    """Whether `path` still starts with the bytes fingerprinted in `old` (so a saved offset is still valid)."""
+    head_len = old.get("head_len")
+    if not isinstance(head_len, int):
+        return False
+    with path.open("rb") as fh:
+        head = fh.read(head_len)
+    return len(head) == head_len and hashlib.sha256(head).hexdigest()[:32] == old.get("head")
+
+
+def unchanged(path: Path, old: dict[str, object]) -> bool:
+    """Cheap check that a file is byte-for-byte as last seen (size and mtime), without reading it."""
+    stat = path.stat()
+    return old.get("size") == stat.st_size and old.get("mtime") == stat.st_mtime_ns
+
+
+def looks_binary(path: Path) -> str | None:
+    """A reason why the (decompressed) start of `path` is not text, or None when it looks like text."""
+    try:
+        with open_binary(path) as fh:
+            head = fh.read(8192)
+    except (OSError, EOFError, zlib.error) as exc:
+        return f"cannot read ({exc})"
+    if b"\x00" in head:
+        return "looks like a binary file (NUL bytes), not text"
+    text = head.decode("utf-8", errors="replace")
+    controls = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t\f"))
+    if text and controls / len(text) > 0.1:
+        return "looks like a binary file (mostly undecodable bytes), not UTF-8 text"
+    return None
+
+
+def iter_lines(fh: BinaryIO, *, start: int = 0, first_line: int = 1, max_bytes: int) -> Iterator[RawLine]:
+    """Physical lines of `fh` from byte offset `start` (already positioned there by the caller's seek).
+
+    A line longer than `max_bytes` is consumed in chunks and reported, never held in memory. Read errors of the
+    underlying stream (truncated gzip) end the iteration with a fatal RawLine.
+    """
+    offset, number = start, first_line
+    while True:
+        try:
+            line = fh.readline(max_bytes + 1)
+        except (EOFError, OSError, zlib.error) as exc:
+            yield RawLine(number, offset, None, _read_error(exc, number), fatal=True)
+            return
+        if not line:
+            return
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            size = len(line)
+            try:
+                while not line.endswith(b"\n"):
+                    line = fh.readline(_SKIP_CHUNK)
+                    if not line:
+                        break
+                    size += len(line)
+            except (EOFError, OSError, zlib.error) as exc:
+                yield RawLine(number, offset, None, _read_error(exc, number), fatal=True)
+                return
+            offset += size
+            yield RawLine(
+                number, offset, None, f"line is {size:,} bytes, over the {max_bytes:,}-byte limit; skipped"
+            )
+        else:
+            offset += len(line)
+            yield RawLine(number, offset, line)
+        number += 1
+
+
+def _read_error(exc: BaseException, number: int) -> str:
+    if isinstance(exc, EOFError):
+        return f"compressed file ends early (truncated gzip?) at line {number}; the rest of the file is unreadable"
+    return f"read error at line {number}: {exc}"
+
+
+def decode_line(data: bytes, number: int) -> tuple[str | None, str | None]:
+    """(text, None) or (None, problem) for one line; strips the UTF-8 BOM on line 1 and the line ending."""
+    if number == 1 and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"invalid UTF-8 at byte {exc.start + 1} of the line; skipped"
+    return text.rstrip("\r\n"), None
+
+
+def display_name(path: Path) -> str:
+    """How a file is named in ids and messages: its file name (ids stay stable when a directory is moved)."""
+    return os.path.basename(path)

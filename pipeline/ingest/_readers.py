@@ -1,0 +1,212 @@
+"""Streaming record readers for the `files` ingestor: CSV/TSV, JSONL, plain text and Parquet.
+
+Each reader yields `Record`s from a resume position; a record is either a row (dict) or a located problem. Memory
+stays bounded: lines are read one at a time with a length limit, Parquet in record batches.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+from pipeline.ingest._fields import jsonable
+from pipeline.ingest._lines import RawLine, decode_line, display_name, iter_lines, open_binary
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A row (or problem) starting at `line`; `end`/`next_line` is the resume position after it."""
+
+    line: int
+    end: int
+    next_line: int
+    row: dict[str, Any] | None
+    problem: str | None = None
+    fatal: bool = False
+
+
+def read_text(path: Path, start: int, first_line: int, max_bytes: int) -> Iterator[Record]:
+    """One post per non-blank line: rows are {"text": line}."""
+    with open_binary(path) as fh:
+        fh.seek(start)
+        for raw in iter_lines(fh, start=start, first_line=first_line, max_bytes=max_bytes):
+            text, problem = _decoded(raw)
+            if problem is not None:
+                yield Record(raw.number, raw.end, raw.number + 1, None, problem, raw.fatal)
+            elif text and text.strip():
+                yield Record(raw.number, raw.end, raw.number + 1, {"text": text.strip()})
+
+
+def read_jsonl(path: Path, start: int, first_line: int, max_bytes: int) -> Iterator[Record]:
+    """One JSON object per line; blank lines are ignored, anything else that is not an object is a problem."""
+    with open_binary(path) as fh:
+        fh.seek(start)
+        for raw in iter_lines(fh, start=start, first_line=first_line, max_bytes=max_bytes):
+            text, problem = _decoded(raw)
+            if problem is None and text is not None and text.strip():
+                try:
+                    value = json.loads(text)
+                except ValueError as exc:
+                    problem = f"invalid JSON ({exc.msg} at column {exc.colno}); skipped"
+                else:
+                    if isinstance(value, dict):
+                        yield Record(raw.number, raw.end, raw.number + 1, value)
+                        continue
+                    problem = f"not a JSON object but {type(value).__name__}; skipped"
+            if problem is not None:
+                yield Record(raw.number, raw.end, raw.number + 1, None, problem, raw.fatal)
+
+
+def _decoded(raw: RawLine) -> tuple[str | None, str | None]:
+    if raw.data is None:
+        return None, raw.problem
+    text, problem = decode_line(raw.data, raw.number)
+    if text is not None and "\x00" in text:
+        return None, "NUL byte in line (binary data?); skipped"
+    return text, problem
+
+
+class _LineFeed:
+    """Feeds decoded lines to csv.reader while remembering offsets and the problems of lines it had to drop."""
+
+    def __init__(self, lines: Iterator[RawLine]) -> None:
+        self._lines = lines
+        self.end = 0
+        self.next_line = 1
+        self.row_start: int | None = None
+        self.problems: list[RawLine] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self._lines:
+            self.end, self.next_line = raw.end, raw.number + 1
+            text, problem = _decoded(raw)
+            if problem is not None:
+                self.problems.append(RawLine(raw.number, raw.end, None, problem, raw.fatal))
+                continue
+            if self.row_start is None:
+                self.row_start = raw.number
+            yield (text or "") + "\n"
+
+
+def read_csv(
+    path: Path, start: int, first_line: int, max_bytes: int, delimiter: str | None
+) -> Iterator[Record]:
+    """Rows as dicts keyed by the header; a row with the wrong number of fields is a problem.
+
+    The header is always read from the top of the file, so resuming at `start` keeps the column names.
+    """
+    header, header_end, delim = _csv_header(path, max_bytes, delimiter)
+    if not header:
+        return
+    if start < header_end:
+        start, first_line = header_end, 2
+    # The stdlib default (128 KiB) would reject long but legitimate posts; the line limit bounds it instead.
+    csv.field_size_limit(max(csv.field_size_limit(), max_bytes))
+    with open_binary(path) as fh:
+        fh.seek(start)
+        feed = _LineFeed(iter_lines(fh, start=start, first_line=first_line, max_bytes=max_bytes))
+        feed.end, feed.next_line = start, first_line
+        reader = csv.reader(feed, delimiter=delim)
+        while True:
+            row: list[str] | None = None
+            error: str | None = None
+            try:
+                row = next(reader)
+            except StopIteration:
+                yield from _csv_problems(feed)
+                return
+            except csv.Error as exc:
+                error = f"malformed CSV ({exc}); skipped"
+            yield from _csv_problems(feed)
+            line = feed.row_start or feed.next_line
+            feed.row_start = None
+            if error is not None:
+                yield Record(line, feed.end, feed.next_line, None, error)
+            elif row is not None and any(cell.strip() for cell in row):
+                if len(row) != len(header):
+                    problem = f"expected {len(header)} fields, got {len(row)}; skipped"
+                    yield Record(line, feed.end, feed.next_line, None, problem)
+                else:
+                    yield Record(line, feed.end, feed.next_line, dict(zip(header, row, strict=True)))
+
+
+def _csv_problems(feed: _LineFeed) -> Iterator[Record]:
+    # Each dropped line resumes right after itself, not after the row that followed it.
+    for raw in feed.problems:
+        yield Record(raw.number, raw.end, raw.number + 1, None, raw.problem, raw.fatal)
+    feed.problems.clear()
+
+
+def _csv_header(path: Path, max_bytes: int, delimiter: str | None) -> tuple[list[str], int, str]:
+    with open_binary(path) as fh:
+        for raw in iter_lines(fh, max_bytes=max_bytes):
+            text, problem = _decoded(raw)
+            if problem is not None:
+                raise InputError(f"{display_name(path)}:1: cannot read the CSV header: {problem}")
+            if text is None or not text.strip():
+                continue
+            delim = delimiter or _sniff_delimiter(text, path)
+            header = [name.strip() for name in next(csv.reader([text], delimiter=delim))]
+            return header, raw.end, delim
+    return [], 0, delimiter or ","
+
+
+def _sniff_delimiter(header_line: str, path: Path) -> str:
+    if path.name.lower().removesuffix(".gz").endswith(".tsv"):
+        return "\t"
+    # Indonesian-locale Excel writes ';'-separated "CSV"; pick whichever separator the header uses most.
+    counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def read_parquet(path: Path, start_row: int, required: list[str]) -> Iterator[Record]:
+    """Rows of a Parquet file in batches, resuming at row index `start_row` (0-based; `line` is 1-based)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    name = display_name(path)
+    handle = open_binary(path)
+    try:
+        try:
+            pfile = pq.ParquetFile(handle)
+        except (pa.ArrowException, OSError, EOFError) as exc:
+            yield Record(
+                1, start_row, 1, None, f"not a readable Parquet file ({exc}); file skipped", fatal=True
+            )
+            return
+        missing = [col for col in required if col.split(".")[0] not in pfile.schema_arrow.names]
+        if missing:
+            raise InputError(
+                f"{name}: no column {missing[0]!r}; the columns are: {', '.join(pfile.schema_arrow.names)}"
+            )
+        groups, first = [], 0
+        for index in range(pfile.num_row_groups):
+            rows = pfile.metadata.row_group(index).num_rows
+            if first + rows > start_row:
+                groups.append(index)
+            else:
+                first += rows
+        row_index = first
+        try:
+            for batch in pfile.iter_batches(batch_size=1024, row_groups=groups):
+                for row in batch.to_pylist():
+                    row_index += 1
+                    if row_index > start_row:
+                        yield Record(row_index, row_index, row_index + 1, jsonable(row))
+        except (pa.ArrowException, OSError, EOFError) as exc:
+            yield Record(
+                row_index + 1,
+                row_index,
+                row_index + 1,
+                None,
+                f"Parquet data unreadable after row {row_index} ({exc})",
+                fatal=True,
+            )
+    finally:
+        handle.close()

@@ -1,0 +1,209 @@
+"""Ingestor kind "files": CSV/TSV, JSONL, Parquet and plain-text files (optionally gzipped), by path, glob or directory.
+
+Options (TOML table, all optional except `paths`)::
+
+    paths = ["exports/*.csv.gz", "inbox/"]   # files, globs (** recursive) and directories
+    format = "auto"            # or csv | jsonl | parquet | text (auto: by extension, .gz ignored)
+    text_column = "text"       # dotted paths allowed for JSONL ("tweet.text")
+    id_column, time_column, author_column, url_column, platform_column,
+    shares_column, views_column, followers_column        # unset: not read
+    platform = "file"          # when there is no platform column
+    delimiter                  # CSV; default: sniffed from the header (',', ';', tab, '|')
+    max_record_bytes = 4194304 # longer lines are reported and skipped
+
+Without `id_column` a post's id is `<file name>:<line>` (`<file name>:<row>` for Parquet). Text files give one post
+per non-blank line. The cursor remembers, per file, its fingerprint and the byte offset / row reached, so a re-run
+reads only what was appended; a file whose beginning changed is read again from the start.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+from pipeline.ingest._fields import as_text, get_path, parse_count
+from pipeline.ingest._lines import display_name, fingerprint, looks_binary, same_file, unchanged
+from pipeline.ingest._options import OptionReader
+from pipeline.ingest._paths import expand_paths
+from pipeline.ingest._readers import Record, read_csv, read_jsonl, read_parquet, read_text
+from pipeline.ingest._time import parse_time
+from pipeline.ingest.base import Ingestor, Item, decode_cursor
+from pipeline.posts import Post
+
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".txt": "text",
+}
+_ROLES = ("id", "time", "author", "url", "platform", "shares", "views", "followers")
+
+
+class FilesIngestor(Ingestor):
+    """Posts from local files; see the module docstring for the options."""
+
+    name = "files"
+    key_fields = ("platform", "post_id")
+
+    def configure(self, opts: OptionReader) -> None:
+        self.paths: list[str] = opts.str_list("paths")
+        self.format: str = opts.choice("format", ("auto", "csv", "jsonl", "parquet", "text"), "auto")
+        self.text_column: str = opts.str("text_column", "text")
+        self.columns: dict[str, str] = {}
+        for role in _ROLES:
+            column = opts.str(f"{role}_column", None)
+            if column is not None:
+                self.columns[role] = column
+        self.platform: str = opts.str("platform", "file")
+        self.delimiter: str | None = opts.str("delimiter", None)
+        if self.delimiter is not None and len(self.delimiter) != 1:
+            raise opts.error(f"option 'delimiter' must be one character, got {self.delimiter!r}")
+        self.max_record_bytes: int = opts.int("max_record_bytes", 4 << 20, minimum=1024)
+
+    def iter_posts(self, cursor: str | None) -> Iterator[Item]:
+        paths = expand_paths(self.paths, tuple(FORMATS))
+        # Files no longer matched (rotated away) are forgotten, so the cursor does not grow forever.
+        saved = decode_cursor(self.name, cursor).get("files") or {}
+        cursor_state = _FilesCursor({str(p): saved[str(p)] for p in paths if str(p) in saved})
+        for path in paths:
+            yield from self._iter_file(path, cursor_state)
+
+    def _format_of(self, path: Path) -> str | None:
+        if self.format != "auto":
+            return self.format
+        return FORMATS.get(
+            path.suffix.lower() if path.suffix.lower() != ".gz" else Path(path.stem).suffix.lower()
+        )
+
+    def _iter_file(self, path: Path, files: _FilesCursor) -> Iterator[Item]:
+        key, name = str(path), display_name(path)
+        old = files.start(key)
+        try:
+            if old.get("eof") and unchanged(path, old):
+                return
+            state: dict[str, Any] = {**fingerprint(path), "off": 0, "line": 1, "eof": False}
+            if old and same_file(path, old) and isinstance(old.get("off"), int):
+                state["off"], state["line"] = old["off"], old.get("line", 1)
+        except OSError as exc:
+            yield Item(problem=f"{name}: cannot read ({exc.strerror or exc}); file skipped")
+            return
+        fmt = self._format_of(path)
+        if fmt is None:
+            yield Item(
+                problem=f"{name}: unknown file type (set format = csv|jsonl|parquet|text); file skipped",
+                cursor=files.snapshot(key, {**state, "eof": True}),
+            )
+            return
+        if fmt != "parquet":
+            reason = looks_binary(path)
+            if reason is not None:
+                yield Item(
+                    problem=f"{name}: {reason}; file skipped",
+                    cursor=files.snapshot(key, {**state, "eof": True}),
+                )
+                return
+        checked = fmt == "text"
+        for record in self._records(path, fmt, state["off"], state["line"]):
+            state.update(off=record.end, line=record.next_line, eof=record.fatal)
+            if record.row is not None and not checked:
+                self._check_columns(name, fmt, record.row)
+                checked = True
+            problem, post = self._item(name, fmt, record)
+            yield Item(post=post, problem=problem, cursor=files.snapshot(key, state))
+        state["eof"] = True
+        yield Item(cursor=files.snapshot(key, state))
+
+    def _records(self, path: Path, fmt: str, off: int, line: int) -> Iterator[Record]:
+        if fmt == "csv":
+            return read_csv(path, off, line, self.max_record_bytes, self.delimiter)
+        if fmt == "jsonl":
+            return read_jsonl(path, off, line, self.max_record_bytes)
+        if fmt == "parquet":
+            return read_parquet(path, off, [self.text_column, *self.columns.values()])
+        return read_text(path, off, line, self.max_record_bytes)
+
+    def _check_columns(self, name: str, fmt: str, row: dict[str, Any]) -> None:
+        # Checked on the first row: a wrong mapping is a config mistake for the whole source, not a bad record.
+        # JSON records may omit optional fields, so there only the text field is required up front.
+        checks = [("text_column", self.text_column)]
+        if fmt != "jsonl":
+            checks += [(f"{role}_column", column) for role, column in self.columns.items()]
+        for option, column in checks:
+            if get_path(row, column, _ABSENT) is _ABSENT:
+                where = "columns" if fmt == "csv" else "fields of the first record"
+                raise InputError(
+                    f"{name}: no {option.removesuffix('_column')} column {column!r} "
+                    f"(the {where}: {', '.join(list(row)[:20])}); set {option} in the source config"
+                )
+
+    def _item(self, name: str, fmt: str, record: Record) -> tuple[str | None, Post | None]:
+        where = f"{name}:{record.line}"
+        if record.row is None:
+            return f"{where}: {record.problem}", None
+        row = record.row
+        if fmt == "text":  # a bare line has no columns to map
+            return None, Post(
+                platform=self.platform, post_id=where, text=row["text"], source=self.source, raw=row
+            )
+        text = as_text(get_path(row, self.text_column))
+        if text is None:
+            return f"{where}: empty text; skipped", None
+        post_id = as_text(get_path(row, self.columns["id"])) if "id" in self.columns else where
+        if post_id is None:
+            return f"{where}: no id in column {self.columns['id']!r}; skipped", None
+        created_at = None
+        if "time" in self.columns:
+            try:
+                created_at = parse_time(get_path(row, self.columns["time"]), self.tz)
+            except ValueError:
+                pass  # the post matters more than its time; the unparsed value stays in raw
+
+        def col(role: str) -> Any:
+            return get_path(row, self.columns[role]) if role in self.columns else None
+
+        return None, Post(
+            platform=as_text(col("platform")) or self.platform,
+            post_id=post_id,
+            text=text,
+            author=as_text(col("author")),
+            url=as_text(col("url")),
+            created_at=created_at,
+            shares=parse_count(col("shares")),
+            views=parse_count(col("views")),
+            followers=parse_count(col("followers")),
+            source=self.source,
+            raw=row,
+        )
+
+
+_ABSENT = object()
+
+
+class _FilesCursor:
+    """Builds the cursor string per item without re-serialising every other file's state each time."""
+
+    def __init__(self, files: dict[str, Any]) -> None:
+        self._files = dict(files) if isinstance(files, dict) else {}
+        self._others_key: str | None = None
+        self._others_json = ""
+
+    def start(self, key: str) -> dict[str, Any]:
+        """Begin `key`: returns its saved state ({} if none)."""
+        old = self._files.get(key)
+        return old if isinstance(old, dict) else {}
+
+    def snapshot(self, key: str, state: dict[str, Any]) -> str:
+        self._files[key] = dict(state)
+        if self._others_key != key:
+            others = {k: v for k, v in self._files.items() if k != key}
+            self._others_json = json.dumps(others, ensure_ascii=False, separators=(",", ":"))[1:-1]
+            self._others_key = key
+        current = json.dumps(key, ensure_ascii=False) + ":" + json.dumps(state, separators=(",", ":"))
+        body = f"{self._others_json},{current}" if self._others_json else current
+        return '{"files":{' + body + '},"kind":"files"}'

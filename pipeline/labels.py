@@ -1,0 +1,16 @@
+"""The label set every score, threshold and flag speaks of."""
+
+from __future__ import annotations
+
+LABELS: tuple[str, ...] = ("hoax", "provocation", "sara", "sara_agama", "sara_ras", "hate_speech", "abusive")
+
+#: Labels that flag a post on their own; the SARA sub-labels refine `sara` and are reported, not flagged separately.
+FLAG_LABELS: tuple[str, ...] = ("hoax", "provocation", "sara", "hate_speech", "abusive")
+
+
+def check_label(label: str) -> str:
+    from pipeline.errors import ConfigError
+
+    if label not in LABELS:
+        raise ConfigError(f"unknown label {label!r}; known labels: {', '.join(LABELS)}")
+    return label

@@ -1,0 +1,55 @@
+"""Known (already debunked) hoax claims, kept for `pipeline.claims` to match posts against."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pipeline.errors import InputError
+from pipeline.store import dialects
+from pipeline.store._types import utcnow
+from pipeline.store.posts import chunks
+from pipeline.store.schema import claims
+
+FIELDS = ("claim_id", "title", "text", "verdict", "url", "date", "narrative", "source")
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def add(conn: Connection, rows: Iterable[dict[str, Any]]) -> int:
+    """Upsert claims by claim_id; return how many claim_ids were new."""
+    now = utcnow()
+    prepared: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        claim_id = _text(row.get("claim_id"))
+        if not claim_id:
+            raise InputError(f"claim without a claim_id: {str(row)[:80]}")
+        prepared[claim_id] = {name: _text(row.get(name)) for name in FIELDS} | {"imported_at": now}
+    ids = list(prepared)
+    existing: set[str] = set()
+    for part in chunks(ids):
+        existing.update(conn.execute(sa.select(claims.c.claim_id).where(claims.c.claim_id.in_(part))).scalars())
+    values = list(prepared.values())
+    for part in chunks(values, 1000):
+        dialects.upsert(conn, claims, part, key=["claim_id"])
+    return len(set(ids) - existing)
+
+
+def frame(conn: Connection) -> pd.DataFrame:
+    """All claims, one row each: the FIELDS (text, `date` as given, ISO if it was a date) and `imported_at`."""
+    rows = [dict(r._mapping) for r in conn.execute(sa.select(*(claims.c[n] for n in (*FIELDS, "imported_at")))
+                                                   .order_by(claims.c.id))]
+    out = pd.DataFrame(rows, columns=[*FIELDS, "imported_at"])
+    out["imported_at"] = pd.to_datetime(out["imported_at"], utc=True)
+    return out

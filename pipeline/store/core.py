@@ -1,0 +1,128 @@
+"""`Store`: the one handle on the database that the scanner, the patrol runner, reports and review use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from pipeline import config
+from pipeline.errors import StoreError
+from pipeline.store import claims, cursors, migrate, posts
+from pipeline.store.engine import create, errors, first_line, parse_url, shown, transaction
+from pipeline.store.posts import SaveResult
+
+
+class Store:
+    """A patroli database (a SQLite file, or PostgreSQL for a team). Open it with `Store.open(url)`.
+
+    Usable as a context manager; `close()` releases its connections.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = shown(engine.url)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (and create or upgrade the schema of) the database at `url`, default `config.db_url()`.
+
+        StoreError, with one line, for a bad URL, an unreachable server, or a schema newer than this patroli.
+        """
+        parsed = parse_url(config.db_url(url))
+        engine = create(parsed)
+        try:
+            migrate.upgrade(engine)
+        except StoreError:
+            engine.dispose()
+            raise
+        except sa.exc.SQLAlchemyError as err:
+            engine.dispose()
+            raise StoreError(f"cannot open database {shown(parsed)}: {first_line(err)}") from err
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self, what: str, *, write: bool = False) -> Iterator[Connection]:
+        """A transaction for library code; database errors become StoreError('<what>: <reason>')."""
+        with errors(what), transaction(self.engine, write=write) as conn:
+            yield conn
+
+    def known(self, keys: list[tuple[str, str]],
+              hashes: list[str]) -> tuple[set[tuple[str, str]], set[str]]:
+        """Which of these (platform, post_id) keys and content SHA-256 hashes are already stored."""
+        with self.transaction("cannot look up stored posts") as conn:
+            return posts.known(conn, keys, hashes)
+
+    def save_scan(self, records: list[dict[str, Any]], cursor: tuple[str, str] | None = None) -> SaveResult:
+        """Store one chunk of scanned posts in ONE transaction.
+
+        Posts whose (platform, post_id) or content hash is already stored (or repeated in `records`) are
+        skipped and counted as duplicates; new posts with non-empty `flags` are enqueued as `pending` with an
+        audit entry; `cursor=(source, value)` is saved in the same transaction, so a crash never records a
+        cursor past posts that were not stored. Safe to call from several processes at once.
+        """
+        with self.transaction("cannot save scan results", write=True) as conn:
+            result = posts.save_scan(conn, list(records))
+            if cursor is not None:
+                cursors.put(conn, *cursor)
+        return result
+
+    def posts_frame(self, since: datetime | None = None, until: datetime | None = None,
+                    by: str = "captured_at") -> pd.DataFrame:
+        """Stored posts, one row each, `since <= <by> < until` (`by`: captured_at or created_at).
+
+        Columns: id, platform, post_id, content_sha256, text, author, url, created_at, captured_at (tz-aware
+        UTC), shares, views, followers (Int64), source, raw (dict), flags (list), evidence (dict), model_version,
+        priority, queue_status (None if not enqueued), and score_<label> (float, NaN if not scored) per label.
+        """
+        with self.transaction("cannot read posts") as conn:
+            return posts.frame(conn, since, until, by)
+
+    def get_cursor(self, source: str) -> str | None:
+        """The saved cursor of ingest source `source`, or None."""
+        with self.transaction("cannot read cursor") as conn:
+            return cursors.get(conn, source)
+
+    def set_cursor(self, source: str, value: str) -> None:
+        with self.transaction("cannot save cursor", write=True) as conn:
+            cursors.put(conn, source, value)
+
+    def clear_cursors(self, source: str | None = None) -> int:
+        """Forget the cursor of `source` (all cursors if None); return how many were removed."""
+        with self.transaction("cannot clear cursors", write=True) as conn:
+            return cursors.clear(conn, source)
+
+    def add_claims(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Insert or update known hoax claims by `claim_id`; return how many were new.
+
+        Keys used: claim_id (required), title, text, verdict, url, date, narrative, source; others are ignored.
+        """
+        with self.transaction("cannot save claims", write=True) as conn:
+            return claims.add(conn, rows)
+
+    def claims_frame(self) -> pd.DataFrame:
+        """Known claims: claim_id, title, text, verdict, url, date (ISO text), narrative, source, imported_at."""
+        with self.transaction("cannot read claims") as conn:
+            return claims.frame(conn)

@@ -1,0 +1,102 @@
+"""Engines: URL checks, SQLite settings for several processes, and database errors as one-line StoreErrors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, Connection, Engine
+
+from pipeline.errors import StoreError
+
+SUPPORTED = ("sqlite", "postgresql")
+EXAMPLE_URLS = "sqlite:///patroli.db or postgresql+psycopg://user@host/dbname"
+#: How long a SQLite writer waits for another process's transaction before giving up.
+SQLITE_BUSY_MS = 30_000
+
+
+def parse_url(url: str) -> URL:
+    """The SQLAlchemy URL for `url`; plain `postgresql://` means the psycopg 3 driver."""
+    try:
+        parsed = sa.make_url(url)
+    except (exc.ArgumentError, ValueError) as err:
+        raise StoreError(f"invalid database URL {url!r}: expected e.g. {EXAMPLE_URLS}") from err
+    if parsed.get_backend_name() not in SUPPORTED:
+        raise StoreError(f"unsupported database {parsed.get_backend_name()!r} in {shown(parsed)}: "
+                         f"use SQLite or PostgreSQL, e.g. {EXAMPLE_URLS}")
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def shown(url: URL | str) -> str:
+    """The URL as it may be printed: no password."""
+    if isinstance(url, str):
+        return url
+    return url.render_as_string(hide_password=True)
+
+
+def first_line(err: BaseException) -> str:
+    """The first meaningful line of a driver error (psycopg's messages run over several lines)."""
+    orig = getattr(err, "orig", None) or err
+    for line in str(orig).splitlines():
+        line = line.strip()
+        if line and not line.startswith("(Background on this error"):
+            return line
+    return type(orig).__name__
+
+
+def create(url: URL) -> Engine:
+    """An engine for `url`. SQLite files get WAL, a busy timeout and transactions we begin ourselves."""
+    try:
+        if url.get_backend_name() == "sqlite":
+            engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+            _sqlite_setup(engine)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    except (exc.NoSuchModuleError, ModuleNotFoundError) as err:
+        raise StoreError(f"no database driver for {shown(url)} ({first_line(err)}); "
+                         f"for PostgreSQL install patroli[postgres]") from err
+    except exc.ArgumentError as err:
+        raise StoreError(f"invalid database URL {shown(url)}: {first_line(err)}") from err
+    return engine
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN: pysqlite's own implicit BEGIN is deferred, and a deferred
+        # transaction that reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+
+@contextmanager
+def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
+    """One transaction. `write=True` takes SQLite's write lock up front so writers queue instead of failing."""
+    with engine.connect() as conn:
+        conn.info["write"] = write
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def errors(what: str) -> Iterator[None]:
+    """Turn database errors raised inside into a one-line StoreError that says what was being done."""
+    try:
+        yield
+    except exc.SQLAlchemyError as err:
+        raise StoreError(f"{what}: {first_line(err)}") from err

@@ -1,0 +1,162 @@
+"""Posts: de-duplication look-ups, the one-transaction scan save, and the posts DataFrame for reports."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pipeline.errors import InputError
+from pipeline.labels import LABELS
+from pipeline.store import audit, dialects
+from pipeline.store._types import as_utc, utcnow
+from pipeline.store.schema import posts, queue_items
+
+# Stays well under SQLite's 32766 bound parameters per statement.
+CHUNK = 500
+POST_COLUMNS = ("platform", "post_id", "content_sha256", "text", "author", "url", "created_at", "captured_at",
+                "shares", "views", "followers", "source", "raw", "scores", "flags", "evidence", "model_version",
+                "priority")
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What `Store.save_scan` did: posts newly stored, posts skipped as already stored, items enqueued."""
+
+    stored: int
+    duplicates: int
+    enqueued: int
+
+
+def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def known(conn: Connection, keys: Iterable[tuple[str, str]],
+          hashes: Iterable[str]) -> tuple[set[tuple[str, str]], set[str]]:
+    """The (platform, post_id) keys and content hashes among those given that are already stored."""
+    found_keys: set[tuple[str, str]] = set()
+    found_hashes: set[str] = set()
+    for part in chunks(list(dict.fromkeys((str(p), str(i)) for p, i in keys))):
+        query = sa.select(posts.c.platform, posts.c.post_id).where(
+            sa.tuple_(posts.c.platform, posts.c.post_id).in_(part))
+        found_keys.update((row.platform, row.post_id) for row in conn.execute(query))
+    for part in chunks(list(dict.fromkeys(hashes))):
+        query = sa.select(posts.c.content_sha256).where(posts.c.content_sha256.in_(part))
+        found_hashes.update(conn.execute(query).scalars())
+    return found_keys, found_hashes
+
+
+def _count(value: Any, name: str, where: str) -> int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{where}: {name} must be a whole number, got {value!r}") from err
+
+
+def prepare(record: dict[str, Any]) -> dict[str, Any]:
+    """A scanner record checked and shaped into a posts row (hash verified, times in UTC, labels known)."""
+    try:
+        platform, post_id, text = str(record["platform"]), str(record["post_id"]), record["text"]
+    except KeyError as err:
+        raise InputError(f"scan record without {err.args[0]!r}") from err
+    where = f"post {platform}:{post_id}"
+    if not isinstance(text, str):
+        raise InputError(f"{where}: text must be a string")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    given = record.get("content_sha256") or digest
+    if given != digest:
+        raise InputError(f"{where}: content_sha256 does not match the SHA-256 of its text")
+    scores = {str(k): float(v) for k, v in (record.get("scores") or {}).items()}
+    flags = list(record.get("flags") or [])
+    unknown = sorted(set(flags) - set(LABELS))
+    if unknown:
+        raise InputError(f"{where}: unknown flag label(s) {', '.join(unknown)}")
+    priority = record.get("priority")
+    if priority is None:
+        from pipeline.review import priority as compute_priority
+
+        priority = compute_priority(scores, flags, record.get("shares"), record.get("views"),
+                                    record.get("followers"))
+    row = {name: record.get(name) for name in POST_COLUMNS}
+    row.update(
+        platform=platform, post_id=post_id, content_sha256=digest, scores=scores, flags=flags,
+        priority=float(priority), raw=record.get("raw") or {}, evidence=record.get("evidence") or {},
+        created_at=as_utc(record.get("created_at"), f"{where}: created_at"),
+        captured_at=as_utc(record.get("captured_at") or utcnow(), f"{where}: captured_at"),
+        **{name: _count(record.get(name), name, where) for name in ("shares", "views", "followers")},
+    )
+    return row
+
+
+def save_scan(conn: Connection, records: list[dict[str, Any]], now: datetime | None = None) -> SaveResult:
+    """Insert new posts, enqueue the flagged ones with an 'enqueue' audit entry; see `Store.save_scan`."""
+    rows = [prepare(r) for r in records]
+    if not rows:
+        return SaveResult(0, 0, 0)
+    old_keys, old_hashes = known(conn, [(r["platform"], r["post_id"]) for r in rows],
+                                 [r["content_sha256"] for r in rows])
+    fresh = []
+    for row in rows:
+        key = (row["platform"], row["post_id"])
+        if key in old_keys or row["content_sha256"] in old_hashes:
+            continue
+        old_keys.add(key)
+        old_hashes.add(row["content_sha256"])
+        fresh.append(row)
+    by_key = {(r["platform"], r["post_id"]): r for r in fresh}
+    inserted: list[tuple[int, dict[str, Any]]] = []
+    if fresh:
+        # Another process may have inserted some of these since we looked (PostgreSQL): the conflict-ignoring
+        # insert skips them and RETURNING tells us which rows are ours to enqueue.
+        stmt = (dialects.insert(conn, posts).on_conflict_do_nothing()
+                .returning(posts.c.id, posts.c.platform, posts.c.post_id))
+        for part in chunks(fresh, 2000):
+            for row in conn.execute(stmt, part):
+                inserted.append((row.id, by_key[(row.platform, row.post_id)]))
+    now = now or utcnow()
+    flagged = [(pk, row) for pk, row in inserted if row["flags"]]
+    if flagged:
+        conn.execute(queue_items.insert(), [
+            {"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
+             "updated_at": now} for pk, row in flagged])
+        audit.append(conn, [
+            {"item_id": pk, "at": now, "actor": "patroli", "action": "enqueue", "from_status": None,
+             "to_status": "pending", "note": f"flagged: {', '.join(row['flags'])}",
+             "model_version": row["model_version"], "content_sha256": row["content_sha256"]}
+            for pk, row in flagged])
+    return SaveResult(stored=len(inserted), duplicates=len(rows) - len(inserted), enqueued=len(flagged))
+
+
+def frame(conn: Connection, since: datetime | None = None, until: datetime | None = None,
+          by: str = "captured_at") -> pd.DataFrame:
+    """Posts as a DataFrame; see `Store.posts_frame`."""
+    if by not in ("captured_at", "created_at"):
+        raise InputError(f"posts can be selected by captured_at or created_at, not {by!r}")
+    column = posts.c[by]
+    query = sa.select(posts, queue_items.c.status).outerjoin(queue_items, queue_items.c.id == posts.c.id)
+    if since is not None:
+        query = query.where(column >= as_utc(since, "since"))
+    if until is not None:
+        query = query.where(column < as_utc(until, "until"))
+    rows = [dict(row._mapping) for row in conn.execute(query.order_by(posts.c.id))]
+    out = pd.DataFrame(rows, columns=["id", *POST_COLUMNS, "status"])
+    for label in LABELS:
+        out[f"score_{label}"] = pd.Series([r["scores"].get(label, math.nan) for r in rows], index=out.index,
+                                          dtype="float64")
+    for name in ("created_at", "captured_at"):
+        out[name] = pd.to_datetime(out[name], utc=True)
+    for name in ("shares", "views", "followers"):
+        out[name] = out[name].astype("Int64")
+    out["priority"] = out["priority"].astype("float64")
+    return out.drop(columns=["scores"]).rename(columns={"status": "queue_status"})

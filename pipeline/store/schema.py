@@ -1,0 +1,113 @@
+"""The tables. Bump `SCHEMA_VERSION` and add a step to `migrate.STEPS` whenever they change."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from pipeline.store._types import UTCDateTime
+
+#: The schema version this patroli writes; a database with a higher one is refused.
+SCHEMA_VERSION = 1
+
+#: Queue statuses, in workflow order.
+STATUSES: tuple[str, ...] = ("pending", "in_review", "confirmed", "dismissed", "escalated")
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", UTCDateTime, nullable=False),
+)
+
+posts = sa.Table(
+    "posts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String(64), nullable=False),
+    sa.Column("post_id", sa.String(256), nullable=False),
+    # Unique, not just indexed: content de-duplication must hold when two scans insert at once.
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("author", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("created_at", UTCDateTime),
+    sa.Column("captured_at", UTCDateTime, nullable=False),
+    sa.Column("shares", sa.BigInteger),
+    sa.Column("views", sa.BigInteger),
+    sa.Column("followers", sa.BigInteger),
+    sa.Column("source", sa.Text),
+    sa.Column("raw", sa.JSON),
+    sa.Column("scores", sa.JSON, nullable=False),
+    sa.Column("flags", sa.JSON, nullable=False),
+    sa.Column("evidence", sa.JSON),
+    sa.Column("model_version", sa.String(128)),
+    sa.Column("priority", sa.Float, nullable=False, server_default="0"),
+    sa.UniqueConstraint("platform", "post_id", name="uq_posts_key"),
+    sa.Index("ix_posts_content_sha256", "content_sha256", unique=True),
+    sa.Index("ix_posts_captured_at", "captured_at"),
+    sa.Index("ix_posts_created_at", "created_at"),
+)
+
+# One row per flagged post; the item id is the post id so `review show 12` and the post agree.
+queue_items = sa.Table(
+    "queue_items",
+    metadata,
+    sa.Column("id", sa.Integer, sa.ForeignKey("posts.id"), primary_key=True, autoincrement=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("priority", sa.Float, nullable=False),
+    sa.Column("claimed_by", sa.String(128)),
+    sa.Column("lease_expires_at", UTCDateTime),
+    sa.Column("verdicts", sa.JSON, nullable=False),
+    sa.Column("enqueued_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("decided_by", sa.String(128)),
+    sa.Column("decided_at", UTCDateTime),
+    sa.CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="ck_queue_status"),
+    sa.Index("ix_queue_claim_order", "status", "priority"),
+)
+
+# Append-only: triggers (see migrate.py) refuse UPDATE and DELETE, and each row chains the SHA-256 of the
+# item's previous row, so a rewritten history is detectable even by someone who drops the triggers.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("queue_items.id"), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("reason_code", sa.String(64)),
+    sa.Column("model_version", sa.String(128)),
+    sa.Column("verdicts", sa.JSON),
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("entry_sha256", sa.String(64), nullable=False),
+    sa.Index("ix_audit_item", "item_id", "id"),
+)
+
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("source", sa.String(256), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("claim_id", sa.String(256), nullable=False, unique=True),
+    sa.Column("title", sa.Text),
+    sa.Column("text", sa.Text),
+    sa.Column("verdict", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("date", sa.Text),
+    sa.Column("narrative", sa.Text),
+    sa.Column("source", sa.Text),
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,75 @@
+"""The project's own lexicons (data/lexicons/) and, when a data directory is given, ibrohim2019's kamus alay."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+from pipeline.config import LEXICON_DIR
+from pipeline.errors import InputError
+
+KAMUS_ALAY = Path("ibrohim2019") / "new_kamusalay.csv"
+
+
+def _read_list(path: Path) -> dict[str, list[str]]:
+    """A term-per-line file whose `# section` comment lines group the terms; returns section -> terms."""
+    sections: dict[str, list[str]] = {"": []}
+    current = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            current = line.lstrip("#").strip().split()[0].lower() if line.lstrip("#").strip() else ""
+            sections.setdefault(current, [])
+            continue
+        sections.setdefault(current, []).append(line.lower())
+    return sections
+
+
+def _read_pairs(path: Path, encoding: str = "utf-8", header: bool = True) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    with path.open(encoding=encoding, newline="") as handle:
+        rows = csv.reader(handle)
+        if header:
+            next(rows, None)
+        for row in rows:
+            if len(row) >= 2 and row[0].strip():
+                pairs.setdefault(row[0].strip().lower(), row[1].strip().lower())
+    return pairs
+
+
+@cache
+def terms(name: str) -> frozenset[str]:
+    """All terms of a list lexicon (`abusive`, `incitement`, `sara`, `hoax_cues`), sections merged."""
+    path = LEXICON_DIR / f"{name}.txt"
+    if not path.exists():
+        raise InputError(f"lexicon {path} is missing")
+    return frozenset(t for ts in _read_list(path).values() for t in ts)
+
+
+@cache
+def sections(name: str) -> dict[str, frozenset[str]]:
+    """A list lexicon by section, e.g. sections('sara')['agama']."""
+    return {k: frozenset(v) for k, v in _read_list(LEXICON_DIR / f"{name}.txt").items() if v}
+
+
+@cache
+def obfuscation_map() -> dict[str, str]:
+    """Character substitutions used to dodge filters (`4` -> `a`, `@` -> `a`, ...)."""
+    return _read_pairs(LEXICON_DIR / "obfuscation.csv")
+
+
+def slang_map(data_dir: Path | None = None) -> dict[str, str]:
+    """Slang/typo form -> formal form: the project's core lexicon, extended by kamus alay when `data_dir` has it.
+
+    The project's own entries win where both define a form.
+    """
+    mapping: dict[str, str] = {}
+    if data_dir is not None:
+        path = Path(data_dir) / KAMUS_ALAY
+        if path.exists():
+            mapping.update(_read_pairs(path, encoding="latin-1", header=False))
+    mapping.update(_read_pairs(LEXICON_DIR / "slang.csv"))
+    return {k: v for k, v in mapping.items() if k != v}

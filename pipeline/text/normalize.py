@@ -1,0 +1,136 @@
+"""Normalisation of Indonesian social-media text.
+
+Handles literal escape sequences left by scrapers (`\\n`, `\\xf0\\x9f\\x98\\x82`), case, URLs, mentions and the `USER`/`URL`
+placeholders of anonymised corpora, retweet markers, elongations ("bangeeet"), spelled-out and dotted words used to
+dodge filters ("a n j i n g", "b.a.b.i"), digit and symbol substitutions ("k4f1r", "c1na"), and slang or typo forms.
+Emoji are kept as tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from pipeline.text import lexicons
+from pipeline.text.stem import _sastrawi_stemmer
+from pipeline.text.tokenize import tokenize
+
+_ESCAPED_BYTES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
+_ESCAPED_WHITESPACE = re.compile(r"\\[nrt]")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"(?<![\w@])@\w{1,30}")
+_RT = re.compile(r"^\s*rt\b\s*:?|\brt\s+user\s*:", re.IGNORECASE)
+_SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_] ){2,}[^\W\d_](?![^\W\d_])")
+_DOTTED = re.compile(r"(?<![\w.])(?:\w[.\-_*]){2,}\w(?![\w])")
+_ELONGATION = re.compile(r"(\w)\1{2,}")
+_REPEATED_PUNCT = re.compile(r"([!?.,])\1+")
+_WHITESPACE = re.compile(r"\s+")
+_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2\b")
+
+
+def _decode_escapes(text: str) -> str:
+    def decode(match: re.Match[str]) -> str:
+        raw = bytes(int(h, 16) for h in match.group(0).split("\\x")[1:])
+        return " " + raw.decode("utf-8", errors="ignore") + " "
+
+    return _ESCAPED_WHITESPACE.sub(" ", _ESCAPED_BYTES.sub(decode, text))
+
+
+@cache
+def _vocabulary() -> frozenset[str]:
+    words = set(_sastrawi_stemmer().dictionary.words)
+    for name in ("abusive", "sara", "incitement", "hoax_cues"):
+        words |= lexicons.terms(name)
+    return frozenset(words)
+
+
+class Normalizer:
+    """Turns a raw post into normalised tokens (lowercase, slang resolved, obfuscation undone).
+
+    `slang` maps slang/typo forms to formal forms; it is stored with a trained model so scoring normalises exactly
+    as training did, whatever data directory is present at scan time.
+    """
+
+    def __init__(self, slang: dict[str, str] | None = None) -> None:
+        self.slang = dict(slang) if slang is not None else lexicons.slang_map()
+        self._deleet = str.maketrans(lexicons.obfuscation_map())
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"slang": self.slang}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["slang"])  # type: ignore[misc, arg-type]
+
+    def clean(self, text: str) -> str:
+        """Text-level clean-up before tokenising: escapes, URLs, mentions, RT markers, spaced/dotted words, case."""
+        text = _decode_escapes(text)
+        text = _URL.sub(" url ", text)
+        text = _MENTION.sub(" user ", text)
+        text = _RT.sub(" ", text)
+        text = text.lower().replace("#", " ")
+        text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
+        text = _DOTTED.sub(_undot, text)
+        text = _REPEATED_PUNCT.sub(r"\1", text)
+        # "orang2" is the written shorthand of "orang-orang", not an obfuscated "orangz".
+        text = _REDUPLICATED.sub(r"\1-\1", text)
+        return _WHITESPACE.sub(" ", text).strip()
+
+    def tokens(self, text: str) -> list[str]:
+        """Normalised tokens of one post."""
+        out: list[str] = []
+        cache_ = self._cache
+        for token in tokenize(self.clean(text)):
+            mapped = cache_.get(token)
+            if mapped is None:
+                mapped = self._token(token)
+                if len(cache_) < 1_000_000:
+                    cache_[token] = mapped
+            out.extend(mapped)
+        return out
+
+    def normalize(self, text: str) -> str:
+        """Normalised text: the tokens joined by single spaces."""
+        return " ".join(self.tokens(text))
+
+    def _token(self, token: str) -> tuple[str, ...]:
+        if not any(c.isalnum() for c in token):
+            return (token,)
+        if any(c.isalpha() for c in token) and not token.isalpha():
+            token = self._undo_obfuscation(token)
+        token = self._fold_elongation(token)
+        formal = self.slang.get(token)
+        if formal is not None:
+            return tuple(formal.split())
+        return (token,)
+
+    def _undo_obfuscation(self, token: str) -> str:
+        candidate = token.translate(self._deleet)
+        if candidate == token or not candidate.isalpha():
+            return token
+        if candidate in _vocabulary() or candidate in self.slang or _has_interior_substitution(token):
+            return candidate
+        return token
+
+    def _fold_elongation(self, token: str) -> str:
+        if not _ELONGATION.search(token):
+            return token
+        single = _ELONGATION.sub(r"\1", token)
+        double = _ELONGATION.sub(r"\1\1", token)
+        # "bangeeet" -> "banget", but "maaaaf" -> "maaf": prefer whichever fold is a known word.
+        vocab = _vocabulary()
+        if single not in vocab and single not in self.slang and (double in vocab or double in self.slang):
+            return double
+        return single
+
+
+def _undot(match: re.Match[str]) -> str:
+    text = match.group(0)
+    joined = re.sub(r"[.\-_*]", "", text)
+    return joined if any(c.isalpha() for c in joined) and len(joined) <= 12 else text
+
+
+def _has_interior_substitution(token: str) -> bool:
+    return any(
+        not c.isalpha() and token[i - 1].isalpha() and token[i + 1].isalpha() for i, c in enumerate(token[1:-1], 1)
+    )

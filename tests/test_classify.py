@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+import pipeline
+from pipeline.classify.artifact import Model, load_model
+from pipeline.classify.estimator import PatroliClassifier
+from pipeline.config import SAMPLES_DIR
+from pipeline.errors import ModelError
+from pipeline.labels import LABELS
+
+DATA_DIR = Path(os.environ.get("PATROLI_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+needs_data = pytest.mark.skipif(not (DATA_DIR / "ibrohim2019").exists(), reason=f"no dataset in {DATA_DIR}")
+SMALL = {"min_df": 1, "calibration_folds": 3, "max_word_features": 5000, "max_char_features": 5000}
+
+
+def sample_frame() -> pd.DataFrame:
+    csv = pd.read_csv(SAMPLES_DIR / "posts.csv", keep_default_na=False)
+    jsonl = pd.read_json(SAMPLES_DIR / "posts.jsonl", lines=True)
+    csv["expected_labels"] = csv["expected_labels"].map(lambda s: [x for x in s.split(";") if x])
+    frame = pd.concat([csv[["text", "expected_labels"]], jsonl[["text", "expected_labels"]]], ignore_index=True)
+    for label in LABELS:
+        frame[label] = frame["expected_labels"].map(lambda labels, lab=label: float(lab in labels))
+    return frame
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return sample_frame()
+
+
+@pytest.fixture(scope="module")
+def fitted(frame: pd.DataFrame) -> PatroliClassifier:
+    return PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame)
+
+
+def test_sklearn_conventions(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
+    unfitted = PatroliClassifier(C=3.0, **SMALL)
+    assert not [k for k in vars(unfitted) if k.endswith("_")]  # __init__ only stores parameters
+    cloned = clone(unfitted)
+    assert cloned.get_params() == unfitted.get_params() and cloned is not unfitted
+    texts = frame["text"].tolist()
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_allclose(restored.predict_proba(texts), fitted.predict_proba(texts))
+    pipe = Pipeline([("clf", PatroliClassifier(**SMALL))]).fit(texts, frame)
+    assert pipe.predict(texts).shape == (len(texts), len(LABELS))
+
+
+def test_probabilities_are_calibrated_range_and_learn_the_labels(frame: pd.DataFrame,
+                                                                 fitted: PatroliClassifier) -> None:
+    proba = fitted.predict_proba(frame["text"].tolist())
+    assert proba.shape == (len(frame), len(LABELS))
+    assert ((proba >= 0) & (proba <= 1)).all()
+    for j, label in enumerate(LABELS):
+        positive = frame[label].to_numpy() == 1
+        assert proba[positive, j].mean() > proba[~positive, j].mean(), label
+    assert set(fitted.thresholds_) == set(LABELS)
+
+
+def test_missing_labels_are_left_out_of_that_labels_training(frame: pd.DataFrame) -> None:
+    partial = frame.copy()
+    partial.loc[: len(partial) // 3, "abusive"] = np.nan
+    clf = PatroliClassifier(**SMALL).fit(partial["text"].tolist(), partial)
+    rows, _ = clf.oof_["abusive"]
+    assert len(rows) == partial["abusive"].notna().sum()
+    assert len(clf.oof_["hoax"][0]) == len(partial)
+
+
+def test_explain_names_the_posts_own_terms(fitted: PatroliClassifier) -> None:
+    from pipeline.classify.explain import explain
+
+    text = "Usir c1na dari negeri ini, dasar k4f1r b.a.b.i!!"
+    terms = explain(fitted, text, "sara", top=5)
+    assert terms and all(weight > 0 for _, weight in terms)
+    normalized = fitted.analyzer_.normalizer.normalize(text).split()
+    assert all(term in normalized for term, _ in terms)
+
+
+def test_model_round_trip_and_sha_check(tmp_path: Path, fitted: PatroliClassifier) -> None:
+    Model(fitted, {"version": "t1"}).save(tmp_path)
+    model = load_model(tmp_path)
+    assert model.version == "t1"
+    scores = model.score(["Sebarkan! vaksin ada chipnya", "selamat pagi semua"])
+    assert list(scores.columns) == LABELS and (scores.dtypes == "float64").all()
+    card = json.loads((tmp_path / "model_card.json").read_text())
+    assert card["thresholds"].keys() == set(LABELS)
+    with (tmp_path / "model.joblib").open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ModelError, match="does not match the card"):
+        load_model(tmp_path)
+
+
+def test_load_model_without_files_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="no model in"):
+        load_model(tmp_path)
+
+
+def test_threshold_overrides(fitted: PatroliClassifier) -> None:
+    model = Model(fitted, {"version": "t"})
+    scores = model.score(["teks biasa saja"])
+    assert model.flags(scores, {label: 0.0 for label in LABELS}) == [list(pipeline.FLAG_LABELS)]
+    assert model.flags(scores, {label: 1.0 for label in LABELS})[0] == [] or scores.max(axis=1)[0] == 1.0
+    with pytest.raises(pipeline.ModelError):
+        model.resolve_thresholds({"hoax": 1.5})
+    with pytest.raises(pipeline.ConfigError):
+        model.resolve_thresholds({"gossip": 0.5})
+
+
+def test_shipped_model_scores_samples_sensibly(frame: pd.DataFrame) -> None:
+    model = load_model()
+    scores = model.score(frame["text"])
+    for label in ("hoax", "hate_speech", "abusive", "sara", "provocation"):
+        positive = frame[label].to_numpy() == 1
+        auc_like = (scores[label].to_numpy()[positive][:, None] > scores[label].to_numpy()[~positive][None, :]).mean()
+        assert auc_like > 0.75, (label, auc_like)
+    assert model.card["training_data"]["files_sha256"]
+
+
+@needs_data
+def test_training_generalises_to_held_out_tweets() -> None:
+    from pipeline.classify.data import load_ibrohim
+    from pipeline.classify.metrics import label_metrics
+
+    tweets = load_ibrohim(DATA_DIR).sample(frac=1.0, random_state=0).reset_index(drop=True)
+    train, test = tweets.iloc[:5000], tweets.iloc[5000:7000]
+    labels = ["hate_speech", "abusive"]
+    clf = PatroliClassifier(labels=labels, calibration_folds=3).fit(train["text"].tolist(), train)
+    proba = clf.predict_proba(test["text"].tolist())
+    hs = label_metrics(test["hate_speech"].to_numpy(), proba[:, 0], clf.thresholds_["hate_speech"])
+    ab = label_metrics(test["abusive"].to_numpy(), proba[:, 1], clf.thresholds_["abusive"])
+    assert hs["f1"] > 0.75 and hs["roc_auc"] > 0.85
+    assert ab["f1"] > 0.85

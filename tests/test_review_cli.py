@@ -1,0 +1,126 @@
+"""`patroli review ...` in-process with CliRunner (SQLite and PostgreSQL), and once as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from pipeline._cli_common import PatroliGroup
+from pipeline._cli_review import review
+from pipeline.store import Store
+
+
+@click.group(cls=PatroliGroup)
+def cli() -> None:
+    """The shape of `patroli`: a top-level group with `review` under it."""
+
+
+cli.add_command(review)
+
+
+@pytest.fixture
+def run(db_url, make_record, monkeypatch):
+    """Invoke `review ...` against a database holding items for posts 1 (hoax+sara), 2 (hoax), 3 (abusive)."""
+    with Store.open(db_url) as store:
+        store.save_scan([make_record(1, flags=("hoax", "sara"), priority=3.0), make_record(2, priority=2.0),
+                         make_record(3, flags=("abusive",), priority=1.0)])
+    monkeypatch.setenv("PATROLI_ANALYST", "ani")
+    monkeypatch.setenv("PATROLI_DB", db_url)
+
+    def invoke(*args: str, code: int = 0):
+        result = CliRunner().invoke(cli, ["review", *args], catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result
+
+    return invoke
+
+
+def _json(result) -> object:
+    return json.loads(result.stdout)
+
+
+def test_list_show_claim_decide_escalate(run):
+    listed = _json(run("list", "--format", "json"))
+    assert [r["post_id"] for r in listed] == ["1", "2", "3"]
+    first = listed[0]["item_id"]
+    assert "postingan nomor 1" in run("list").stdout
+    assert [r["post_id"] for r in _json(run("list", "--label", "abusive", "--format", "json"))] == ["3"]
+    claimed = _json(run("claim", "--format", "json", "--lease", "5"))
+    assert (claimed["item_id"], claimed["status"], claimed["claimed_by"]) == (first, "in_review", "ani")
+    decided = _json(run("decide", str(first), "--confirm", "sara", "--dismiss", "hoax", "--note", "SARA jelas",
+                        "--reason", "S1", "--format", "json"))
+    assert decided["status"] == "confirmed" and decided["verdicts"] == {"sara": True, "hoax": False}
+    assert "escalated" in run("escalate", str(first), "--analyst", "kanit", "--note", "lapor").stdout
+    shown = _json(run("show", str(first), "--format", "json"))
+    assert [e["action"] for e in shown["audit"]] == ["enqueue", "claim", "decide", "escalate"]
+    assert shown["audit"][-1]["actor"] == "kanit"
+    table = run("show", str(first)).stdout
+    assert "content_sha256" in table and "SARA jelas" in table
+    assert _json(run("undo", str(first), "--format", "json"))["status"] == "confirmed"
+    other = listed[1]["item_id"]
+    run("claim", str(other))
+    assert _json(run("release", str(other), "--format", "json"))["status"] == "pending"
+
+
+def test_claim_on_empty_queue(run):
+    for _ in range(3):
+        run("claim")
+    assert "nothing to claim" in run("claim").stdout
+    assert _json(run("claim", "--format", "json")) is None
+
+
+def test_export_verify_stats(run, tmp_path, db_url):
+    first = _json(run("list", "--format", "json"))[0]["item_id"]
+    run("decide", str(first), "--confirm", "hoax")
+    out = tmp_path / "bukti"
+    written = _json(run("export", str(out), "--only", "jsonl", "--only", "csv", "--format", "json"))
+    assert [w["format"] for w in written] == ["jsonl", "csv"] and written[0]["items"] == 1
+    assert sorted(p.name for p in out.iterdir()) == ["evidence.csv", "evidence.jsonl", "evidence.sha256"]
+    assert "intact" in run("verify").stdout
+    stats = {r["label"]: r for r in _json(run("stats", "--format", "json"))}
+    assert stats["hoax"]["confirmed"] == 1 and stats["(all)"]["pending"] == 2
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE posts SET text = 'diubah' WHERE id = :i"), {"i": first})
+    engine.dispose()
+    result = run("verify", code=1)
+    assert "does not match its recorded SHA-256" in result.stdout
+    assert result.stderr.strip() == "patroli: 1 integrity problem(s) found"
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["decide", "999999", "--confirm", "hoax"], 3, "patroli: error: no queue item 999999"),
+    (["decide", "{first}"], 3, "patroli: error: give at least one label to confirm or dismiss"),
+    (["decide", "{first}", "--confirm", "hoax", "--analyst", "budi"], 5, "patroli: error: queue item {first} is "
+                                                                         "held by ani until"),
+    (["escalate", "{first}"], 5, "patroli: error: queue item {first} is in_review; only confirmed items"),
+    (["list", "--db", "nonsense"], 5, "patroli: error: invalid database URL 'nonsense'"),
+])
+def test_bad_input_is_one_line_and_nonzero(run, args, code, message):
+    first = str(_json(run("list", "--format", "json"))[0]["item_id"])
+    run("claim", first)
+    before = run("list", "--format", "json").stdout
+    result = run(*[a.replace("{first}", first) for a in args], code=code)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message.replace("{first}", first))
+    assert run("list", "--format", "json").stdout == before
+
+
+def test_unknown_label_is_a_usage_error(run):
+    result = run("decide", "1", "--confirm", "spam", code=2)
+    assert "'spam' is not one of" in result.stderr
+
+
+def test_subprocess_bad_database_url(tmp_path):
+    code = "from pipeline._cli_review import review; review(prog_name='patroli review')"
+    done = subprocess.run([sys.executable, "-c", code, "stats", "--db", f"sqlite:///{tmp_path}/no/such/dir.db"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 5
+    assert done.stderr.startswith("patroli: error: cannot open database sqlite:///")
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stdout == ""

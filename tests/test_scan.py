@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import pipeline
+from pipeline.config import SAMPLES_DIR
+from pipeline.labels import FLAG_LABELS, LABELS
+from pipeline.posts import Post
+from pipeline.store import Store
+
+
+@pytest.fixture(scope="module")
+def model() -> pipeline.Model:
+    return pipeline.load_model()
+
+
+def test_scan_samples_returns_tidy_frame(model: pipeline.Model) -> None:
+    frame = pipeline.scan([SAMPLES_DIR / "posts.csv", SAMPLES_DIR / "posts.jsonl"], model=model, id_column="id")
+    assert len(frame) == 139
+    for label in LABELS:
+        assert frame[label].dtype == "float64"
+        assert frame[label].between(0, 1).all()
+    assert str(frame["created_at"].dtype).startswith("datetime64") and frame["created_at"].dt.tz is not None
+    flagged = frame[frame["flags"].map(bool)]
+    assert len(flagged) >= 20
+    for _, row in flagged.iterrows():
+        assert set(row["flags"]) <= set(FLAG_LABELS)
+        for label in row["flags"]:
+            assert row["evidence"][label], "every flag carries its evidence terms"
+    assert (frame.loc[~frame["flags"].map(bool), "priority"] == 0).all()
+    assert (flagged["priority"] > 0).all()
+
+
+def test_scan_quality_on_hand_written_samples(model: pipeline.Model) -> None:
+    frame = pipeline.scan(SAMPLES_DIR / "posts.jsonl", model=model, id_column="id")
+    truth = pd.read_json(SAMPLES_DIR / "posts.jsonl", lines=True).set_index("id")["expected_labels"]
+    ordinary = frame[frame["post_id"].map(lambda i: not truth[i])]
+    harmful = frame[frame["post_id"].map(lambda i: bool(truth[i]))]
+    # Most ordinary posts stay unflagged and most harmful ones are caught.
+    assert ordinary["flags"].map(bool).mean() < 0.35
+    assert harmful["flags"].map(bool).mean() > 0.6
+
+
+def test_scan_deduplicates_by_key_and_content(tmp_path: Path, model: pipeline.Model) -> None:
+    posts = [Post("twitter", "1", "Sebarkan! air rebusan sandal bisa menyembuhkan corona"),
+             Post("twitter", "1", "teks lain dengan id sama"),
+             Post("facebook", "9", "Sebarkan! air rebusan sandal bisa menyembuhkan corona"),
+             Post("twitter", "2", "Selamat pagi, cuaca cerah hari ini")]
+    frame = pipeline.scan(posts, model=model)
+    assert frame["post_id"].tolist() == ["1", "2"]
+
+
+def test_scan_stores_flagged_posts_in_the_queue(tmp_path: Path, model: pipeline.Model) -> None:
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    frame = pipeline.scan(SAMPLES_DIR / "posts.csv", model=model, id_column="id", db=url)
+    n_flagged = int(frame["flags"].map(bool).sum())
+    store = Store.open(url)
+    try:
+        posts = store.posts_frame()
+        assert len(posts) == len(frame)
+        from pipeline import review
+
+        queue = review.queue_frame(store)
+        assert len(queue) == n_flagged
+    finally:
+        store.close()
+    again = pipeline.scan(SAMPLES_DIR / "posts.csv", model=model, id_column="id", db=url)
+    assert len(again) == len(frame)  # re-scanning scores again but stores nothing twice
+    store = Store.open(url)
+    try:
+        assert len(store.posts_frame()) == len(frame)
+    finally:
+        store.close()
+
+
+def test_scan_reports_malformed_rows_and_keeps_the_rest(tmp_path: Path, model: pipeline.Model) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"id": "a", "text": "halo semua"}\n{"id": "b", "text": \n{"id": "c", "text": "usir mereka"}\n')
+    problems: list[str] = []
+    frame = pipeline.scan(path, model=model, id_column="id", on_problem=problems.append)
+    assert frame["post_id"].tolist() == ["a", "c"]
+    assert len(problems) == 1 and "mixed.jsonl:2" in problems[0]
+
+
+def test_threshold_override_changes_flags(model: pipeline.Model) -> None:
+    posts = [Post("x", str(i), t) for i, t in enumerate(["halo apa kabar", "makan siang enak"])]
+    everything = pipeline.scan(posts, model=model, thresholds={label: 0.0 for label in FLAG_LABELS})
+    assert all(flags == list(FLAG_LABELS) for flags in everything["flags"])
+
+
+def test_records_are_json_serialisable(tmp_path: Path, model: pipeline.Model) -> None:
+    frame = pipeline.scan(SAMPLES_DIR / "posts.txt", model=model)
+    assert len(frame) == 25
+    json.dumps(frame["evidence"].tolist())

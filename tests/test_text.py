@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import os
+import random
+import re
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.text import Analyzer, FastStemmer, Normalizer, tokenize
+from pipeline.text import lexicons
+
+DATA_DIR = Path(os.environ.get("PATROLI_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+needs_data = pytest.mark.skipif(not (DATA_DIR / "ibrohim2019").exists(), reason=f"no dataset in {DATA_DIR}")
+
+
+@pytest.fixture(scope="module")
+def normalizer() -> Normalizer:
+    return Normalizer()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Dasar k4f1r!!!", "dasar kafir !"),
+        ("c1na pulang sana", "cina pulang sana"),
+        ("4nj1ng lu", "anjing kamu"),
+        ("dasar b.a.b.i", "dasar babi"),
+        ("a n j i n g semua", "anjing semua"),
+        ("enak bangeeet", "enak banget"),
+        ("RT @budi_s: cek https://t.co/abc ya", "user : cek url ya"),
+        ("USER USER gak jelas", "user user tidak jelas"),
+        ("orang2 pada datang", "orang-orang pada datang"),
+        ("Covid19 dan 2019 tetap", "covid 19 dan 2019 tetap"),
+        ("Mantap 😂😂", "mantap 😂 😂"),
+        ("lucu bgt\\xf0\\x9f\\x98\\x82\\nbaris baru", "lucu banget 😂 baris baru"),
+    ],
+)
+def test_normalize(normalizer: Normalizer, raw: str, expected: str) -> None:
+    assert normalizer.normalize(raw) == expected
+
+
+def test_tokenize_keeps_emoji_hashtags_and_mentions() -> None:
+    assert tokenize("Ayo #TolakHoax @admin 🙏!") == ["Ayo", "#TolakHoax", "@admin", "🙏", "!"]
+
+
+def test_slang_lexicon_is_used_and_data_dir_extends_it(tmp_path: Path) -> None:
+    core = lexicons.slang_map()
+    assert core["yg"] == "yang" and core["gak"] == "tidak"
+    alay = tmp_path / "ibrohim2019"
+    alay.mkdir()
+    (alay / "new_kamusalay.csv").write_bytes("zzkata,kata benar\nyg,bukan yang\n".encode("latin-1"))
+    extended = lexicons.slang_map(tmp_path)
+    assert extended["zzkata"] == "kata benar"
+    assert extended["yg"] == "yang"  # the project's own entry wins
+
+
+def test_analyzer_pickles_with_its_cache() -> None:
+    import pickle
+
+    analyzer = Analyzer()
+    tokens, stems = analyzer.analyze("Mereka menyebarkan berita bohong")
+    assert stems == ["mereka", "sebar", "berita", "bohong"]
+    clone = pickle.loads(pickle.dumps(analyzer))
+    assert clone.stemmer.cache["menyebarkan"] == "sebar"
+    assert clone.analyze("menyebarkan") == (["menyebarkan"], ["sebar"])
+
+
+def _stock_stems(words: list[str]) -> list[str]:
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    stemmer = StemmerFactory().create_stemmer()
+    return [stemmer.stem(w) for w in words]
+
+
+@needs_data
+def test_fast_stemmer_matches_stock_sastrawi_on_corpus_words() -> None:
+    tweets = pd.read_csv(DATA_DIR / "ibrohim2019" / "re_dataset.csv", encoding="latin-1")["Tweet"]
+    vocabulary = sorted({w for t in tweets for w in re.findall(r"[a-z]+(?:-[a-z]+)?", t.lower())})
+    words = random.Random(7).sample(vocabulary, 2000)
+    # Stock Sastrawi runs at tens of words per second; split it across the machine's cores.
+    halves = [words[::2], words[1::2]]
+    with ProcessPoolExecutor(2) as pool:
+        stock = dict(zip(halves[0] + halves[1], [s for part in pool.map(_stock_stems, halves) for s in part]))
+    fast = FastStemmer()
+    mismatches = [(w, stock[w], fast.stem(w)) for w in words if stock[w] != fast.stem(w)]
+    assert mismatches == []
+    assert sum(stock[w] != w for w in words) > 500  # the sample really exercises the affix rules
