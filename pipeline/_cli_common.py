@@ -34,6 +34,8 @@ FORMAT_OPTION = click.option(
 
 
 def _jsonable(value: Any) -> Any:
+    if value is pd.NaT:
+        return None
     if isinstance(value, pd.Timestamp):
         return None if pd.isna(value) else value.isoformat()
     if hasattr(value, "isoformat"):
@@ -46,7 +48,7 @@ def _jsonable(value: Any) -> Any:
 def render(frame: pd.DataFrame, fmt: str) -> None:
     """Print a DataFrame as a plain table or as JSON records (one JSON array)."""
     if fmt == "json":
-        records = frame.to_dict(orient="records")
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
         click.echo(json.dumps(records, ensure_ascii=False, default=_jsonable, indent=2))
         return
     if frame.empty:

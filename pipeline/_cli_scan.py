@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -10,7 +11,7 @@ from tqdm import tqdm
 from pipeline._writers import ResultWriter
 from pipeline.classify.artifact import load_model
 from pipeline.config import db_url
-from pipeline.scan import ScanSummary, Scorer, file_items, scan_items
+from pipeline.scan import ScanSummary, Scorer, claim_index, file_items, scan_items
 
 
 def _print_flagged(record: dict[str, Any]) -> None:
@@ -35,11 +36,11 @@ def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None
         from pipeline.store import Store
 
         store = Store.open(db_url(db))
-    claims = _claims_index(store)
+    claims = claim_index(store) if store is not None else None
     scorer = Scorer(model, thresholds, claims)
     writer = ResultWriter(out, model.labels) if out else None
     summary = ScanSummary()
-    bar = tqdm(unit=" posts", disable=not progress, file=click.get_text_stream("stderr"))
+    bar = tqdm(unit=" posts", disable=not progress, file=sys.stderr)
 
     def problem(message: str) -> None:
         bar.clear()
@@ -64,17 +65,6 @@ def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None
             store.close()
     return summary
 
-
-def _claims_index(store: Any) -> Any:
-    """The known-claims index built from the store's claims table, or None when there are no claims."""
-    if store is None:
-        return None
-    try:
-        from pipeline.claims import ClaimIndex
-    except ImportError:
-        return None
-    frame = store.claims_frame()
-    return ClaimIndex.from_frame(frame) if len(frame) else None
 
 
 __all__ = ["run_scan"]

@@ -13,8 +13,6 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from pipeline.labels import FLAG_LABELS
-
 FLAGGED_COLOR = "#c0392b"
 SCANNED_COLOR = "#aab7b8"
 LABEL_COLOR = "#2c3e50"
@@ -42,19 +40,16 @@ def labels_chart(labels: pd.DataFrame) -> str | None:
 
 
 def daily_chart(daily: pd.DataFrame) -> str | None:
-    """Posts scanned and flagged per day, with one line per label."""
+    """Posts scanned and flagged per day (WIB)."""
     if daily.empty:
         return None
-    fig = Figure(figsize=(7.5, 3.2), layout="constrained")
+    fig = Figure(figsize=(7.5, 3.0), layout="constrained")
     ax = fig.add_subplot()
     days = daily["day"].dt.tz_localize(None)
     ax.bar(days, daily["posts"], width=0.8, color=SCANNED_COLOR, label="scanned")
     ax.bar(days, daily["flagged"], width=0.8, color=FLAGGED_COLOR, label="flagged")
-    for label in FLAG_LABELS:
-        if daily[label].any():
-            ax.plot(days, daily[label], marker=".", linewidth=1, label=label)
     ax.set_ylabel("posts per day (WIB)")
-    ax.legend(fontsize=7, ncols=4, loc="upper left", frameon=False)
+    ax.legend(fontsize=8, loc="upper right", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
     return _png(fig)

@@ -20,6 +20,8 @@ from pipeline._report_tables import REPORT_TZ
 # these look-alike characters and up to two separators between its letters.
 _LOOKALIKE = {"a": "a4@", "e": "e3", "i": "i1!", "o": "o0", "s": "s5$", "t": "t7", "g": "g9", "b": "b8"}
 _SEP = r"[\s._*\-]{0,2}"
+#: Longer periods show the daily chart only: a table of months of days is not something anyone reads on paper.
+DAILY_TABLE_DAYS = 31
 
 _STYLE = """
 body { font: 11pt/1.45 "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 60em; color: #111; }
@@ -32,7 +34,7 @@ table { border-collapse: collapse; margin: .5em 0; }
 th, td { border: 1px solid #bbb; padding: 2px 8px; text-align: left; vertical-align: top; font-size: 9.5pt; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; } th { background: #eef1f4; }
 img.chart { max-width: 100%; height: auto; display: block; margin: .5em 0; }
-.post { border: 1px solid #999; border-left: 5px solid #c0392b; padding: .5em .8em; margin: .9em 0;
+.post { border: 1px solid #999; border-left: 5px solid #7b241c; padding: .5em .8em; margin: .9em 0;
         page-break-inside: avoid; break-inside: avoid; }
 .post .head { font-size: 9pt; color: #333; }
 .post .text { white-space: pre-wrap; word-break: break-word; margin: .4em 0; font-size: 10.5pt; }
@@ -86,7 +88,7 @@ def highlight(text: str, terms: dict[str, Iterable[str]]) -> str:
     spans.sort(key=lambda s: (s[0], -s[1]))
     merged: list[tuple[int, int, set[str]]] = []
     for start, end, labels in spans:
-        if merged and start < merged[-1][1]:
+        if merged and (start < merged[-1][1] or (start == merged[-1][1] and labels == merged[-1][2])):
             last = merged[-1]
             merged[-1] = (last[0], max(last[1], end), last[2] | labels)
         else:
@@ -160,7 +162,8 @@ def page(data: dict[str, pd.DataFrame], charts: dict[str, str | None], title: st
         "<h2>Flagged posts per label</h2>", chart_html(charts.get("labels"), "flagged posts per label"),
         table_html(data["labels"]),
         "<h2>Daily trend</h2>", chart_html(charts.get("daily"), "posts scanned and flagged per day"),
-        table_html(daily),
+        table_html(daily) if len(daily) <= DAILY_TABLE_DAYS else
+        f'<p class="meta">{len(daily)} days: the numbers per day are in the CSV and JSON formats.</p>',
         "<h2>Per platform</h2>", chart_html(charts.get("platform"), "posts per platform"),
         table_html(data["by_platform"]),
         "<h2>Per source</h2>", table_html(data["by_source"]),

@@ -89,7 +89,7 @@ def _terms(evidence: dict[str, Any], flags: list[str]) -> dict[str, list[tuple[s
 
 def top_table(posts: pd.DataFrame, top: int, claim_titles: dict[str, str]) -> pd.DataFrame:
     """The `top` flagged posts by priority (ties: newest first) with their flagged labels' scores and evidence."""
-    flagged = posts[posts["flags"].map(bool)]
+    flagged = posts.loc[posts["flags"].map(bool).astype(bool)]
     flagged = flagged.sort_values(["priority", "created_at"], ascending=[False, False], na_position="last").head(top)
     rows = []
     for rank, (_, row) in enumerate(flagged.iterrows(), start=1):
@@ -149,7 +149,7 @@ def tables(frame: pd.DataFrame, *, by: str = "created_at", top: int = 20,
            known_claims: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Every report table (see `pipeline.report.report_data`) computed from a frame of posts."""
     posts = posts_view(frame)
-    flagged = posts["flags"].map(bool)
+    flagged = posts["flags"].map(bool).astype(bool)
     times = posts[by].dropna()
     titles = {} if known_claims is None or known_claims.empty else dict(
         zip(known_claims["claim_id"].astype(str), known_claims["title"], strict=True))
@@ -169,3 +169,22 @@ def tables(frame: pd.DataFrame, *, by: str = "created_at", top: int = 20,
         "top_flagged": top_table(posts, top, titles), "claims": claim_table(posts, known_claims),
         "queue": queue_table(posts),
     }
+
+
+def evidence_terms(frame: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The terms that drove the flags in these posts: per flagging label, its `top` terms by total contribution
+    (summed evidence weight over the flagged posts citing them). Columns: label, term, posts, total_weight,
+    mean_weight."""
+    posts = posts_view(frame)
+    rows = []
+    for evidence, flags in zip(posts["evidence"], posts["flags"], strict=True):
+        for label in flags:
+            rows.extend({"label": label, "term": str(t), "weight": float(w)} for t, w in evidence.get(label) or [])
+    columns = ["label", "term", "posts", "total_weight", "mean_weight"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    out = (pd.DataFrame(rows).groupby(["label", "term"])["weight"].agg(["size", "sum", "mean"]).reset_index()
+           .set_axis(columns, axis=1))
+    out["label"] = pd.Categorical(out["label"], categories=list(FLAG_LABELS), ordered=True)
+    out = out.sort_values(["label", "total_weight", "posts"], ascending=[True, False, False])
+    return out.groupby("label", observed=True).head(top).astype({"label": str}).reset_index(drop=True)

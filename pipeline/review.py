@@ -328,12 +328,15 @@ def feedback_frame(store: StoreLike = None) -> pd.DataFrame:
     with _opened(store) as st, st.transaction("cannot read the queue") as conn:
         rows = queue.items(conn, statuses=["confirmed", "dismissed", "escalated"])
     rows.sort(key=lambda r: r["item_id"])
+    def column(values: list[Any], dtype: str = "object") -> pd.Series:
+        return pd.Series(values, dtype=dtype)
+
     out = pd.DataFrame({
-        "item_id": [r["item_id"] for r in rows], "text": [r["text"] for r in rows],
-        **{label: pd.Series([int(bool((r["verdicts"] or {}).get(label))) for r in rows], dtype="int8")
+        "item_id": column([r["item_id"] for r in rows], "int64"), "text": column([r["text"] for r in rows]),
+        **{label: column([int(bool((r["verdicts"] or {}).get(label))) for r in rows], "int8")
            for label in LABELS},
-        "judged": [sorted(r["verdicts"] or {}) for r in rows],
-        "decided_by": [r["decided_by"] for r in rows], "decided_at": [r["decided_at"] for r in rows],
-        "model_version": [r["model_version"] for r in rows],
+        "judged": column([sorted(r["verdicts"] or {}) for r in rows]),
+        "decided_by": column([r["decided_by"] for r in rows]), "decided_at": [r["decided_at"] for r in rows],
+        "model_version": column([r["model_version"] for r in rows]),
     })
     return _times(out, "decided_at")

@@ -165,9 +165,12 @@ def scan_items(items: Iterable[Item], scorer: Scorer, *, store: Any = None, sour
 
 def file_items(inputs: Sequence[str | Path], text_column: str = "text", id_column: str | None = None,
                platform: str = "file", **options: Any) -> Iterator[Item]:
-    """Items from local files (CSV, JSONL, Parquet, plain text; globs, directories, .gz) via the files ingestor."""
+    """Items from local files (CSV, JSONL, Parquet, plain text; globs, directories, .gz) via the files ingestor.
+
+    Conventionally named columns (id, platform, author, created_at, url, shares, views, followers) are read too.
+    """
     ingestor = FilesIngestor(paths=[str(p) for p in inputs], text_column=text_column, platform=platform,
-                             **({"id_column": id_column} if id_column else {}), **options)
+                             auto_columns=True, **({"id_column": id_column} if id_column else {}), **options)
     return ingestor.iter_posts(None)
 
 
@@ -218,6 +221,14 @@ def scan(inputs: str | Path | Sequence[str | Path] | Iterable[Post], *, model: M
         if store is not None and not _is_store(db):
             store.close()
     return records_frame(records, model.labels)
+
+
+def claim_index(store: Any) -> Any:
+    """The known-claims index built from the store's claims table, or None when the table is empty."""
+    from pipeline.claims import ClaimIndex
+
+    frame = store.claims_frame()
+    return ClaimIndex.from_frame(frame) if len(frame) else None
 
 
 def _is_store(db: Any) -> bool:

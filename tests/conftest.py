@@ -24,7 +24,7 @@ def pg_admin_url() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """An empty database: a SQLite file in tmp_path, or a fresh database on the test PostgreSQL server."""
+    """An empty database: a SQLite file in tmp_path, or a fresh schema on the test PostgreSQL server."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'patroli.db'}"
     return _pg.fresh_database(request.getfixturevalue("pg_admin_url"))

@@ -90,7 +90,7 @@ def test_model_round_trip_and_sha_check(tmp_path: Path, fitted: PatroliClassifie
     model = load_model(tmp_path)
     assert model.version == "t1"
     scores = model.score(["Sebarkan! vaksin ada chipnya", "selamat pagi semua"])
-    assert list(scores.columns) == LABELS and (scores.dtypes == "float64").all()
+    assert list(scores.columns) == list(LABELS) and (scores.dtypes == "float64").all()
     card = json.loads((tmp_path / "model_card.json").read_text())
     assert card["thresholds"].keys() == set(LABELS)
     with (tmp_path / "model.joblib").open("ab") as handle:

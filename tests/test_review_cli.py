@@ -85,6 +85,7 @@ def test_export_verify_stats(run, tmp_path, db_url):
     assert "intact" in run("verify").stdout
     stats = {r["label"]: r for r in _json(run("stats", "--format", "json"))}
     assert stats["hoax"]["confirmed"] == 1 and stats["(all)"]["pending"] == 2
+    assert stats["abusive"]["precision"] is None  # no decisions yet: null, not NaN
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE posts SET text = 'diubah' WHERE id = :i"), {"i": first})

@@ -142,6 +142,26 @@ def test_newer_schema_is_refused(db_url):
                               f"({SCHEMA_VERSION}); upgrade patroli")
 
 
+def test_older_schema_is_upgraded_in_steps(db_url, monkeypatch):
+    from pipeline.store import migrate
+
+    Store.open(db_url).close()
+
+    def add_label_column(conn: sa.Connection) -> None:
+        conn.execute(sa.text("ALTER TABLE cursors ADD COLUMN label TEXT"))
+
+    # What the next patroli release will do: bump the version and ship one step.
+    monkeypatch.setattr(migrate, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(migrate, "STEPS", {SCHEMA_VERSION + 1: add_label_column})
+    with Store.open(db_url) as store:
+        store.set_cursor("a", "1")
+    assert _raw(db_url, "SELECT version FROM schema_version ORDER BY version") == [(SCHEMA_VERSION,),
+                                                                                   (SCHEMA_VERSION + 1,)]
+    assert _raw(db_url, "SELECT source, label FROM cursors") == [("a", None)]
+    Store.open(db_url).close()  # already current: no step runs twice
+    assert len(_raw(db_url, "SELECT version FROM schema_version")) == 2
+
+
 def test_audit_log_is_append_only(db_url, make_record):
     with Store.open(db_url) as store:
         store.save_scan([make_record(1)])

@@ -9,8 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.text import Analyzer, FastStemmer, Normalizer, tokenize
-from pipeline.text import lexicons
+from pipeline.text import Analyzer, FastStemmer, Normalizer, lexicons, tokenize
 
 DATA_DIR = Path(os.environ.get("PATROLI_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 needs_data = pytest.mark.skipif(not (DATA_DIR / "ibrohim2019").exists(), reason=f"no dataset in {DATA_DIR}")
@@ -83,7 +82,7 @@ def test_fast_stemmer_matches_stock_sastrawi_on_corpus_words() -> None:
     # Stock Sastrawi runs at tens of words per second; split it across the machine's cores.
     halves = [words[::2], words[1::2]]
     with ProcessPoolExecutor(2) as pool:
-        stock = dict(zip(halves[0] + halves[1], [s for part in pool.map(_stock_stems, halves) for s in part]))
+        stock = dict(zip(halves[0] + halves[1], [s for part in pool.map(_stock_stems, halves) for s in part], strict=True))
     fast = FastStemmer()
     mismatches = [(w, stock[w], fast.stem(w)) for w in words if stock[w] != fast.stem(w)]
     assert mismatches == []

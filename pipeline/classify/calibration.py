@@ -40,3 +40,14 @@ def best_f1_threshold(y: np.ndarray, proba: np.ndarray) -> float:
     f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
     best = int(np.argmax(f1[:-1])) if len(thresholds) else 0
     return float(thresholds[best]) if len(thresholds) else 0.5
+
+
+def capped_threshold(y: np.ndarray, proba: np.ndarray, threshold: float, max_false_positive_rate: float) -> float:
+    """`threshold`, raised if needed so that at most `max_false_positive_rate` of the negatives reach it."""
+    negatives = np.sort(np.asarray(proba)[np.asarray(y) == 0])
+    if not len(negatives):
+        return threshold
+    allowed = int(np.floor(max_false_positive_rate * len(negatives)))
+    # The (allowed+1)-th highest negative score must stay below the threshold.
+    limit = negatives[len(negatives) - allowed - 1] if allowed < len(negatives) else -np.inf
+    return float(max(threshold, np.nextafter(limit, np.inf)))

@@ -18,24 +18,33 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from pipeline.classify._features import FeatureBuilder
-from pipeline.classify.calibration import apply_platt, best_f1_threshold, fit_platt
+from pipeline.classify.calibration import apply_platt, best_f1_threshold, capped_threshold, fit_platt
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
 from pipeline.text import Analyzer, FastStemmer, Normalizer
+
+#: SARA hate speech is hate speech aimed at a religion or race: modelled as P(hate) * P(SARA target | hate).
+SARA_UNDER_HATE: tuple[tuple[str, str], ...] = (("sara", "hate_speech"), ("sara_agama", "hate_speech"),
+                                                 ("sara_ras", "hate_speech"))
 
 
 class PatroliClassifier(BaseEstimator):
     """Calibrated per-label probabilities for hoax, provocation, SARA, hate speech and abusive language.
 
     `fit(X, y)`: X is a sequence of raw post texts; y a DataFrame (or 2-D array in `labels` order) of 0/1 with NaN
-    where a row is not annotated for a label. `predict_proba(X)` returns an (n, len(labels)) array of calibrated
+    where a row is not annotated for a label. Labels in `conditional_on` (child, parent) are learnt on the rows where
+    the parent holds and scored as P(parent) * P(child | parent). Thresholds maximise out-of-fold F1, raised where
+    `max_false_positive_rate` caps a label's false-flag rate among its negatives: hoax is rare in a real stream, so
+    its threshold must not be set by the dataset's hoax-heavy mix. `predict_proba(X)` returns an (n, len(labels)) array of calibrated
     probabilities; `predict(X)` applies `thresholds_`.
     """
 
     def __init__(self, labels: Sequence[str] = LABELS, word_ngram_range: tuple[int, int] = (1, 2),
                  char_ngram_range: tuple[int, int] = (2, 5), min_df: int = 2, max_word_features: int = 60_000,
                  max_char_features: int = 120_000, C: float = 8.0, class_weight: str | None = "balanced",
-                 calibration_folds: int = 5, slang: dict[str, str] | None = None, random_state: int = 0) -> None:
+                 calibration_folds: int = 5, conditional_on: tuple[tuple[str, str], ...] = SARA_UNDER_HATE,
+                 max_false_positive_rate: tuple[tuple[str, float], ...] = (("hoax", 0.01),),
+                 slang: dict[str, str] | None = None, random_state: int = 0) -> None:
         self.labels = labels
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -45,6 +54,8 @@ class PatroliClassifier(BaseEstimator):
         self.C = C
         self.class_weight = class_weight
         self.calibration_folds = calibration_folds
+        self.conditional_on = conditional_on
+        self.max_false_positive_rate = max_false_positive_rate
         self.slang = slang
         self.random_state = random_state
 
@@ -61,32 +72,46 @@ class PatroliClassifier(BaseEstimator):
                                         self.max_word_features, self.max_char_features)
         normalized, stemmed = self.analyzer_.analyze_many(list(X))
         M = self.features_.fit_transform(normalized, stemmed)
-        n_features = M.shape[1]
-        self.coef_ = np.zeros((len(labels), n_features), dtype=np.float32)
+        self.parents_ = {c: p for c, p in self.conditional_on if c in labels and p in labels}
+        self.coef_ = np.zeros((len(labels), M.shape[1]), dtype=np.float32)
         self.intercept_ = np.zeros(len(labels), dtype=np.float64)
         self.platt_ = np.zeros((len(labels), 2), dtype=np.float64)
         self.thresholds_: dict[str, float] = {}
         self.oof_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for j, label in enumerate(labels):
+        oof_full: dict[str, np.ndarray] = {}
+        for label in sorted(labels, key=lambda lab: lab in self.parents_):  # parents before their children
+            j, parent = labels.index(label), self.parents_.get(label)
             known = ~np.isnan(Y[:, j])
-            rows, target = np.flatnonzero(known), Y[known, j].astype(int)
-            if target.min() == target.max():
+            if parent is not None:
+                known &= ~np.isnan(Y[:, labels.index(parent)])
+            rows = np.flatnonzero(known)
+            target = Y[rows, j].astype(int)
+            # A child label is learnt only where its parent holds: P(sara) = P(hate) * P(sara | hate).
+            fit_mask = np.ones(len(rows), bool) if parent is None else Y[rows, labels.index(parent)] == 1
+            if target[fit_mask].min() == target[fit_mask].max():
                 raise InputError(f"label {label!r} has only one class in the training data")
-            Mk = M[rows]
-            decision = self._oof_decision(Mk, target)
-            self.platt_[j] = fit_platt(decision, target)
+            decision = self._oof_decision(M[rows], target, fit_mask)
+            self.platt_[j] = fit_platt(decision[fit_mask], target[fit_mask])
             proba = apply_platt(decision, tuple(self.platt_[j]))
-            self.thresholds_[label] = best_f1_threshold(target, proba)
+            if parent is not None:
+                proba = proba * oof_full[parent][rows]
+            oof_full[label] = np.full(len(X), np.nan)
+            oof_full[label][rows] = proba
+            threshold = best_f1_threshold(target, proba)
+            if label in dict(self.max_false_positive_rate):
+                threshold = capped_threshold(target, proba, threshold, dict(self.max_false_positive_rate)[label])
+            self.thresholds_[label] = threshold
             self.oof_[label] = (rows, proba)
-            model = self._linear().fit(Mk, target)
+            model = self._linear().fit(M[rows[fit_mask]], target[fit_mask])
             self.coef_[j] = model.coef_[0]
             self.intercept_[j] = model.intercept_[0]
         return self
 
-    def _oof_decision(self, M, target: np.ndarray) -> np.ndarray:
+    def _oof_decision(self, M: sp.csr_matrix, target: np.ndarray, fit_mask: np.ndarray) -> np.ndarray:
         folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=self.random_state)
         decision = np.zeros(len(target))
         for train, test in folds.split(np.zeros(len(target)), target):
+            train = train[fit_mask[train]]
             decision[test] = self._linear().fit(M[train], target[train]).decision_function(M[test])
         return decision
 
@@ -97,11 +122,11 @@ class PatroliClassifier(BaseEstimator):
 
     def proba_from_features(self, M: sp.csr_matrix) -> np.ndarray:
         D = np.asarray(M @ self.coef_.T, dtype=np.float64) + self.intercept_
-        return np.column_stack([apply_platt(D[:, j], tuple(self.platt_[j])) for j in range(D.shape[1])])
-
-    def decision_function(self, X: Sequence[str]) -> np.ndarray:
-        M = self.featurize(X)[0]
-        return np.asarray(M @ self.coef_.T, dtype=np.float64) + self.intercept_
+        P = np.column_stack([apply_platt(D[:, j], tuple(self.platt_[j])) for j in range(D.shape[1])])
+        labels = list(self.labels)
+        for child, parent in self.parents_.items():
+            P[:, labels.index(child)] *= P[:, labels.index(parent)]
+        return P
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         return self.proba_from_features(self.featurize(X)[0])

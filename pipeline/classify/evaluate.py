@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
@@ -25,7 +26,14 @@ def _strata(frame: pd.DataFrame) -> np.ndarray:
     return pd.factorize(key)[0]
 
 
-def evaluate(data_dir: str | Path | None = None, folds: int = 5, seed: int = 0,
+def _fold(frame: pd.DataFrame, train: np.ndarray, test: np.ndarray, slang: dict[str, str], seed: int,
+          params: dict[str, Any]) -> tuple[np.ndarray, list[str], dict[str, float]]:
+    clf = PatroliClassifier(slang=slang, random_state=seed, **params)
+    clf.fit(frame["text"].iloc[train].tolist(), frame.iloc[train])
+    return clf.predict_proba(frame["text"].iloc[test].tolist()), list(clf.labels), clf.thresholds_
+
+
+def evaluate(data_dir: str | Path | None = None, folds: int = 5, seed: int = 0, n_jobs: int = 1,
              **params: Any) -> dict[str, Any]:
     """Cross-validate: per label precision/recall/F1/ROC-AUC/PR-AUC at the threshold each training fold chose.
 
@@ -36,24 +44,20 @@ def evaluate(data_dir: str | Path | None = None, folds: int = 5, seed: int = 0,
     frame, hashes = training_frame(data_dir)
     slang = lexicons.slang_map(resolve_data_dir(data_dir))
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    proba = np.full((len(frame), 0), np.nan)
-    labels: list[str] = []
-    hits = np.zeros(len(frame), dtype=object)
-    for train_idx, test_idx in splitter.split(frame, _strata(frame), duplicate_groups(frame["text"])):
-        clf = PatroliClassifier(slang=slang, random_state=seed, **params)
-        clf.fit(frame["text"].iloc[train_idx].tolist(), frame.iloc[train_idx])
-        if not labels:
-            labels = list(clf.labels)
-            proba = np.full((len(frame), len(labels)), np.nan)
-        proba[test_idx] = clf.predict_proba(frame["text"].iloc[test_idx].tolist())
-        for i in test_idx:
-            hits[i] = clf.thresholds_
+    splits = list(splitter.split(frame, _strata(frame), duplicate_groups(frame["text"])))
+    fitted = Parallel(n_jobs=n_jobs)(delayed(_fold)(frame, train, test, slang, seed, params) for train, test in splits)
+    labels = fitted[0][1]
+    proba = np.full((len(frame), len(labels)), np.nan)
+    fold_thresholds = np.empty((len(frame), len(labels)))
+    for (_, test), (fold_proba, _, thresholds) in zip(splits, fitted, strict=True):
+        proba[test] = fold_proba
+        fold_thresholds[test] = [thresholds[label] for label in labels]
     rows = []
     for j, label in enumerate(labels):
         known = frame[label].notna().to_numpy()
         y = frame.loc[known, label].to_numpy().astype(int)
         p = proba[known, j]
-        thresholds = np.array([h[label] for h in hits[known]])
+        thresholds = fold_thresholds[known, j]
         pred_at = (p >= thresholds).astype(float)
         # Per-row thresholds (each fold's own) are applied by comparing to 0.5 on the 0/1 predictions.
         metrics = label_metrics(y, pred_at, 0.5)
@@ -64,7 +68,7 @@ def evaluate(data_dir: str | Path | None = None, folds: int = 5, seed: int = 0,
     j = labels.index("hoax")
     tweets = (frame["source"] == "ibrohim2019").to_numpy()
     hoaxes = (frame["source"] == "hoax_news2020").to_numpy() & (frame["hoax"] == 1).to_numpy()
-    thr = np.array([h["hoax"] for h in hits])
+    thr = fold_thresholds[:, j]
     y = np.r_[np.ones(hoaxes.sum()), np.zeros(tweets.sum())]
     hoax_vs_tweets = {
         "ordinary_tweets": int(tweets.sum()),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import scipy.sparse as sp
-
 
 from pipeline.classify._features import CUE_NAMES
 from pipeline.classify.estimator import PatroliClassifier
@@ -26,11 +26,10 @@ def explain(clf: PatroliClassifier, text: str, label: str, top: int = 5) -> list
 def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], stems: list[str], label: str,
                 top: int = 5) -> list[tuple[str, float]]:
     """`explain` for a post whose feature row and tokens are already computed (the scanning hot path)."""
-    j = list(clf.labels).index(label)
     normalized = " ".join(tokens)
     features = clf.features_
     row = row.tocsr()
-    contrib = row.data * clf.coef_[j, row.indices]
+    contrib = _contributions(clf, row, label)
     scores: dict[str, float] = defaultdict(float)
     word_names, char_names = features.names()
     n_word, n_char = features.n_word, features.n_char
@@ -53,4 +52,24 @@ def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], s
             scores[part] += float(value) / len(set(parts))
     ranked = sorted(((t, s) for t, s in scores.items() if s > 0 and t.strip()), key=lambda kv: -kv[1])
     return [(t, round(s, 4)) for t, s in ranked[:top]]
+
+
+def _contributions(clf: PatroliClassifier, row: sp.csr_matrix, label: str) -> np.ndarray:
+    """Per non-zero feature of `row`, its push on the label's score.
+
+    For a plain label this is value x weight. A child label scored as P(parent) * P(child | parent) combines both
+    models by the gradient of log P: a * (1 - p) * value x weight for each factor's Platt slope a and probability p.
+    """
+    labels = list(clf.labels)
+    j = labels.index(label)
+    parent = clf.parents_.get(label)
+    if parent is None:
+        return row.data * clf.coef_[j, row.indices]
+    total = np.zeros(len(row.data))
+    for k in (j, labels.index(parent)):
+        weights = clf.coef_[k, row.indices]
+        a, b = clf.platt_[k]
+        p = 1.0 / (1.0 + np.exp(-(a * (float(row.data @ weights) + clf.intercept_[k]) + b)))
+        total += a * (1.0 - p) * row.data * weights
+    return total
 

@@ -12,7 +12,8 @@ from pipeline.classify.artifact import Model, new_version
 from pipeline.classify.data import load_training_data
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.classify.metrics import label_metrics
-from pipeline.config import DEFAULT_MODEL_DIR, data_dir as resolve_data_dir
+from pipeline.config import DEFAULT_MODEL_DIR
+from pipeline.config import data_dir as resolve_data_dir
 from pipeline.errors import ConfigError
 from pipeline.labels import LABELS
 from pipeline.text import lexicons

@@ -10,6 +10,7 @@ Options (TOML table, all optional except `paths`)::
     platform = "file"          # when there is no platform column
     delimiter                  # CSV; default: sniffed from the header (',', ';', tab, '|')
     max_record_bytes = 4194304 # longer lines are reported and skipped
+    auto_columns = false       # true: also read conventionally named columns (id, created_at, author, shares…)
 
 Without `id_column` a post's id is `<file name>:<line>` (`<file name>:<row>` for Parquet). Text files give one post
 per non-blank line. The cursor remembers, per file, its fingerprint and the byte offset / row reached, so a re-run
@@ -65,6 +66,7 @@ class FilesIngestor(Ingestor):
         if self.delimiter is not None and len(self.delimiter) != 1:
             raise opts.error(f"option 'delimiter' must be one character, got {self.delimiter!r}")
         self.max_record_bytes: int = opts.int("max_record_bytes", 4 << 20, minimum=1024)
+        self.auto_columns: bool = opts.bool("auto_columns", False)
 
     def iter_posts(self, cursor: str | None) -> Iterator[Item]:
         paths = expand_paths(self.paths, tuple(FORMATS))
@@ -154,18 +156,19 @@ class FilesIngestor(Ingestor):
         text = as_text(get_path(row, self.text_column))
         if text is None:
             return f"{where}: empty text; skipped", None
-        post_id = as_text(get_path(row, self.columns["id"])) if "id" in self.columns else where
+        columns = self._columns_for(row)
+        post_id = as_text(get_path(row, columns["id"])) if "id" in columns else where
         if post_id is None:
-            return f"{where}: no id in column {self.columns['id']!r}; skipped", None
+            return f"{where}: no id in column {columns['id']!r}; skipped", None
         created_at = None
-        if "time" in self.columns:
+        if "time" in columns:
             try:
-                created_at = parse_time(get_path(row, self.columns["time"]), self.tz)
+                created_at = parse_time(get_path(row, columns["time"]), self.tz)
             except ValueError:
                 pass  # the post matters more than its time; the unparsed value stays in raw
 
         def col(role: str) -> Any:
-            return get_path(row, self.columns[role]) if role in self.columns else None
+            return get_path(row, columns[role]) if role in columns else None
 
         return None, Post(
             platform=as_text(col("platform")) or self.platform,
@@ -182,7 +185,23 @@ class FilesIngestor(Ingestor):
         )
 
 
+    def _columns_for(self, row: dict[str, Any]) -> dict[str, str]:
+        """The role -> column mapping for a row: the configured one, plus conventional names with auto_columns."""
+        if not self.auto_columns:
+            return self.columns
+        found = {role: name for role, names in CONVENTIONAL_COLUMNS.items() if role not in self.columns
+                 for name in names if name in row}
+        return {**found, **self.columns}
+
+
 _ABSENT = object()
+
+#: With `auto_columns = true`, columns under these names are read without being configured.
+CONVENTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "post_id"), "time": ("created_at", "timestamp", "date"), "author": ("author", "username", "user"),
+    "url": ("url", "link"), "platform": ("platform",), "shares": ("shares", "retweets", "forwards"),
+    "views": ("views", "impressions"), "followers": ("followers",),
+}
 
 
 class _FilesCursor:

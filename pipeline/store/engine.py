@@ -58,8 +58,8 @@ def create(url: URL) -> Engine:
         else:
             engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     except (exc.NoSuchModuleError, ModuleNotFoundError) as err:
-        raise StoreError(f"no database driver for {shown(url)} ({first_line(err)}); "
-                         f"for PostgreSQL install patroli[postgres]") from err
+        hint = "; install patroli[postgres]" if url.get_backend_name() == "postgresql" else ""
+        raise StoreError(f"no database driver for {shown(url)} ({first_line(err)}){hint}") from err
     except exc.ArgumentError as err:
         raise StoreError(f"invalid database URL {shown(url)}: {first_line(err)}") from err
     return engine
@@ -89,8 +89,12 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
     """One transaction. `write=True` takes SQLite's write lock up front so writers queue instead of failing."""
     with engine.connect() as conn:
         conn.info["write"] = write
-        with conn.begin():
-            yield conn
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            # info lives on the pooled DBAPI connection: do not leak the flag to its next user.
+            conn.info.pop("write", None)
 
 
 @contextmanager

@@ -47,6 +47,13 @@ def too_new(found: int) -> StoreError:
 
 def upgrade(engine: Engine) -> int:
     """Bring the schema to SCHEMA_VERSION (creating it if needed); return the version found before, 0 if none."""
+    # The common case, an up-to-date database, needs no write lock (and works on a read-only copy).
+    with transaction(engine, write=False) as conn:
+        found = current_version(conn)
+    if found is not None and found > SCHEMA_VERSION:
+        raise too_new(found)
+    if found == SCHEMA_VERSION:
+        return found
     with transaction(engine, write=True) as conn:
         if conn.dialect.name == "postgresql":
             # Two processes opening a fresh database at once must not both create the tables.

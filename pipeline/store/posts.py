@@ -19,6 +19,7 @@ from pipeline.store import audit, dialects
 from pipeline.store._types import as_utc, utcnow
 from pipeline.store.schema import posts, queue_items
 
+SAVE_LOCK = 0x7061_7473  # PostgreSQL advisory lock id serialising save_scan
 # Stays well under SQLite's 32766 bound parameters per statement.
 CHUNK = 500
 POST_COLUMNS = ("platform", "post_id", "content_sha256", "text", "author", "url", "created_at", "captured_at",
@@ -104,6 +105,10 @@ def save_scan(conn: Connection, records: list[dict[str, Any]], now: datetime | N
     rows = [prepare(r) for r in records]
     if not rows:
         return SaveResult(0, 0, 0)
+    if conn.dialect.name == "postgresql":
+        # One scan save at a time, as SQLite's write lock gives: concurrent conflicting inserts could otherwise
+        # wait on each other in opposite orders (deadlock), and the duplicate look-up below would be racy.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SAVE_LOCK})
     old_keys, old_hashes = known(conn, [(r["platform"], r["post_id"]) for r in rows],
                                  [r["content_sha256"] for r in rows])
     fresh = []

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from _http import Reply, serve
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.config import SAMPLES_DIR
+from pipeline.patrol import EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, load_config, run_lock, run_patrol
+from pipeline.store import Store
+
+PATROLI = str(Path(sys.executable).with_name("patroli"))
+
+
+def write_posts(path: Path, start: int, n: int) -> None:
+    texts = [row["text"] for row in csv.DictReader((SAMPLES_DIR / "posts.csv").open(encoding="utf-8"))]
+    new = not path.exists()
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(["id", "text"])
+        for i in range(start, start + n):
+            writer.writerow([f"p{i}", f"{texts[i % len(texts)]} (#{i})"])
+
+
+def config(tmp_path: Path, extra: str = "", chunk_size: int = 50) -> Path:
+    path = tmp_path / "patrol.toml"
+    path.write_text(f"""
+[patrol]
+database = "sqlite:///patrol.db"
+log_file = "patrol.log"
+output = "out/flagged.jsonl"
+chunk_size = {chunk_size}
+
+[thresholds]
+abusive = 0.9
+
+[sources.inbox]
+kind = "files"
+paths = ["inbox/*.csv"]
+id_column = "id"
+platform = "inbox"
+
+[sources.wa]
+kind = "files"
+paths = ["{SAMPLES_DIR / 'posts.txt'}"]
+platform = "wa"
+{extra}
+""")
+    (tmp_path / "inbox").mkdir(exist_ok=True)
+    return path
+
+
+def stored(tmp_path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(tmp_path / "patrol.db") as db:
+        return db.execute("select platform, post_id from posts").fetchall()
+
+
+def log_events(tmp_path: Path) -> list[dict]:
+    return [json.loads(line) for line in (tmp_path / "patrol.log").read_text().splitlines()]
+
+
+def test_config_errors_are_clear(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[patrol]\ndatabse = 'x'\n[sources.a]\nkind='files'\npaths=['x']\n")
+    with pytest.raises(Exception, match="unknown \\[patrol\\] keys"):
+        load_config(bad)
+    bad.write_text("[patrol\n")
+    with pytest.raises(Exception, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_runs_resume_from_cursors_and_failing_source_is_partial(tmp_path: Path) -> None:
+    write_posts(tmp_path / "inbox" / "a.csv", 0, 120)
+    with serve(lambda request: Reply(500, "boom")) as server:
+        path = config(tmp_path, f'[sources.api]\nkind = "http_json"\nurl = "{server.url("/posts")}"\n')
+        first = run_patrol(path)
+    assert first.exit_code == EXIT_PARTIAL
+    assert [s.name for s in first.sources if not s.ok] == ["api"] and "500" in first.line()
+    assert len(stored(tmp_path)) == 120 + 25
+    events = log_events(tmp_path)
+    assert {e["event"] for e in events} >= {"run_start", "source_start", "chunk_committed", "source_failed",
+                                            "run_end"}
+    flagged_out = (tmp_path / "out" / "flagged.jsonl").read_text().splitlines()
+    assert len(flagged_out) == first.sources[0].summary.flagged_posts + first.sources[1].summary.flagged_posts
+
+    second = run_patrol(path, only=("inbox", "wa"))
+    assert second.exit_code == EXIT_OK and sum(s.summary.posts for s in second.sources) == 0
+
+    write_posts(tmp_path / "inbox" / "a.csv", 120, 30)
+    third = run_patrol(path, only=("inbox",))
+    assert third.sources[0].summary.posts == 30
+    assert len(stored(tmp_path)) == 150 + 25
+
+    refresh = run_patrol(path, only=("inbox",), full_refresh=True)
+    assert refresh.sources[0].summary.posts == 0 and refresh.sources[0].summary.duplicates == 150
+    assert len(stored(tmp_path)) == 175
+
+
+def test_dry_run_stores_nothing(tmp_path: Path) -> None:
+    write_posts(tmp_path / "inbox" / "a.csv", 0, 40)
+    result = run_patrol(config(tmp_path), dry_run=True)
+    assert result.exit_code == EXIT_OK and sum(s.summary.posts for s in result.sources) == 65
+    store = Store.open(f"sqlite:///{tmp_path / 'patrol.db'}")
+    try:
+        assert store.posts_frame().empty and store.get_cursor("inbox") is None
+    finally:
+        store.close()
+
+
+def test_second_run_while_one_is_active_exits_at_once(tmp_path: Path) -> None:
+    path = config(tmp_path)
+    with run_lock(tmp_path / "patrol.lock") as acquired:
+        assert acquired
+        proc = subprocess.run([PATROLI, "run", str(path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == EXIT_LOCKED
+    assert "another run is active" in proc.stderr
+
+
+def test_cli_run_and_unknown_source(tmp_path: Path) -> None:
+    path = config(tmp_path)
+    result = CliRunner().invoke(cli, ["run", str(path), "--source", "nope"])
+    assert result.exit_code != 0 and "--source nope" in result.stderr
+    result = CliRunner().invoke(cli, ["run", str(path), "--source", "wa"])
+    assert result.exit_code == EXIT_OK and "1/1 sources ok" in result.stderr
+
+
+def test_sigkill_mid_run_then_rerun_leaves_every_post_exactly_once(tmp_path: Path) -> None:
+    total = 6000
+    write_posts(tmp_path / "inbox" / "big.csv", 0, total)
+    path = config(tmp_path, chunk_size=100)
+    proc = subprocess.Popen([PATROLI, "run", str(path), "--source", "inbox"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    db = tmp_path / "patrol.db"
+    deadline = time.monotonic() + 120
+    count = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=1) as conn:
+                    count = conn.execute("select count(*) from posts").fetchone()[0]
+            except sqlite3.OperationalError:
+                count = 0
+            if count >= 500:
+                break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = len(stored(tmp_path))
+    assert 0 < partial < total, "the run must be killed mid-way for this test to mean anything"
+    rerun = subprocess.run([PATROLI, "run", str(path), "--source", "inbox"], capture_output=True, text=True,
+                           timeout=300)
+    assert rerun.returncode == EXIT_OK, rerun.stderr
+    rows = stored(tmp_path)
+    assert len(rows) == total and len(set(rows)) == total
+    assert {post_id for _, post_id in rows} == {f"p{i}" for i in range(total)}
+    with sqlite3.connect(db) as conn:
+        unscored = conn.execute("select count(*) from posts where scores is null").fetchone()[0]
+        flagged = conn.execute("select count(*) from posts where flags != '[]'").fetchone()[0]
+        queued = conn.execute("select count(*) from queue_items").fetchone()[0]
+    assert unscored == 0
+    assert queued == flagged > 0
