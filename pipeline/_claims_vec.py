@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.preprocessing import normalize
 
 
 @dataclass(frozen=True)
@@ -51,40 +52,32 @@ class HashedTfidf:
         self.df_: np.ndarray | None = None
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        counts = self._counts(texts)
-        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int32)
+        blocks = self._counts(texts)
         n = len(texts)
-        idf = np.log((1.0 + n) / (1.0 + np.maximum(df, 1))) + 1.0
-        self.df_ = df
-        self.idf_ = idf.astype(np.float32)
-        return self._weigh(counts)
+        dfs = [np.bincount(X.indices, minlength=X.shape[1]).astype(np.int32) for X in blocks]
+        self.df_ = np.concatenate(dfs)
+        self.idf_ = (np.log((1.0 + n) / (1.0 + np.maximum(self.df_, 1))) + 1.0).astype(np.float32)
+        return self._weigh(blocks)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         return self._weigh(self._counts(texts))
 
-    def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        char = self._char.transform(texts)
-        word = self._word.transform(texts)
-        out = sp.hstack([char, word], format="csr", dtype=np.float32)
-        out.sum_duplicates()
-        return out
+    def _counts(self, texts: Sequence[str]) -> list[sp.csr_matrix]:
+        return [self._char.transform(texts), self._word.transform(texts)]
 
-    def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+    def _weigh(self, blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
         assert self.idf_ is not None, "fit first"
-        X = counts.astype(np.float32, copy=True)
-        X.data = (1.0 + np.log(X.data)) * self.idf_[X.indices]
         half = self.spec.n_features
-        is_char = X.indices < half
-        weights = np.where(is_char, np.float32(self.spec.char_weight), np.float32(1.0 - self.spec.char_weight))
-        sq = X.data.astype(np.float64) ** 2
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        char_norm = np.sqrt(np.bincount(rows, weights=sq * is_char, minlength=X.shape[0]))
-        word_norm = np.sqrt(np.bincount(rows, weights=sq * ~is_char, minlength=X.shape[0]))
-        norm = np.where(is_char, char_norm[rows], word_norm[rows])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            X.data = np.where(norm > 0, X.data * np.sqrt(weights) / norm, 0.0).astype(np.float32)
-        X.eliminate_zeros()
-        return X
+        weights = (self.spec.char_weight, 1.0 - self.spec.char_weight)
+        out = []
+        for b, (X, weight) in enumerate(zip(blocks, weights, strict=True)):
+            X.sum_duplicates()
+            idf = self.idf_[b * half:(b + 1) * half]
+            X.data = (1.0 + np.log(X.data, dtype=np.float32)) * idf[X.indices]
+            normalize(X, copy=False)
+            X.data *= np.float32(np.sqrt(weight))
+            out.append(X)
+        return sp.hstack(out, format="csr", dtype=np.float32)
 
 
 class TwoStageSearch:

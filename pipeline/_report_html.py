@@ -149,14 +149,16 @@ def page(data: dict[str, pd.DataFrame], charts: dict[str, str | None], title: st
         ("posts scanned", int(s["posts"])), ("posts flagged", int(s["flagged_posts"])),
         ("flagged share", f"{s['flagged_share']:.1%}"), ("enqueued for review", int(s["enqueued"])),
         ("known-hoax matches", int(s["claim_matches"]))))
-    period = f"{esc(s.get('since')) or 'the beginning'} to {esc(s.get('until')) or 'now'} (by {esc(s.get('by'))})"
+    since, until = esc(s.get("since")), esc(s.get("until"))
+    period = (f"from {since or 'the first stored post'} to {until + ' (exclusive)' if until else 'now'}"
+              f", by {esc(s.get('by'))}")
     top = data["top_flagged"]
     posts = "".join(_post_html(row) for _, row in top.iterrows()) or '<p class="empty">No flagged posts.</p>'
     claims = data["claims"]
     daily = data["daily"].assign(day=data["daily"]["day"].dt.strftime("%Y-%m-%d"))
     sections = [
         f"<h1>{esc(title)}</h1>",
-        f'<p class="meta">Period {period}; times in WIB (Asia/Jakarta). Generated {esc(s.get("generated_at"))} '
+        f'<p class="meta">Period: {period}; times in WIB (Asia/Jakarta). Generated {esc(s.get("generated_at"))} '
         f"from {esc(s.get('database'))}. Model: {esc(s['model_versions']) or '—'}.</p>",
         f'<div class="kpis">{kpis}</div>',
         "<h2>Flagged posts per label</h2>", chart_html(charts.get("labels"), "flagged posts per label"),

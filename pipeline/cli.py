@@ -10,6 +10,7 @@ import click
 
 from pipeline import __version__
 from pipeline._cli_common import PatroliGroup, echo_json
+from pipeline._cli_report import report
 from pipeline._cli_review import review
 from pipeline.errors import ConfigError
 from pipeline.labels import LABELS
@@ -130,6 +131,7 @@ def run(config: str, dry_run: bool, full_refresh: bool, only: tuple[str, ...]) -
 
 
 cli.add_command(review)
+cli.add_command(report)
 
 
 def main() -> None:

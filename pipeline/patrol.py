@@ -70,6 +70,12 @@ def load_config(path: str | Path) -> PatrolConfig:
     def local(value: Any) -> Path | None:
         return None if value is None else (base / str(value))
 
+    for name, table in sources.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [sources.{name}] must be a table")
+        if isinstance(table.get("paths"), list):
+            # Source files are found relative to the config file, whatever directory cron starts in.
+            table["paths"] = [str(base / str(p)) for p in table["paths"]]
     database = str(patrol.get("database", "sqlite:///patroli.db"))
     if database.startswith("sqlite:///") and not database.startswith("sqlite:////"):
         database = f"sqlite:///{base / database.removeprefix('sqlite:///')}"

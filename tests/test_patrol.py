@@ -24,6 +24,7 @@ PATROLI = str(Path(sys.executable).with_name("patroli"))
 
 def write_posts(path: Path, start: int, n: int) -> None:
     texts = [row["text"] for row in csv.DictReader((SAMPLES_DIR / "posts.csv").open(encoding="utf-8"))]
+    path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
     with path.open("a", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections import defaultdict
 
 import numpy as np
@@ -50,8 +51,13 @@ def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], s
             parts = cue_hits.get(CUE_NAMES[index - n_word - n_char], [])
         for part in dict.fromkeys(parts):
             scores[part] += float(value) / len(set(parts))
-    ranked = sorted(((t, s) for t, s in scores.items() if s > 0 and t.strip()), key=lambda kv: -kv[1])
+    # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
+    ranked = sorted(((t, s) for t, s in scores.items() if s > 0 and not _PUNCTUATION.issuperset(t)),
+                    key=lambda kv: -kv[1])
     return [(t, round(s, 4)) for t, s in ranked[:top]]
+
+
+_PUNCTUATION = frozenset(string.punctuation + string.whitespace + "…“”‘’")
 
 
 def _contributions(clf: PatroliClassifier, row: sp.csr_matrix, label: str) -> np.ndarray:

@@ -1,0 +1,62 @@
+"""Known claims in the database: import, list, search (private; re-exported by `pipeline.claims`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+
+from pipeline._claims_io import ProblemHandler, read_claims
+from pipeline.errors import InputError
+
+LIST_COLUMNS = ("claim_id", "verdict", "date", "title", "url", "source")
+SEARCH_COLUMNS = ("rank", "claim_id", "similarity", "level", "verdict", "title", "url")
+
+
+@contextmanager
+def _opened(db: Any) -> Iterator[Any]:
+    if db is not None and not isinstance(db, str):
+        yield db
+        return
+    from pipeline.store import Store
+
+    store = Store.open(db)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def import_claims(path: str | os.PathLike[str], db: Any = None, *,
+                  on_problem: ProblemHandler | None = None) -> dict[str, int]:
+    """Read a claims file (see `read_claims`) and upsert it into the database (a URL or an open Store).
+
+    Returns counts: read, new, updated, skipped (malformed rows). InputError when no claim could be read.
+    """
+    frame = read_claims(path, on_problem=on_problem)
+    skipped = len(frame.attrs.get("problems", []))
+    if frame.empty:
+        raise InputError(f"no claims read from {path} ({skipped} malformed rows skipped)")
+    with _opened(db) as store:
+        new = store.add_claims(frame.to_dict(orient="records"))
+    return {"read": len(frame), "new": int(new), "updated": len(frame) - int(new), "skipped": skipped}
+
+
+def list_claims(db: Any = None) -> pd.DataFrame:
+    """All known claims in the database, in import order (the store's columns)."""
+    with _opened(db) as store:
+        return store.claims_frame()
+
+
+def search_claims(text: str, db: Any = None, k: int = 5) -> pd.DataFrame:
+    """The `k` known claims most similar to `text`: rank, claim_id, similarity, level, verdict, title, url."""
+    from pipeline.claims import ClaimIndex
+
+    frame = list_claims(db)
+    if frame.empty:
+        raise InputError("no known claims in the database: add some with `patroli claims import FILE`")
+    found = ClaimIndex(frame).match([text], k=k, as_frame=True)
+    return found[list(SEARCH_COLUMNS)].reset_index(drop=True)
