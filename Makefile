@@ -15,7 +15,12 @@ $(STAMP): setup.cfg pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/patroli scan data/samples/posts.csv data/samples/posts.jsonl --db sqlite:///demo.db --out demo-results.jsonl --show-flagged
+	rm -f demo.db demo.db-wal demo.db-shm
+	$(BIN)/patroli claims import data/samples/claims.csv --db sqlite:///demo.db
+	$(BIN)/patroli scan data/samples/posts.csv data/samples/posts.jsonl data/samples/posts.txt \
+		--db sqlite:///demo.db --out demo-results.jsonl --show-flagged
+	@echo; echo "review queue (highest priority first):"
+	$(BIN)/patroli review list --db sqlite:///demo.db --limit 10
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

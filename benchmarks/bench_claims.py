@@ -17,6 +17,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import pickle  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
@@ -141,13 +142,17 @@ def run(n_claims: int, n_posts: int, data_dir: Path | None, evaluate: bool) -> d
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     search = index._search
+    metadata = sum(sys.getsizeof(v) for arr in (index.claim_ids, index.titles, index.urls, index.verdicts)
+                   for v in arr) + 4 * 8 * len(index)
+    pickled = len(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
     index.match(posts[:200])  # warm-up
     t0 = time.perf_counter()
     ids, sims = index.search(posts, 5)
     seconds = time.perf_counter() - t0
     result = {
         "claims": n_claims, "posts": n_posts, "build_seconds": round(build, 2),
-        "index_bytes": index.nbytes(), "index_mib": round(index.nbytes() / 2**20, 1),
+        "index_bytes": index.nbytes(), "index_mib": round(index.nbytes() / 2**20, 1),  # matrices, idf, df
+        "claim_metadata_mib": round(metadata / 2**20, 1), "pickle_mib": round(pickled / 2**20, 1),
         "frequent_features": int(len(search.common_cols_)),
         "build_tracemalloc_peak_mib": round(peak / 2**20, 1),
         "match_seconds": round(seconds, 2), "posts_per_second": round(n_posts / seconds),

@@ -6,18 +6,21 @@ Notebook use::
     model = pipeline.load_model()              # the shipped default, checked against its card
     model.score(["teks postingan ..."])        # DataFrame: one float column per label
     results = pipeline.scan("posts.csv")       # DataFrame: scores, flags, evidence per post
+    pipeline.review.queue_frame("sqlite:///patroli.db")   # the review queue as a DataFrame
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from pipeline import report, review
 from pipeline.classify.artifact import Model, load_model
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.errors import ConfigError, InputError, ModelError, PatroliError, StoreError
 from pipeline.labels import FLAG_LABELS, LABELS
 from pipeline.posts import Post
 from pipeline.scan import ScanSummary, scan
+from pipeline.store import Store
 
 __all__ = [
     "FLAG_LABELS",
@@ -30,8 +33,11 @@ __all__ = [
     "PatroliError",
     "Post",
     "ScanSummary",
+    "Store",
     "StoreError",
     "__version__",
     "load_model",
+    "report",
+    "review",
     "scan",
 ]

@@ -4,9 +4,10 @@ Feature hashing instead of a fitted vocabulary: no vocabulary dict to hold in me
 stateless, and the index memory is just the sparse matrices plus one IDF vector.
 
 Search is two-stage because frequent n-grams ("ang", "kan ", "yang") make a full sparse product against
-100,000 claims nearly dense and slow: stage 1 multiplies only the *rare* features (document frequency under a
-cut-off) to find candidates, stage 2 adds the exact contribution of the frequent features for those candidates.
-The final similarity is therefore the exact weighted cosine, not an approximation of it.
+100,000 claims nearly dense and slow: stage 1 multiplies only the *rare* features (document frequency at most
+max(1% of the claims, 50)) to find candidates, stage 2 adds the exact contribution of the frequent features for
+the best `n_candidates` of them. Reported similarities are exact weighted cosines; the one approximation is
+that a claim sharing no rare feature at all with a post (only common words) is never a candidate.
 """
 
 from __future__ import annotations

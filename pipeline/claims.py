@@ -34,8 +34,8 @@ __all__ = ["CLAIM_COLUMNS", "DEFAULT_MATCH", "DEFAULT_SUGGEST", "ClaimIndex", "M
 
 # Measured by `evaluate_claim_matching` (benchmarks/bench_claims.py): chosen on a calibration half of the
 # ibrohim2019 tweets against the 3,450 hoax_news2020 hoax titles (0.2725 and 0.3986 there), rounded up; on the
-# held-out half 0.38% of ordinary tweets reach `match` and 4.1% `suggest`. More claims mean more chances of a
-# chance match: re-calibrate with `ClaimIndex.calibrate(ordinary_posts)` for a much larger claim set.
+# held-out half 0.50% of ordinary tweets reach `match` (33 of 6,585) and 4.3% `suggest`. More claims mean more
+# chances of a chance match: re-calibrate with `ClaimIndex.calibrate(ordinary_posts)` for a much larger set.
 DEFAULT_SUGGEST = 0.28
 DEFAULT_MATCH = 0.40
 MATCH_FLOOR = 0.8
@@ -64,11 +64,11 @@ class Match:
 
 def combine_hoax(classifier_score: float | np.ndarray, similarity: float | np.ndarray, *,
                  suggest: float = DEFAULT_SUGGEST, match: float = DEFAULT_MATCH, floor: float = MATCH_FLOOR,
-                 raise_: float = SUGGEST_RAISE) -> Any:
+                 mild: float = SUGGEST_RAISE) -> Any:
     """The hoax score of a post from the classifier's hoax probability and its best claim similarity.
 
     - similarity < `suggest`: the classifier score, unchanged;
-    - `suggest` <= similarity < `match`: a mild raise, p + (1 - p) * `raise_` * t, with t going 0 -> 1 across
+    - `suggest` <= similarity < `match`: a mild raise, p + (1 - p) * `mild` * t, with t going 0 -> 1 across
       the band (at most a quarter of the way to 1 with the default);
     - similarity >= `match`: at least `floor` + (1 - `floor`) * (similarity - match) / (1 - match), i.e. 0.8 at
       the threshold rising to 1.0 at identity, and never less than the mild raise or the classifier score.
@@ -80,9 +80,9 @@ def combine_hoax(classifier_score: float | np.ndarray, similarity: float | np.nd
     s = np.nan_to_num(np.asarray(similarity, dtype=float), nan=0.0)
     band = max(match - suggest, 1e-9)
     t = np.clip((s - suggest) / band, 0.0, 1.0)
-    mild = p + (1.0 - p) * raise_ * t
+    raised = p + (1.0 - p) * mild * t
     strong = np.where(s >= match, floor + (1.0 - floor) * np.clip((s - match) / max(1.0 - match, 1e-9), 0, 1), 0.0)
-    out = np.maximum(mild, strong)
+    out = np.maximum(raised, strong)
     return float(out) if out.ndim == 0 else out
 
 
@@ -143,6 +143,7 @@ class ClaimIndex:
 
     def search(self, texts: Sequence[str], k: int = 5) -> tuple[np.ndarray, np.ndarray]:
         """(claim positions, similarities), each (len(texts), k), best first; position -1 / similarity 0 pad."""
+        texts = list(texts)
         k = max(1, min(k, len(self)))
         ids_out = np.full((len(texts), k), -1, dtype=np.int64)
         sims_out = np.zeros((len(texts), k))
@@ -196,6 +197,7 @@ class ClaimIndex:
         return self.thresholds
 
     def level(self, similarity: float) -> str:
+        """'match', 'suggest' or 'below' for a similarity, by this index's thresholds."""
         if similarity >= self.match_threshold:
             return "match"
         return "suggest" if similarity >= self.suggest_threshold else "below"

@@ -130,6 +130,41 @@ def run(config: str, dry_run: bool, full_refresh: bool, only: tuple[str, ...]) -
     sys.exit(result.exit_code)
 
 
+@cli.group(cls=PatroliGroup)
+def data() -> None:
+    """The public training datasets (data/sources.toml): check or fetch them."""
+
+
+@data.command("check")
+@click.option("--data-dir", default=None, metavar="DIR", help="Data directory  [default: $PATROLI_DATA_DIR]")
+def data_check(data_dir: str | None) -> None:
+    """Check each dataset file's SHA-256 against the manifest; exit 1 if any is missing or different."""
+    from pipeline import datasets
+
+    table = datasets.check(_data_dir(data_dir))
+    click.echo(table.to_string(index=False))
+    if (table["status"] != "ok").any():
+        sys.exit(1)
+
+
+@data.command("fetch")
+@click.option("--data-dir", default=None, metavar="DIR", help="Where to put them  [default: $PATROLI_DATA_DIR]")
+def data_fetch(data_dir: str | None) -> None:
+    """Download the missing dataset files from their public URLs, keeping only files with the manifest's SHA-256."""
+    from pipeline import datasets
+
+    click.echo(datasets.fetch(_data_dir(data_dir)).to_string(index=False))
+
+
+def _data_dir(value: str | None) -> Path:
+    from pipeline.config import data_dir
+
+    directory = data_dir(value)
+    if directory is None:
+        raise ConfigError("no data directory: pass --data-dir or set PATROLI_DATA_DIR")
+    return directory
+
+
 cli.add_command(review)
 cli.add_command(report)
 

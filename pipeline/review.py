@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.datasets import sha256_file
 from pipeline.errors import InputError, StoreError
 from pipeline.labels import LABELS
 from pipeline.store import Store, audit, evidence, queue
@@ -264,7 +265,7 @@ def export(store: StoreLike, out_dir: str | Path, *, formats: Iterable[str] = fi
                 files.write_jsonl(path, records)
             else:
                 files.write_html(path, records, generated_at=now, generated_by=analyst, database=st.url)
-            rows.append({"format": fmt, "path": str(path), "items": len(records), "sha256": files.sha256_file(path)})
+            rows.append({"format": fmt, "path": str(path), "items": len(records), "sha256": sha256_file(path)})
     manifest = "".join(f"{r['sha256']}  {Path(r['path']).name}\n" for r in rows)
     (out / "evidence.sha256").write_text(manifest, encoding="utf-8")
     return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))

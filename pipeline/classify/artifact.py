@@ -13,10 +13,10 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from pipeline.classify.data import sha256_file
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.classify.explain import explain
 from pipeline.config import DEFAULT_MODEL_DIR
+from pipeline.datasets import sha256_file
 from pipeline.errors import ModelError
 from pipeline.labels import FLAG_LABELS, check_label
 

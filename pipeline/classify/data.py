@@ -7,12 +7,12 @@ annotate are NaN and are left out of that label's training rows.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipeline.datasets import sha256_file
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
 
@@ -24,14 +24,6 @@ def _require(path: Path) -> Path:
     if not path.exists():
         raise InputError(f"training file {path} not found (set --data-dir or PATROLI_DATA_DIR to the data directory)")
     return path
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_ibrohim(data_dir: Path) -> pd.DataFrame:

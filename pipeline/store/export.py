@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import json
 from datetime import datetime
@@ -129,10 +128,3 @@ def write_html(path: Path, records: list[dict[str, Any]], *, generated_at: datet
         + "".join(_item(r) for r in records) + "</body></html>\n")
     path.write_text(page, encoding="utf-8")
 
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
