@@ -64,7 +64,7 @@ class Match:
 
 def combine_hoax(classifier_score: float | np.ndarray, similarity: float | np.ndarray, *,
                  suggest: float = DEFAULT_SUGGEST, match: float = DEFAULT_MATCH, floor: float = MATCH_FLOOR,
-                 mild: float = SUGGEST_RAISE) -> Any:
+                 mild: float = SUGGEST_RAISE, flag_threshold: float | None = None) -> Any:
     """The hoax score of a post from the classifier's hoax probability and its best claim similarity.
 
     - similarity < `suggest`: the classifier score, unchanged;
@@ -72,6 +72,8 @@ def combine_hoax(classifier_score: float | np.ndarray, similarity: float | np.nd
       the band (at most a quarter of the way to 1 with the default);
     - similarity >= `match`: at least `floor` + (1 - `floor`) * (similarity - match) / (1 - match), i.e. 0.8 at
       the threshold rising to 1.0 at identity, and never less than the mild raise or the classifier score.
+      Pass the hoax label's `flag_threshold` to make a match alone flag the post: the floor then becomes
+      max(`floor`, `flag_threshold`).
 
     The result is in [0, 1], never below the classifier score, and non-decreasing in both arguments.
     Accepts scalars or arrays (broadcast); NaN similarity counts as no match. Returns a float for scalars.
@@ -81,7 +83,8 @@ def combine_hoax(classifier_score: float | np.ndarray, similarity: float | np.nd
     band = max(match - suggest, 1e-9)
     t = np.clip((s - suggest) / band, 0.0, 1.0)
     raised = p + (1.0 - p) * mild * t
-    strong = np.where(s >= match, floor + (1.0 - floor) * np.clip((s - match) / max(1.0 - match, 1e-9), 0, 1), 0.0)
+    low = floor if flag_threshold is None else max(floor, min(float(flag_threshold), 1.0))
+    strong = np.where(s >= match, low + (1.0 - low) * np.clip((s - match) / max(1.0 - match, 1e-9), 0, 1), 0.0)
     out = np.maximum(raised, strong)
     return float(out) if out.ndim == 0 else out
 
@@ -135,7 +138,7 @@ class ClaimIndex:
         return {"suggest": self.suggest_threshold, "match": self.match_threshold}
 
     def nbytes(self) -> int:
-        """Approximate memory of the index arrays in bytes (sparse matrices, IDF, claim metadata excluded)."""
+        """Bytes held by the index arrays: the sparse claim matrices and the IDF/DF arrays (not claim metadata)."""
         idf = self._vectorizer.idf_
         df = self._vectorizer.df_
         assert idf is not None and df is not None
@@ -177,10 +180,11 @@ class ClaimIndex:
         return [self._match(int(c), float(s), 1) if c >= 0 and s >= self.suggest_threshold else None
                 for c, s in zip(ids[:, 0], sims[:, 0], strict=True)]
 
-    def combine_hoax(self, classifier_score: float | np.ndarray, similarity: float | np.ndarray) -> Any:
-        """`combine_hoax` with this index's thresholds."""
+    def combine_hoax(self, classifier_score: float | np.ndarray, similarity: float | np.ndarray, *,
+                     flag_threshold: float | None = None) -> Any:
+        """`combine_hoax` with this index's thresholds (pass the hoax flag threshold so a match alone flags)."""
         return combine_hoax(classifier_score, similarity, suggest=self.suggest_threshold,
-                            match=self.match_threshold)
+                            match=self.match_threshold, flag_threshold=flag_threshold)
 
     def calibrate(self, ordinary_texts: Sequence[str], *, false_match_rate: float = 0.005,
                   false_suggest_rate: float = 0.05, minimum: float = 0.2) -> dict[str, float]:

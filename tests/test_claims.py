@@ -295,11 +295,20 @@ def test_combine_hoax_properties() -> None:
     assert combine_hoax(0.3, 0.5, suggest=0.6, match=0.9) == pytest.approx(0.3)
 
 
+@pytest.mark.parametrize("flag_threshold", [0.5, 0.89, 0.95])
+def test_a_match_alone_reaches_the_flag_threshold(flag_threshold: float) -> None:
+    s = np.array([DEFAULT_MATCH, 0.6, 1.0])
+    out = combine_hoax(np.zeros(3), s, flag_threshold=flag_threshold)
+    assert np.all(out >= max(flag_threshold, 0.8)) and out[0] == pytest.approx(max(flag_threshold, 0.8))
+    assert combine_hoax(0.0, DEFAULT_MATCH - 1e-6, flag_threshold=flag_threshold) < flag_threshold
+
+
 def test_index_combine_uses_its_own_thresholds(sample_claims: pd.DataFrame) -> None:
     ix = ClaimIndex(sample_claims, suggest=0.5, match=0.7)
     assert ix.combine_hoax(0.1, 0.45) == pytest.approx(0.1)
     assert ix.combine_hoax(0.1, 0.7) == pytest.approx(0.8)
     assert np.allclose(ix.combine_hoax(np.array([0.1, 0.9]), np.array([0.0, 0.9])), [0.1, 0.9333333])
+    assert ix.combine_hoax(0.1, 0.7, flag_threshold=0.9) == pytest.approx(0.9)
 
 
 # --- the third-party data (read in place) -----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """`PatroliClassifier`: a scikit-learn-conventional multi-label estimator for Indonesian posts.
 
-One linear model per label over shared features (stemmed word n-grams, character n-grams, lexicon cues), each
+One linear model per label over shared features (stemmed word n-grams, character n-grams, lexicon cues): logistic
+regression on features scaled by their naive-Bayes log-count ratio (NB-LR), each
 calibrated with Platt scaling on out-of-fold decision values, with a per-label threshold chosen on the same
 out-of-fold predictions. Labels may be missing (NaN) for some training rows: each label learns from the rows that
 annotate it, so datasets annotated for different labels train one model.
@@ -41,7 +42,8 @@ class PatroliClassifier(BaseEstimator):
 
     def __init__(self, labels: Sequence[str] = LABELS, word_ngram_range: tuple[int, int] = (1, 2),
                  char_ngram_range: tuple[int, int] = (2, 5), min_df: int = 2, max_word_features: int = 60_000,
-                 max_char_features: int = 120_000, C: float = 8.0, class_weight: str | None = "balanced",
+                 max_char_features: int = 120_000, C: float = 4.0, class_weight: str | None = "balanced",
+                 nb_scaling: bool = True,
                  calibration_folds: int = 5, conditional_on: tuple[tuple[str, str], ...] = SARA_UNDER_HATE,
                  max_false_positive_rate: tuple[tuple[str, float], ...] = (("hoax", 0.01),),
                  slang: dict[str, str] | None = None, random_state: int = 0) -> None:
@@ -53,14 +55,25 @@ class PatroliClassifier(BaseEstimator):
         self.max_char_features = max_char_features
         self.C = C
         self.class_weight = class_weight
+        self.nb_scaling = nb_scaling
         self.calibration_folds = calibration_folds
         self.conditional_on = conditional_on
         self.max_false_positive_rate = max_false_positive_rate
         self.slang = slang
         self.random_state = random_state
 
-    def _linear(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000)
+    def _fit_head(self, M: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
+        """(weights, intercept) of one label's linear head, folded so that decision = M @ weights + intercept.
+
+        With `nb_scaling` (NB-LR, Wang & Manning 2012), features are first scaled by their naive-Bayes log-count
+        ratio on these rows; the scaling folds into the weights, so scoring and explanations stay one dot product.
+        """
+        ratio = _nb_ratio(M, y) if self.nb_scaling else None
+        X = M @ sp.diags(ratio) if ratio is not None else M
+        model = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000)
+        model.fit(X, y)
+        weights = model.coef_[0] * ratio if ratio is not None else model.coef_[0]
+        return weights.astype(np.float32), float(model.intercept_[0])
 
     def fit(self, X: Sequence[str], y: pd.DataFrame | np.ndarray) -> PatroliClassifier:
         labels = list(self.labels)
@@ -102,9 +115,7 @@ class PatroliClassifier(BaseEstimator):
                 threshold = capped_threshold(target, proba, threshold, dict(self.max_false_positive_rate)[label])
             self.thresholds_[label] = threshold
             self.oof_[label] = (rows, proba)
-            model = self._linear().fit(M[rows[fit_mask]], target[fit_mask])
-            self.coef_[j] = model.coef_[0]
-            self.intercept_[j] = model.intercept_[0]
+            self.coef_[j], self.intercept_[j] = self._fit_head(M[rows[fit_mask]], target[fit_mask])
         return self
 
     def _oof_decision(self, M: sp.csr_matrix, target: np.ndarray, fit_mask: np.ndarray) -> np.ndarray:
@@ -112,7 +123,8 @@ class PatroliClassifier(BaseEstimator):
         decision = np.zeros(len(target))
         for train, test in folds.split(np.zeros(len(target)), target):
             train = train[fit_mask[train]]
-            decision[test] = self._linear().fit(M[train], target[train]).decision_function(M[test])
+            weights, intercept = self._fit_head(M[train], target[train])
+            decision[test] = M[test] @ weights + intercept
         return decision
 
     def featurize(self, X: Sequence[str]) -> tuple[sp.csr_matrix, list[str], list[str]]:
@@ -134,3 +146,12 @@ class PatroliClassifier(BaseEstimator):
     def predict(self, X: Sequence[str]) -> np.ndarray:
         P = self.predict_proba(X)
         return (P >= np.array([self.thresholds_[label] for label in self.labels])).astype(int)
+
+
+def _nb_ratio(M: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Naive-Bayes log-count ratio of each feature's presence between the positive and negative rows."""
+    present = M.copy()
+    present.data = np.ones_like(present.data)
+    positive = np.asarray(present[y == 1].sum(axis=0)).ravel() + alpha
+    negative = np.asarray(present[y == 0].sum(axis=0)).ravel() + alpha
+    return (np.log(positive / positive.sum()) - np.log(negative / negative.sum())).astype(np.float32)
