@@ -14,6 +14,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from pipeline import report, review
+from pipeline.claims import ClaimIndex, read_claims
 from pipeline.classify.artifact import Model, load_model
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.errors import ConfigError, InputError, ModelError, PatroliError, StoreError
@@ -23,6 +24,7 @@ from pipeline.scan import ScanSummary, scan
 from pipeline.store import Store
 
 __all__ = [
+    "ClaimIndex",
     "FLAG_LABELS",
     "LABELS",
     "ConfigError",
@@ -37,6 +39,7 @@ __all__ = [
     "StoreError",
     "__version__",
     "load_model",
+    "read_claims",
     "report",
     "review",
     "scan",

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
+from pipeline._cli_claims import claims
 from pipeline._cli_common import PatroliGroup, echo_json
 from pipeline._cli_report import report
 from pipeline._cli_review import review
@@ -167,6 +168,7 @@ def _data_dir(value: str | None) -> Path:
 
 
 cli.add_command(review)
+cli.add_command(claims)
 cli.add_command(report)
 
 

@@ -75,8 +75,10 @@ class Scorer:
         if self.claims is not None:
             hoax = self._labels.index("hoax")
             matches = self.claims.best_matches([p.text for p in posts])
-            proba[:, hoax] = self.claims.combine_hoax(proba[:, hoax], np.array(
-                [m.similarity if m is not None else 0.0 for m in matches]))
+            similarity = np.array([m.similarity if m is not None else 0.0 for m in matches])
+            # A match raises the hoax score past this model's own hoax threshold, so it flags by itself.
+            proba[:, hoax] = self.claims.combine_hoax(proba[:, hoax], similarity,
+                                                      flag_threshold=self.thresholds["hoax"])
         captured = datetime.now(UTC)
         records = []
         for i, post in enumerate(posts):
