@@ -86,10 +86,8 @@ class Scorer:
             flags = [label for label, j in self._flag_idx if proba[i, j] >= self.thresholds[label]]
             evidence: dict[str, Any] = {}
             if flags:
-                tokens, stems = normalized[i].split(), stemmed[i].split()
-                row = M[i]
-                for label in flags:
-                    evidence[label] = explain_row(clf, row, tokens, stems, label, self.top_terms)
+                evidence.update(explain_row(clf, M[i], normalized[i].split(), stemmed[i].split(), flags,
+                                            self.top_terms))
             if matches[i] is not None:
                 evidence["claim"] = matches[i].as_evidence()
             records.append({

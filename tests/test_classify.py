@@ -139,3 +139,12 @@ def test_training_generalises_to_held_out_tweets() -> None:
     ab = label_metrics(test["abusive"].to_numpy(), proba[:, 1], clf.thresholds_["abusive"])
     assert hs["f1"] > 0.75 and hs["roc_auc"] > 0.85
     assert ab["f1"] > 0.85
+
+
+def test_cached_char_features_equal_sklearns_transform(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
+    texts = [*frame["text"].tolist(), "", "   ", "😂😂", "k4f1r b.a.b.i bangeeet"]
+    normalized, _ = fitted.analyzer_.analyze_many(texts)
+    expected = fitted.features_.chars.transform(normalized)
+    got = fitted.features_.char_matrix(normalized)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    assert abs(got - expected).max() < 1e-6

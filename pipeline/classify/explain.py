@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,40 +21,59 @@ def explain(clf: PatroliClassifier, text: str, label: str, top: int = 5) -> list
     """
     tokens, stems = clf.analyzer_.analyze(text)
     row = clf.features_.transform([" ".join(tokens)], [" ".join(stems)])
-    return explain_row(clf, row, tokens, stems, label, top)
+    return explain_row(clf, row, tokens, stems, [label], top)[label]
 
 
-def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], stems: list[str], label: str,
-                top: int = 5) -> list[tuple[str, float]]:
-    """`explain` for a post whose feature row and tokens are already computed (the scanning hot path)."""
-    normalized = " ".join(tokens)
-    features = clf.features_
+def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], stems: list[str],
+                labels: Sequence[str], top: int = 5) -> dict[str, list[tuple[str, float]]]:
+    """`explain` for several labels of a post whose feature row and tokens are already computed (the scan path).
+
+    The feature-to-token attribution is built once per post; each label then costs one small matrix product.
+    """
     row = row.tocsr()
-    contrib = _contributions(clf, row, label)
-    scores: dict[str, float] = defaultdict(float)
-    word_names, char_names = features.names()
+    vocabulary, share = _attribution(clf, row.indices, tokens, stems)
+    out: dict[str, list[tuple[str, float]]] = {}
+    for label in labels:
+        scores = _contributions(clf, row, label) @ share
+        order = np.argsort(-scores)
+        # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
+        ranked = [(vocabulary[i], round(float(scores[i]), 4)) for i in order
+                  if scores[i] > 0 and not _PUNCTUATION.issuperset(vocabulary[i])]
+        out[label] = ranked[:top]
+    return out
+
+
+def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
+                 stems: list[str]) -> tuple[list[str], np.ndarray]:
+    """(the post's distinct tokens, a matrix: row k = how feature indices[k] is shared among those tokens).
+
+    `indices` must be sorted (CSR order).
+    """
+    features = clf.features_
+    vocabulary = list(dict.fromkeys(tokens))
+    position = {t: i for i, t in enumerate(vocabulary)}
     n_word, n_char = features.n_word, features.n_char
-    stem_to_token = defaultdict(list)
+    share = np.zeros((len(indices), len(vocabulary)))
+    for col, token in enumerate(vocabulary):
+        grams = features.token_char_features(token) + n_word
+        at = np.searchsorted(indices, grams)
+        inside = at < len(indices)
+        at, grams = at[inside], grams[inside]
+        share[at[indices[at] == grams], col] = 1.0
+    stem_to_token: dict[str, str] = {}
     for t, s in zip(tokens, stems, strict=True):
-        stem_to_token[s].append(t)
-    padded = [(t, f" {t} ") for t in dict.fromkeys(tokens)]
-    cue_hits = features.cue_hits(tokens, stems, f" {normalized} ")
-    for index, value in zip(row.indices, contrib, strict=True):
-        if value == 0:
-            continue
+        stem_to_token.setdefault(s, t)
+    word_names = features.names()[0]
+    cue_hits = features.cue_hits(tokens, stems, f" {' '.join(tokens)} ")
+    for k in np.flatnonzero((indices < n_word) | (indices >= n_word + n_char)).tolist():
+        index = int(indices[k])
         if index < n_word:
-            parts = [stem_to_token[s][0] if stem_to_token[s] else s for s in word_names[index].split()]
-        elif index < n_word + n_char:
-            gram = char_names[index - n_word]
-            parts = [t for t, p in padded if gram in p]
+            parts = [stem_to_token.get(s, s) for s in word_names[index]]
         else:
             parts = cue_hits.get(CUE_NAMES[index - n_word - n_char], [])
-        for part in dict.fromkeys(parts):
-            scores[part] += float(value) / len(set(parts))
-    # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
-    ranked = sorted(((t, s) for t, s in scores.items() if s > 0 and not _PUNCTUATION.issuperset(t)),
-                    key=lambda kv: -kv[1])
-    return [(t, round(s, 4)) for t, s in ranked[:top]]
+        share[k, [position[p] for p in set(parts) if p in position]] = 1.0
+    totals = share.sum(axis=1, keepdims=True)
+    return vocabulary, np.divide(share, totals, out=np.zeros_like(share), where=totals > 0)
 
 
 _PUNCTUATION = frozenset(string.punctuation + string.whitespace + "…“”‘’")
@@ -63,19 +82,12 @@ _PUNCTUATION = frozenset(string.punctuation + string.whitespace + "…“”‘�
 def _contributions(clf: PatroliClassifier, row: sp.csr_matrix, label: str) -> np.ndarray:
     """Per non-zero feature of `row`, its push on the label's score.
 
-    For a plain label this is value x weight. A child label scored as P(parent) * P(child | parent) combines both
-    models by the gradient of log P: a * (1 - p) * value x weight for each factor's Platt slope a and probability p.
+    For a plain label this is value x weight. A child label scored as P(parent) * P(child | parent) adds both
+    models' pushes on their calibrated log-odds: a * value x weight for each factor's Platt slope a.
     """
     labels = list(clf.labels)
     j = labels.index(label)
     parent = clf.parents_.get(label)
     if parent is None:
         return row.data * clf.coef_[j, row.indices]
-    total = np.zeros(len(row.data))
-    for k in (j, labels.index(parent)):
-        weights = clf.coef_[k, row.indices]
-        a, b = clf.platt_[k]
-        p = 1.0 / (1.0 + np.exp(-(a * (float(row.data @ weights) + clf.intercept_[k]) + b)))
-        total += a * (1.0 - p) * row.data * weights
-    return total
-
+    return sum(clf.platt_[k][0] * row.data * clf.coef_[k, row.indices] for k in (j, labels.index(parent)))

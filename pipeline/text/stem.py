@@ -56,8 +56,8 @@ class FastStemmer:
 
 
 def _stem_uncached(word: str) -> str:
-    # Sastrawi's own text filter would split or drop anything outside [a-z0-9 -]; such tokens (emoji, placeholders,
-    # mixed scripts) are kept as they are rather than stemmed into something else.
-    if not word.replace("-", "").isalnum() or not word.isascii():
+    # Only plain (optionally hyphenated) ASCII words have affixes to strip; numbers, emoji, placeholders and mixed
+    # tokens are kept as they are (Sastrawi's own text filter would split or mangle them).
+    if not word.replace("-", "").isalpha() or not word.isascii():
         return word
     return _sastrawi_stemmer().stem_word(word)
