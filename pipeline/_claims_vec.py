@@ -20,6 +20,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
+_EMPTY = np.zeros(0, dtype=np.int32)
+
 
 @dataclass(frozen=True)
 class VectorSpec:
@@ -64,7 +66,39 @@ class HashedTfidf:
         return self._weigh(self._counts(texts))
 
     def _counts(self, texts: Sequence[str]) -> list[sp.csr_matrix]:
-        return [self._char.transform(texts), self._word.transform(texts)]
+        return [self._char_counts(texts), self._word.transform(texts)]
+
+    def _char_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """`self._char.transform(texts)`, built from per-word cached hashes.
+
+        char_wb n-grams never cross whitespace, so a text's counts are the sum of its words' counts; words repeat
+        across posts and across a post's windows far more than texts do.
+        """
+        cache: dict[str, np.ndarray] = self.__dict__.setdefault("_word_hashes", {})
+        words = [text.split() for text in texts]
+        new = list({w for ws in words for w in ws if w not in cache})
+        if new:
+            hashed = self._char.transform(new)
+            for i, word in enumerate(new):
+                lo, hi = hashed.indptr[i], hashed.indptr[i + 1]
+                cache[word] = np.repeat(hashed.indices[lo:hi], hashed.data[lo:hi].astype(np.int64))
+            if len(cache) > 1_000_000:
+                cache.clear()
+        indptr, indices, counts = [0], [], []
+        for ws in words:
+            columns, count = np.unique(np.concatenate([cache[w] for w in ws]), return_counts=True) if ws else (
+                _EMPTY, _EMPTY)
+            indices.append(columns)
+            counts.append(count)
+            indptr.append(indptr[-1] + len(columns))
+        return sp.csr_matrix((np.concatenate(counts).astype(np.float32) if counts else np.zeros(0, np.float32),
+                              np.concatenate(indices) if indices else _EMPTY, indptr),
+                             shape=(len(texts), self.spec.n_features))
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state.pop("_word_hashes", None)
+        return state
 
     def _weigh(self, blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
         assert self.idf_ is not None, "fit first"
@@ -118,6 +152,7 @@ class TwoStageSearch:
         m = max(k, self.n_candidates)
         rare_scores = (Q @ self.rare_T_).tocsr()
         cand = np.full((n_q, m), -1, dtype=np.int64)
+        cand_rare = np.zeros((n_q, m), dtype=np.float64)
         for i in range(n_q):
             lo, hi = rare_scores.indptr[i], rare_scores.indptr[i + 1]
             if lo == hi:
@@ -126,12 +161,13 @@ class TwoStageSearch:
             idx = rare_scores.indices[lo:hi]
             if hi - lo > m:
                 sel = np.argpartition(-data, m - 1)[:m]
-                idx = idx[sel]
+                idx, data = idx[sel], data[sel]
             cand[i, : len(idx)] = idx
+            cand_rare[i, : len(idx)] = data
         valid = cand >= 0
         flat_q = np.repeat(np.arange(n_q), m)[valid.ravel()]
         flat_c = cand.ravel()[valid.ravel()]
-        exact = np.asarray(rare_scores[flat_q, flat_c]).ravel() + self._frequent_part(Q, flat_q, flat_c)
+        exact = cand_rare[valid] + self._frequent_part(Q, flat_q, flat_c)
         sims = np.full((n_q, m), -np.inf, dtype=np.float64)
         sims[valid] = exact
         order = np.argsort(-sims, axis=1, kind="stable")[:, :k]

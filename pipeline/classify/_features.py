@@ -107,9 +107,31 @@ class FeatureBuilder:
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
-        for transient in ("_names", "_token_chars", "_char_analyzer"):
+        for transient in ("_names", "_token_chars", "_char_analyzer", "_term_cues", "_phrases"):
             state.pop(transient, None)
         return state
+
+    def _cues_of_term(self) -> dict[str, tuple[str, ...]]:
+        """term -> the cues it fires (built once, not pickled): one dict lookup per token instead of one per cue."""
+        found = self.__dict__.get("_term_cues")
+        if found is None:
+            merged: dict[str, list[str]] = {}
+            for name, terms in self.cues.items():
+                for term in terms:
+                    merged.setdefault(term, []).append(name)
+            found = self.__dict__["_term_cues"] = {term: tuple(names) for term, names in merged.items()}
+        return found
+
+    def _phrases_by_first_word(self) -> dict[str, list[tuple[str, str]]]:
+        """first word -> [(cue, padded phrase)] of the multiword cues (built once, not pickled)."""
+        found = self.__dict__.get("_phrases")
+        if found is None:
+            found = {}
+            for name, phrases in self.multiword_cues.items():
+                for phrase in phrases:
+                    found.setdefault(phrase.split()[0], []).append((name, phrase))
+            self.__dict__["_phrases"] = found
+        return found
 
     @property
     def n_word(self) -> int:
@@ -121,12 +143,20 @@ class FeatureBuilder:
 
     def cue_hits(self, tokens: Sequence[str], stems: Sequence[str], text: str) -> dict[str, list[str]]:
         """Per cue, the tokens of a post that fire it (used both for features and for explanations)."""
+        cues_of = self._cues_of_term()
         hits: dict[str, list[str]] = {}
-        for name, terms in self.cues.items():
-            found = [t for t, s in zip(tokens, stems, strict=True) if t in terms or s in terms]
-            found += [p.strip() for p in self.multiword_cues[name] if p in text]
-            if found:
-                hits[name] = found
+        for t, s in zip(tokens, stems, strict=True):
+            names = cues_of.get(t, ())
+            if s != t and s in cues_of:
+                names = (*names, *(n for n in cues_of[s] if n not in names))
+            for name in names:
+                hits.setdefault(name, []).append(t)
+        # A phrase can only occur if its first word does: check just those phrases.
+        phrases_of = self._phrases_by_first_word()
+        for first in {t for t in tokens if t in phrases_of}:
+            for name, phrase in phrases_of[first]:
+                if phrase in text:
+                    hits.setdefault(name, []).append(phrase.strip())
         excl = [t for t in tokens if t == "!"]
         if excl:
             hits["exclaim"] = excl
