@@ -35,7 +35,8 @@ evaluate: $(STAMP)
 	$(BIN)/patroli evaluate --data-dir $(PATROLI_DATA_DIR) --json benchmarks/results/evaluation.json
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --posts 300000
+	$(BIN)/python benchmarks/bench_claims.py --claims 100000 --posts 20000
 
 clean:
 	rm -rf $(VENV) demo.db demo-results.jsonl

@@ -201,11 +201,11 @@ def scan(inputs: str | Path | Sequence[str | Path] | Iterable[Post], *, model: M
 
     Columns: platform, post_id, author, created_at (UTC), url, source, text, one float column per label, flags
     (list of labels), evidence (dict: label -> [(term, weight)], "claim" -> matched claim), claim_id,
-    claim_similarity, priority, model_version, content_sha256. With `db` (a URL or Store), flagged posts are also
-    enqueued for review. Malformed records are passed to `on_problem` (default: ignored) and skipped.
+    claim_similarity, priority, model_version, content_sha256. With `db` (a URL or Store), every post is stored,
+    flagged ones are enqueued for review, and the database's known claims are matched unless `claims` (a
+    ClaimIndex) is given. Malformed records are passed to `on_problem` (default: ignored) and skipped.
     """
     model = model if isinstance(model, Model) else load_model(model)
-    scorer = Scorer(model, thresholds, claims)
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
     inputs = list(inputs)
@@ -213,12 +213,17 @@ def scan(inputs: str | Path | Sequence[str | Path] | Iterable[Post], *, model: M
         items: Iterable[Item] = (Item(post=p) for p in inputs)
     else:
         items = file_items(inputs, text_column=text_column, id_column=id_column)
-    store = _open_store(db)
+    from pipeline.store import Store
+
+    store = Store.open(db) if isinstance(db, str) else db
     try:
+        if claims is None and store is not None:
+            claims = claim_index(store)
+        scorer = Scorer(model, thresholds, claims)
         records = [r for chunk in scan_items(items, scorer, store=store, chunk_size=chunk_size,
                                              on_problem=on_problem) for r in chunk]
     finally:
-        if store is not None and not _is_store(db):
+        if isinstance(db, str) and store is not None:
             store.close()
     return records_frame(records, model.labels)
 
@@ -230,14 +235,3 @@ def claim_index(store: Any) -> Any:
     frame = store.claims_frame()
     return ClaimIndex.from_frame(frame) if len(frame) else None
 
-
-def _is_store(db: Any) -> bool:
-    return db is not None and not isinstance(db, str)
-
-
-def _open_store(db: Any) -> Any:
-    if db is None or _is_store(db):
-        return db
-    from pipeline.store import Store
-
-    return Store.open(db)

@@ -148,3 +148,9 @@ def test_cached_char_features_equal_sklearns_transform(frame: pd.DataFrame, fitt
     got = fitted.features_.char_matrix(normalized)
     assert got.shape == expected.shape and got.dtype == expected.dtype
     assert abs(got - expected).max() < 1e-6
+
+
+def test_training_is_reproducible(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
+    again = PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame)
+    np.testing.assert_array_equal(again.coef_, fitted.coef_)
+    assert again.thresholds_ == fitted.thresholds_

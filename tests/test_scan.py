@@ -96,3 +96,24 @@ def test_records_are_json_serialisable(tmp_path: Path, model: pipeline.Model) ->
     frame = pipeline.scan(SAMPLES_DIR / "posts.txt", model=model)
     assert len(frame) == 25
     json.dumps(frame["evidence"].tolist())
+
+
+def test_scan_matches_known_claims_from_the_database(tmp_path: Path, model: pipeline.Model) -> None:
+    from pipeline.claims import import_claims
+
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    import_claims(SAMPLES_DIR / "claims.csv", url)
+    frame = pipeline.scan([SAMPLES_DIR / "posts.csv", SAMPLES_DIR / "posts.jsonl"], model=model, id_column="id",
+                          db=url)
+    truth = pd.concat([pd.read_csv(SAMPLES_DIR / "posts.csv", keep_default_na=False).assign(
+        expected_labels=lambda d: d["expected_labels"].str.split(";")),
+        pd.read_json(SAMPLES_DIR / "posts.jsonl", lines=True)]).set_index("id")["expected_labels"]
+    hoax = frame[frame["post_id"].map(lambda i: "hoax" in truth[i])]
+    # The sample claims cover 10 of the 14 hoax samples; each of those must find its claim and be flagged by it.
+    assert hoax["claim_id"].notna().sum() >= 10
+    strong = hoax[hoax["evidence"].map(lambda e: e.get("claim", {}).get("level") == "match")]
+    assert len(strong) >= 8 and strong["flags"].map(lambda f: "hoax" in f).all()
+    matched = hoax[hoax["claim_id"].notna()].iloc[0]
+    assert matched["evidence"]["claim"]["title"] and matched["claim_similarity"] > 0
+    ordinary = frame[frame["post_id"].map(lambda i: not [x for x in truth[i] if x])]
+    assert ordinary["flags"].map(lambda f: "hoax" in f).mean() < 0.1

@@ -70,7 +70,8 @@ class PatroliClassifier(BaseEstimator):
         """
         ratio = _nb_ratio(M, y) if self.nb_scaling else None
         X = M @ sp.diags(ratio) if ratio is not None else M
-        model = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000)
+        model = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000,
+                                   random_state=self.random_state)
         model.fit(X, y)
         weights = model.coef_[0] * ratio if ratio is not None else model.coef_[0]
         return weights.astype(np.float32), float(model.intercept_[0])
