@@ -154,3 +154,43 @@ def test_training_is_reproducible(frame: pd.DataFrame, fitted: PatroliClassifier
     again = PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame)
     np.testing.assert_array_equal(again.coef_, fitted.coef_)
     assert again.thresholds_ == fitted.thresholds_
+
+
+def _reference_evidence(clf: PatroliClassifier, text: str, label: str) -> dict[str, float]:
+    """Term scores by the definition: every feature's contribution shared among the tokens it comes from."""
+    from collections import defaultdict
+
+    from pipeline.classify._features import CUE_NAMES
+    from pipeline.classify.explain import _contributions
+
+    features = clf.features_
+    tokens, stems = clf.analyzer_.analyze(text)
+    row = features.transform([" ".join(tokens)], [" ".join(stems)]).tocsr()
+    words, chars = features.words.get_feature_names_out(), features.chars.get_feature_names_out()
+    first_token = {}
+    for token, stem in zip(tokens, stems, strict=True):
+        first_token.setdefault(stem, token)
+    cues = features.cue_hits(tokens, stems, f" {' '.join(tokens)} ")
+    scores: dict[str, float] = defaultdict(float)
+    for index, value in zip(row.indices, _contributions(clf, row, label), strict=True):
+        if index < features.n_word:
+            parts = {first_token.get(s, s) for s in words[index].split()}
+        elif index < features.n_word + features.n_char:
+            parts = {t for t in tokens if chars[index - features.n_word] in f" {t} "}
+        else:
+            hits = cues.get(CUE_NAMES[index - features.n_word - features.n_char], [])
+            parts = {word for hit in hits for word in hit.split()} & set(tokens)
+        parts &= set(tokens)
+        for part in parts:
+            scores[part] += float(value) / len(parts)
+    return scores
+
+
+@pytest.mark.parametrize("label", ["hate_speech", "sara", "abusive"])
+def test_explanations_match_their_definition(frame: pd.DataFrame, fitted: PatroliClassifier, label: str) -> None:
+    from pipeline.classify.explain import explain
+
+    for text in frame["text"].tolist()[:40]:
+        expected = _reference_evidence(fitted, text, label)
+        for term, weight in explain(fitted, text, label, top=5):
+            assert weight == pytest.approx(expected[term], abs=1e-3), (text, term)

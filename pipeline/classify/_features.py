@@ -61,8 +61,10 @@ class FeatureBuilder:
         return sp.hstack([w, c, self.cue_matrix(normalized, stemmed)], format="csr")
 
     def transform(self, normalized: Sequence[str], stemmed: Sequence[str]) -> sp.csr_matrix:
-        return sp.hstack([self.words.transform(stemmed), self.char_matrix(normalized),
-                          self.cue_matrix(normalized, stemmed)], format="csr")
+        matrix = sp.hstack([self.words.transform(stemmed), self.char_matrix(normalized),
+                            self.cue_matrix(normalized, stemmed)], format="csr")
+        matrix.sort_indices()  # explanations binary-search each row's columns
+        return matrix
 
     def char_matrix(self, normalized: Sequence[str]) -> sp.csr_matrix:
         """The char block, equal to `self.chars.transform(normalized)` but built from per-token cached n-grams.

@@ -31,6 +31,7 @@ def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], s
     The feature-to-token attribution is built once per post; each label then costs one small matrix product.
     """
     row = row.tocsr()
+    row.sort_indices()
     vocabulary, share = _attribution(clf, row.indices, tokens, stems)
     out: dict[str, list[tuple[str, float]]] = {}
     for label in labels:
@@ -54,12 +55,14 @@ def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
     position = {t: i for i, t in enumerate(vocabulary)}
     n_word, n_char = features.n_word, features.n_char
     share = np.zeros((len(indices), len(vocabulary)))
-    for col, token in enumerate(vocabulary):
-        grams = features.token_char_features(token) + n_word
-        at = np.searchsorted(indices, grams)
-        inside = at < len(indices)
-        at, grams = at[inside], grams[inside]
-        share[at[indices[at] == grams], col] = 1.0
+    per_token = [features.token_char_features(token) for token in vocabulary]
+    grams = np.concatenate(per_token) + n_word if per_token else np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(vocabulary)), [len(g) for g in per_token])
+    at = np.searchsorted(indices, grams)
+    inside = at < len(indices)
+    at, grams, owner = at[inside], grams[inside], owner[inside]
+    present = indices[at] == grams
+    share[at[present], owner[present]] = 1.0
     stem_to_token: dict[str, str] = {}
     for t, s in zip(tokens, stems, strict=True):
         stem_to_token.setdefault(s, t)
@@ -70,7 +73,8 @@ def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
         if index < n_word:
             parts = [stem_to_token.get(s, s) for s in word_names[index]]
         else:
-            parts = cue_hits.get(CUE_NAMES[index - n_word - n_char], [])
+            # a multiword cue credits each of its words
+            parts = [w for hit in cue_hits.get(CUE_NAMES[index - n_word - n_char], []) for w in hit.split()]
         share[k, [position[p] for p in set(parts) if p in position]] = 1.0
     totals = share.sum(axis=1, keepdims=True)
     return vocabulary, np.divide(share, totals, out=np.zeros_like(share), where=totals > 0)

@@ -64,17 +64,23 @@ class Normalizer:
 
     def clean(self, text: str) -> str:
         """Text-level clean-up before tokenising: escapes, URLs, mentions, RT markers, spaced/dotted words, case."""
-        text = _decode_escapes(text)
-        text = _URL.sub(" url ", text)
-        text = _MENTION.sub(" user ", text)
+        # Each pattern runs only when the character it needs is present: most posts need few of them.
+        if "\\" in text:
+            text = _decode_escapes(text)
+        if "://" in text or "www." in text.lower():
+            text = _URL.sub(" url ", text)
+        if "@" in text:
+            text = _MENTION.sub(" user ", text)
         text = _RT.sub(" ", text)
         text = text.lower().replace("#", " ")
         text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
-        text = _DOTTED.sub(_undot, text)
+        if any(c in text for c in ".-_*"):
+            text = _DOTTED.sub(_undot, text)
         text = _REPEATED_PUNCT.sub(r"\1", text)
-        # "orang2" is the written shorthand of "orang-orang", not an obfuscated "orangz".
-        text = _REDUPLICATED.sub(r"\1-\1", text)
-        return _WHITESPACE.sub(" ", text).strip()
+        if "2" in text:
+            # "orang2" is the written shorthand of "orang-orang", not an obfuscated "orangz".
+            text = _REDUPLICATED.sub(r"\1-\1", text)
+        return " ".join(text.split())
 
     def tokens(self, text: str) -> list[str]:
         """Normalised tokens of one post."""
