@@ -194,3 +194,15 @@ def test_explanations_match_their_definition(frame: pd.DataFrame, fitted: Patrol
         expected = _reference_evidence(fitted, text, label)
         for term, weight in explain(fitted, text, label, top=5):
             assert weight == pytest.approx(expected[term], abs=1e-3), (text, term)
+
+
+def test_feedback_rows_keep_only_judged_labels() -> None:
+    from pipeline.classify.train import feedback_rows
+
+    feedback = pd.DataFrame({"text": ["usir mereka", "halo"], "judged": [["sara", "provocation"], ["hoax"]],
+                             **{label: [int(label in ("sara", "provocation")), 0] for label in LABELS}})
+    rows = feedback_rows(feedback)
+    assert rows.loc[0, "sara"] == 1.0 and rows.loc[0, "provocation"] == 1.0
+    assert np.isnan(rows.loc[0, "hoax"]) and np.isnan(rows.loc[0, "abusive"])
+    assert rows.loc[1, "hoax"] == 0.0 and np.isnan(rows.loc[1, "sara"])
+    assert (rows["source"] == "feedback").all()

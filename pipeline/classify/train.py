@@ -30,9 +30,19 @@ def training_frame(data_dir: str | Path | None, feedback: pd.DataFrame | None = 
         raise ConfigError("no data directory: pass --data-dir or set PATROLI_DATA_DIR")
     frame, hashes = load_training_data(directory)
     if feedback is not None and not feedback.empty:
-        extra = feedback.reindex(columns=["text", *LABELS]).assign(source="feedback")
-        frame = pd.concat([frame, extra[frame.columns]], ignore_index=True)
+        frame = pd.concat([frame, feedback_rows(feedback)[frame.columns]], ignore_index=True)
     return frame, hashes
+
+
+def feedback_rows(feedback: pd.DataFrame) -> pd.DataFrame:
+    """Training rows from reviewer verdicts (`pipeline.review.feedback_frame`): a label an analyst did not judge is
+    unknown (NaN), not negative, so it is left out of that label's training."""
+    rows = feedback[["text"]].assign(source="feedback")
+    judged = feedback["judged"] if "judged" in feedback else pd.Series([list(LABELS)] * len(feedback))
+    for label in LABELS:
+        known = judged.map(lambda labels, lab=label: lab in labels).to_numpy()
+        rows[label] = feedback[label].astype(float).where(known)
+    return rows
 
 
 def train(data_dir: str | Path | None = None, out: str | Path | None = None,
