@@ -66,5 +66,4 @@ def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None
     return summary
 
 
-
 __all__ = ["run_scan"]
