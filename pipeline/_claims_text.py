@@ -1,8 +1,8 @@
 """Minimal text normalisation for claim matching (private to `pipeline.claims`).
 
-Kept self-contained so claim matching does not depend on `pipeline.text`; the lead may swap in
-`pipeline.text.normalize` later. Whatever is used must treat claims and posts the same way, and changing it
-changes the similarity scale: re-calibrate the thresholds afterwards.
+Separate from `pipeline.text` on purpose: matching strips what forwarded hoaxes pick up (greetings, share
+requests) and must treat claims and posts the same way whatever model is loaded. Changing it changes the
+similarity scale: re-calibrate the thresholds afterwards.
 """
 
 from __future__ import annotations

@@ -8,29 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
-from pipeline._cli_claims import claims
-from pipeline._cli_common import PatroliGroup
 from pipeline.claims import read_claims
+from pipeline.cli import cli
 from pipeline.config import PROJECT_ROOT, SAMPLES_DIR
 
 SAMPLE_CSV = SAMPLES_DIR / "claims.csv"
 SAMPLE_JSONLD = SAMPLES_DIR / "claims_review.jsonld"
 
 
-@click.group(cls=PatroliGroup)
-def root() -> None:
-    """Stands in for `patroli` until the lead registers the group in cli.py."""
-
-
-root.add_command(claims)
-
-
 def run(*args: str) -> object:
-    return CliRunner().invoke(root, ["claims", *args], catch_exceptions=False)
+    return CliRunner().invoke(cli, ["claims", *args], catch_exceptions=False)
 
 
 @pytest.fixture

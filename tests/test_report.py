@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 
 import _browser
-import click
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,10 +19,9 @@ from click.testing import CliRunner
 
 import pipeline
 from pipeline import report
-from pipeline._cli_common import PatroliGroup
-from pipeline._cli_report import report as report_command
 from pipeline.classify.artifact import Model
 from pipeline.classify.estimator import PatroliClassifier
+from pipeline.cli import cli
 from pipeline.errors import InputError, StoreError
 from pipeline.labels import FLAG_LABELS
 from pipeline.posts import Post
@@ -301,14 +299,6 @@ def test_most_matched_known_hoaxes(db_url, tmp_path, make_record):
     assert "Vaksin &lt;b&gt;berisi&lt;/b&gt; chip" in page and "known claim</b> C1: Air sandal" in page
 
 
-@click.group(cls=PatroliGroup)
-def cli() -> None:
-    """The shape of `patroli`: a top-level group with `report` under it."""
-
-
-cli.add_command(report_command)
-
-
 @pytest.mark.parametrize("fmt", ["html", "json", "csv"])
 def test_cli_writes_each_format(scanned, tmp_path, fmt):
     url, frame = scanned
@@ -344,10 +334,6 @@ def test_cli_errors_are_one_line(scanned, tmp_path, args, code, message):
 
 
 def test_cli_end_to_end_subprocess(scanned, tmp_path):
-    from pipeline.cli import cli as patroli
-
-    if "report" not in patroli.commands:
-        pytest.skip("`report` is not registered in pipeline.cli yet (cli.add_command(report))")
     out = tmp_path / "r.json"
     done = subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "report", "--db",
                            scanned[0], "--out", str(out), "--format", "json"], capture_output=True, text=True,

@@ -6,22 +6,12 @@ import json
 import subprocess
 import sys
 
-import click
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from pipeline._cli_common import PatroliGroup
-from pipeline._cli_review import review
+from pipeline.cli import cli
 from pipeline.store import Store
-
-
-@click.group(cls=PatroliGroup)
-def cli() -> None:
-    """The shape of `patroli`: a top-level group with `review` under it."""
-
-
-cli.add_command(review)
 
 
 @pytest.fixture
