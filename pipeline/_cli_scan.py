@@ -10,7 +10,6 @@ from tqdm import tqdm
 
 from pipeline._writers import ResultWriter
 from pipeline.classify.artifact import load_model
-from pipeline.config import db_url
 from pipeline.scan import ScanSummary, Scorer, claim_index, file_items, scan_items
 
 
@@ -28,17 +27,15 @@ def _print_flagged(record: dict[str, Any]) -> None:
 
 
 def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None, out: str | None,
-             db: str | None, use_db: bool, thresholds: dict[str, float], model_path: str | None, chunk_size: int,
+             db: str | None, thresholds: dict[str, float], model_path: str | None, chunk_size: int,
              show_flagged: bool, progress: bool) -> ScanSummary:
-    model = load_model(model_path)
-    store = None
-    if use_db:
-        from pipeline.store import Store
+    """Scan `inputs` into the queue database `db` (None: store nothing), writing `out` when given."""
+    from pipeline.store import Store
 
-        store = Store.open(db_url(db))
-    claims = claim_index(store) if store is not None else None
-    scorer = Scorer(model, thresholds, claims)
+    model = load_model(model_path)
     writer = ResultWriter(out, model.labels) if out else None
+    store = Store.open(db) if db is not None else None
+    scorer = Scorer(model, thresholds, claim_index(store) if store is not None else None)
     summary = ScanSummary()
     bar = tqdm(unit=" posts", disable=not progress, file=sys.stderr)
 

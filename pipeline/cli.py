@@ -13,6 +13,7 @@ from pipeline._cli_claims import claims
 from pipeline._cli_common import PatroliGroup, echo_json
 from pipeline._cli_report import report
 from pipeline._cli_review import review
+from pipeline.config import db_url
 from pipeline.errors import ConfigError
 from pipeline.labels import LABELS
 
@@ -54,8 +55,8 @@ def scan(inputs: tuple[str, ...], text_column: str, id_column: str | None, out: 
     """Score posts from CSV, JSONL, Parquet or text files (globs, directories, .gz) and enqueue the flagged."""
     from pipeline._cli_scan import run_scan
 
-    summary = run_scan(inputs, text_column=text_column, id_column=id_column, out=out, db=None if no_db else db,
-                       use_db=not no_db, thresholds=_thresholds(thresholds), model_path=model_path,
+    summary = run_scan(inputs, text_column=text_column, id_column=id_column, out=out,
+                       db=None if no_db else db_url(db), thresholds=_thresholds(thresholds), model_path=model_path,
                        chunk_size=chunk_size, show_flagged=show_flagged,
                        progress=sys.stderr.isatty() if progress is None else progress)
     click.echo(summary.line(), err=True)

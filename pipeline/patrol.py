@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from pipeline._writers import output_record
 from pipeline.classify.artifact import load_model
 from pipeline.errors import ConfigError, PatroliError
 from pipeline.ingest.registry import make_ingestor
@@ -168,10 +169,7 @@ class PatrolResult:
             return "patrol: another run is active (lock held); nothing done"
         total = ScanSummary()
         for s in self.sources:
-            for attr in ("posts", "duplicates", "problems", "flagged_posts", "enqueued"):
-                setattr(total, attr, getattr(total, attr) + getattr(s.summary, attr))
-            for label, n in s.summary.flagged.items():
-                total.flagged[label] += n
+            total.add(s.summary)
         failed = [f"{s.name} ({s.error})" for s in self.sources if not s.ok]
         flags = ", ".join(f"{k} {v}" for k, v in total.flagged.items())
         status = f"{len(self.sources) - len(failed)}/{len(self.sources)} sources ok"
@@ -192,7 +190,7 @@ def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full
                           f"(sources: {', '.join(config.sources)})")
     logger = _logger(config.log_file, log_stream)
     start = time.perf_counter()
-    lock_path = config.lock_file or config.path.with_suffix(".lock")
+    lock_path = config.lock_file or config.path.with_suffix(".lock")  # a PatrolConfig built by hand may omit it
     with run_lock(lock_path) as acquired:
         if not acquired:
             _log(logger, "locked", logging.WARNING, lock_file=str(lock_path))
@@ -235,15 +233,13 @@ def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Any, co
             for records in chunks:
                 for record in records:
                     if out is not None and record["flags"]:
-                        out.write(json.dumps(_public(record), ensure_ascii=False, default=str) + "\n")
+                        out.write(json.dumps(output_record(record), ensure_ascii=False, default=str) + "\n")
                 _log(logger, "chunk_committed" if not dry_run else "chunk_scored", source=name,
                      posts=len(records), total=summary.posts)
-    except PatroliError as exc:
-        _log(logger, "source_failed", logging.ERROR, source=name, error=str(exc))
-        return SourceResult(name, False, summary, str(exc))
-    except Exception as exc:  # one broken source must not stop the others; the log keeps the type
-        _log(logger, "source_failed", logging.ERROR, source=name, error=f"{type(exc).__name__}: {exc}")
-        return SourceResult(name, False, summary, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # one broken source must not stop the others; unexpected errors keep their type
+        error = str(exc) if isinstance(exc, PatroliError) else f"{type(exc).__name__}: {exc}"
+        _log(logger, "source_failed", logging.ERROR, source=name, error=error)
+        return SourceResult(name, False, summary, error)
     _log(logger, "source_done", source=name, posts=summary.posts, flagged=summary.flagged_posts,
          enqueued=summary.enqueued, duplicates=summary.duplicates, problems=summary.problems)
     return SourceResult(name, True, summary)
@@ -258,10 +254,5 @@ def _output(path: Path | None, dry_run: bool) -> Iterator[TextIO | None]:
     with path.open("a", encoding="utf-8") as handle:
         yield handle
 
-
-def _public(record: dict[str, Any]) -> dict[str, Any]:
-    from pipeline._writers import output_record
-
-    return output_record(record)
 
 

@@ -44,6 +44,13 @@ class ScanSummary:
     def posts_per_second(self) -> float:
         return self.posts / self.seconds if self.seconds > 0 else 0.0
 
+    def add(self, other: ScanSummary) -> None:
+        """Add another summary's counts (and time) to this one."""
+        for name in ("posts", "duplicates", "problems", "flagged_posts", "stored", "enqueued", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for label, n in other.flagged.items():
+            self.flagged[label] = self.flagged.get(label, 0) + n
+
     def line(self) -> str:
         """The one-line human summary."""
         per_label = ", ".join(f"{label} {n}" for label, n in self.flagged.items())
@@ -86,8 +93,7 @@ class Scorer:
             flags = [label for label, j in self._flag_idx if proba[i, j] >= self.thresholds[label]]
             evidence: dict[str, Any] = {}
             if flags:
-                evidence.update(explain_row(clf, M[i], normalized[i].split(), stemmed[i].split(), flags,
-                                            self.top_terms))
+                evidence.update(explain_row(clf, M[i], normalized[i], stemmed[i], flags, self.top_terms))
             if matches[i] is not None:
                 evidence["claim"] = matches[i].as_evidence()
             records.append({

@@ -144,7 +144,7 @@ def test_training_generalises_to_held_out_tweets() -> None:
 def test_cached_char_features_equal_sklearns_transform(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
     texts = [*frame["text"].tolist(), "", "   ", "😂😂", "k4f1r b.a.b.i bangeeet"]
     normalized, _ = fitted.analyzer_.analyze_many(texts)
-    expected = fitted.features_.chars.transform(normalized)
+    expected = fitted.features_.chars.transform([" ".join(tokens) for tokens in normalized])
     got = fitted.features_.char_matrix(normalized)
     assert got.shape == expected.shape and got.dtype == expected.dtype
     assert abs(got - expected).max() < 1e-6
@@ -165,7 +165,7 @@ def _reference_evidence(clf: PatroliClassifier, text: str, label: str) -> dict[s
 
     features = clf.features_
     tokens, stems = clf.analyzer_.analyze(text)
-    row = features.transform([" ".join(tokens)], [" ".join(stems)]).tocsr()
+    row = features.transform([tokens], [stems]).tocsr()
     words, chars = features.words.get_feature_names_out(), features.chars.get_feature_names_out()
     first_token = {}
     for token, stem in zip(tokens, stems, strict=True):

@@ -34,6 +34,9 @@ def _cue_lexicons() -> dict[str, frozenset[str]]:
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
+#: Posts as token lists, one list per post.
+Tokens = Sequence[Sequence[str]]
+
 
 class FeatureBuilder:
     """Fits the vocabularies and turns (normalised, stemmed) texts into one sparse matrix.
@@ -52,29 +55,32 @@ class FeatureBuilder:
         self.cues = _cue_lexicons()
         self.multiword_cues = {name: tuple(f" {t} " for t in terms if " " in t) for name, terms in self.cues.items()}
 
-    def fit_transform(self, normalized: Sequence[str], stemmed: Sequence[str]) -> sp.csr_matrix:
-        w = self.words.fit_transform(stemmed)
-        c = self.chars.fit_transform(normalized)
+    def fit_transform(self, normalized: Tokens, stemmed: Tokens) -> sp.csr_matrix:
+        """Fit on the posts' normalised and stemmed tokens (one list per post) and return their matrix."""
+        w = self.words.fit_transform([" ".join(stems) for stems in stemmed])
+        c = self.chars.fit_transform([" ".join(tokens) for tokens in normalized])
         # stop_words_ holds every pruned term; it is only for introspection and would bloat the model file.
         self.words.stop_words_ = None
         self.chars.stop_words_ = None
         return sp.hstack([w, c, self.cue_matrix(normalized, stemmed)], format="csr")
 
-    def transform(self, normalized: Sequence[str], stemmed: Sequence[str]) -> sp.csr_matrix:
-        matrix = sp.hstack([self.words.transform(stemmed), self.char_matrix(normalized),
-                            self.cue_matrix(normalized, stemmed)], format="csr")
+    def transform(self, normalized: Tokens, stemmed: Tokens) -> sp.csr_matrix:
+        """The feature matrix of posts given as normalised and stemmed tokens (one list per post)."""
+        words = self.words.transform([" ".join(stems) for stems in stemmed])
+        matrix = sp.hstack([words, self.char_matrix(normalized), self.cue_matrix(normalized, stemmed)], format="csr")
         matrix.sort_indices()  # explanations binary-search each row's columns
         return matrix
 
-    def char_matrix(self, normalized: Sequence[str]) -> sp.csr_matrix:
-        """The char block, equal to `self.chars.transform(normalized)` but built from per-token cached n-grams.
+    def char_matrix(self, normalized: Tokens) -> sp.csr_matrix:
+        """The char block, equal to `self.chars.transform` of the space-joined tokens, built from per-token cached
+        n-grams.
 
         char_wb n-grams never cross whitespace, so a text's n-gram counts are the sum of its tokens' counts; tokens
         repeat across posts far more than texts do, which makes this several times faster than re-analysing.
         """
         indptr, indices, counts = [0], [], []
-        for text in normalized:
-            parts = [self.token_char_features(token) for token in text.split()]
+        for tokens in normalized:
+            parts = [self.token_char_features(token) for token in tokens]
             columns, count = np.unique(np.concatenate(parts), return_counts=True) if parts else (_EMPTY, _EMPTY)
             indices.append(columns)
             counts.append(count)
@@ -167,14 +173,11 @@ class FeatureBuilder:
                 hits[marker] = [marker]
         return hits
 
-    def cue_matrix(self, normalized: Sequence[str], stemmed: Sequence[str]) -> sp.csr_matrix:
+    def cue_matrix(self, normalized: Tokens, stemmed: Tokens) -> sp.csr_matrix:
         rows = np.zeros((len(normalized), len(CUE_NAMES)), dtype=np.float32)
         index = {name: i for i, name in enumerate(CUE_NAMES)}
-        for r, (norm, stem) in enumerate(zip(normalized, stemmed, strict=True)):
-            tokens, stems = norm.split(), stem.split()
-            if len(tokens) != len(stems):
-                stems = tokens
-            for name, found in self.cue_hits(tokens, stems, f" {norm} ").items():
+        for r, (tokens, stems) in enumerate(zip(normalized, stemmed, strict=True)):
+            for name, found in self.cue_hits(tokens, stems, f" {' '.join(tokens)} ").items():
                 rows[r, index[name]] = math.log1p(len(found))
         return sp.csr_matrix(rows)
 

@@ -128,8 +128,8 @@ class PatroliClassifier(BaseEstimator):
             decision[test] = M[test] @ weights + intercept
         return decision
 
-    def featurize(self, X: Sequence[str]) -> tuple[sp.csr_matrix, list[str], list[str]]:
-        """(feature matrix, normalised texts, stemmed texts) of raw posts."""
+    def featurize(self, X: Sequence[str]) -> tuple[sp.csr_matrix, list[list[str]], list[list[str]]]:
+        """(feature matrix, normalised tokens, stemmed tokens) of raw posts."""
         normalized, stemmed = self.analyzer_.analyze_many(list(X))
         return self.features_.transform(normalized, stemmed), normalized, stemmed
 

@@ -20,7 +20,7 @@ def explain(clf: PatroliClassifier, text: str, label: str, top: int = 5) -> list
     cross a word boundary), and lexicon-cue contributions among the tokens that fired the cue.
     """
     tokens, stems = clf.analyzer_.analyze(text)
-    row = clf.features_.transform([" ".join(tokens)], [" ".join(stems)])
+    row = clf.features_.transform([tokens], [stems])
     return explain_row(clf, row, tokens, stems, [label], top)[label]
 
 

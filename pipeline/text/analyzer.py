@@ -21,12 +21,12 @@ class Analyzer:
         stem = self.stemmer.stem
         return tokens, [stem(t) for t in tokens]
 
-    def analyze_many(self, texts: Iterable[str]) -> tuple[list[str], list[str]]:
-        """Normalised and stemmed texts (space-joined) for a batch of posts."""
-        normalized: list[str] = []
-        stemmed: list[str] = []
+    def analyze_many(self, texts: Iterable[str]) -> tuple[list[list[str]], list[list[str]]]:
+        """(normalised tokens, stemmed tokens) of each post in a batch."""
+        normalized: list[list[str]] = []
+        stemmed: list[list[str]] = []
         for text in texts:
             tokens, stems = self.analyze(text)
-            normalized.append(" ".join(tokens))
-            stemmed.append(" ".join(stems))
+            normalized.append(tokens)
+            stemmed.append(stems)
         return normalized, stemmed
