@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.text import Analyzer, FastStemmer, Normalizer, lexicons, tokenize
+from pipeline.text.tokenize import _TOKENIZER
 
 DATA_DIR = Path(os.environ.get("PATROLI_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 needs_data = pytest.mark.skipif(not (DATA_DIR / "ibrohim2019").exists(), reason=f"no dataset in {DATA_DIR}")
@@ -43,6 +44,25 @@ def test_normalize(normalizer: Normalizer, raw: str, expected: str) -> None:
 
 def test_tokenize_keeps_emoji_hashtags_and_mentions() -> None:
     assert tokenize("Ayo #TolakHoax @admin 🙏!") == ["Ayo", "#TolakHoax", "@admin", "🙏", "!"]
+
+
+@pytest.mark.parametrize("text", [
+    "hubungi 021 555 1234 sekarang", "telp (021) 555-1234 ya", "+62 812 3456 7890", "tunggu . . . ya", "a .. b",
+    "x 🏻 y", "jempol 👍🏻 ok", "a\u200d b", "&amp; halo &#32;&#32; x", "rp 100.000 123 4567", "", "satu",
+    "dua  spasi", " tepi ", "baris\nbaru", "http://t.co/x ok", "harga 10.000. 5.000 lagi", "angka 2- 3",
+])
+def test_tokenize_word_by_word_gives_the_whole_text_tokens(text: str) -> None:
+    assert tokenize(text) == _TOKENIZER.tokenize(text)
+
+
+def test_tokenize_word_by_word_on_generated_text() -> None:
+    rng = random.Random(0)
+    pieces = [*"abz09.()-*+:;'\"@#&_!?/,<>=[]{}|%", "👍", "😂", "🏻", "\u200d", "é", "http://", "www.", ".com",
+              "@user", "#tag", "021", "555", "1234", ":)", ":-D", "<3", "->", "...", "kata", "rp", "(021)", "+62"]
+    for _ in range(20_000):
+        words = ["".join(rng.choices(pieces, k=rng.randint(1, 4))) for _ in range(rng.randint(1, 10))]
+        text = " ".join(" ".join(words).split())
+        assert tokenize(text) == _TOKENIZER.tokenize(text), text
 
 
 def test_slang_lexicon_is_used_and_data_dir_extends_it(tmp_path: Path) -> None:
