@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
-_EMPTY = np.zeros(0, dtype=np.int32)
+from pipeline._sparse import summed_rows
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,8 @@ class HashedTfidf:
         across posts and across a post's windows far more than texts do.
         """
         cache: dict[str, np.ndarray] = self.__dict__.setdefault("_word_hashes", {})
+        if len(cache) > 1_000_000:
+            cache.clear()
         words = [text.split() for text in texts]
         new = list({w for ws in words for w in ws if w not in cache})
         if new:
@@ -82,18 +84,8 @@ class HashedTfidf:
             for i, word in enumerate(new):
                 lo, hi = hashed.indptr[i], hashed.indptr[i + 1]
                 cache[word] = np.repeat(hashed.indices[lo:hi], hashed.data[lo:hi].astype(np.int64))
-            if len(cache) > 1_000_000:
-                cache.clear()
-        indptr, indices, counts = [0], [], []
-        for ws in words:
-            columns, count = np.unique(np.concatenate([cache[w] for w in ws]), return_counts=True) if ws else (
-                _EMPTY, _EMPTY)
-            indices.append(columns)
-            counts.append(count)
-            indptr.append(indptr[-1] + len(columns))
-        return sp.csr_matrix((np.concatenate(counts).astype(np.float32) if counts else np.zeros(0, np.float32),
-                              np.concatenate(indices) if indices else _EMPTY, indptr),
-                             shape=(len(texts), self.spec.n_features))
+        return summed_rows([cache[w] for ws in words for w in ws], [len(ws) for ws in words],
+                           self.spec.n_features)
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
@@ -180,16 +172,20 @@ class TwoStageSearch:
     def _frequent_part(self, Q: sp.csr_matrix, flat_q: np.ndarray, flat_c: np.ndarray) -> np.ndarray:
         if len(flat_q) == 0 or len(self.common_cols_) == 0:
             return np.zeros(len(flat_q))
+        n_common = len(self.common_cols_)
         compact = self.col_map_[Q.indices]
         keep = compact >= 0
         rows = np.repeat(np.arange(Q.shape[0]), np.diff(Q.indptr))[keep]
-        dense = np.zeros((Q.shape[0], len(self.common_cols_)), dtype=np.float32)
+        dense = np.zeros((Q.shape[0], n_common), dtype=np.float32)
         dense[rows, compact[keep]] = Q.data[keep]
         F = self.frequent_[flat_c]
-        owners = np.repeat(flat_q, np.diff(F.indptr))
-        prods = F.data * dense[owners, F.indices]
+        lengths = np.diff(F.indptr)
+        # position in `dense` of each stored value of F: its query's row, its column
+        at = np.repeat(flat_q * n_common, lengths)
+        at += F.indices
+        prods = F.data * dense.ravel().take(at)
         sums = np.zeros(len(flat_c), dtype=np.float64)
-        nonempty = np.diff(F.indptr) > 0
+        nonempty = lengths > 0
         if prods.size:
             sums[nonempty] = np.add.reduceat(prods, F.indptr[:-1][nonempty])
         return sums

@@ -233,6 +233,18 @@ def test_claim_rows_need_ids_and_text() -> None:
         ClaimIndex(pd.DataFrame({"claim_id": ["a"], "text": [None]}))
 
 
+def test_cached_char_counts_equal_sklearns_hashing() -> None:
+    rng = np.random.default_rng(5)
+    words = [f"kata{i}" for i in range(300)] + ["yang", "di", "aaa", "a", "19"]
+    texts = ["", "satu", "ulang ulang ulang"] + [" ".join(rng.choice(words, size=rng.integers(0, 40)))
+                                                 for _ in range(2_500)]  # more rows than one counting block
+    vec = HashedTfidf(VectorSpec())
+    got, expected = vec._char_counts(texts), vec._char.transform(texts)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert np.array_equal(got.indptr, expected.indptr) and np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
+
+
 def test_two_stage_search_equals_brute_force() -> None:
     rng = np.random.default_rng(3)
     words = [f"kata{i}" for i in range(60)] + ["yang", "di", "dan", "ini", "itu"] * 8

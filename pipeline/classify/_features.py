@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from pipeline._sparse import summed_rows
 from pipeline.text import lexicons
 
 #: Cue name -> the lexicon terms that fire it (matched on normalised tokens and on stems).
@@ -31,8 +32,6 @@ def _cue_lexicons() -> dict[str, frozenset[str]]:
         "hoax_cue": lexicons.terms("hoax_cues"),
     }
 
-
-_EMPTY = np.zeros(0, dtype=np.int64)
 
 #: Posts as token lists, one list per post.
 Tokens = Sequence[Sequence[str]]
@@ -78,16 +77,10 @@ class FeatureBuilder:
         char_wb n-grams never cross whitespace, so a text's n-gram counts are the sum of its tokens' counts; tokens
         repeat across posts far more than texts do, which makes this several times faster than re-analysing.
         """
-        indptr, indices, counts = [0], [], []
-        for tokens in normalized:
-            parts = [self.token_char_features(token) for token in tokens]
-            columns, count = np.unique(np.concatenate(parts), return_counts=True) if parts else (_EMPTY, _EMPTY)
-            indices.append(columns)
-            counts.append(count)
-            indptr.append(indptr[-1] + len(columns))
-        data = np.concatenate(counts).astype(np.float32) if counts else np.zeros(0, np.float32)
-        matrix = sp.csr_matrix((data, np.concatenate(indices) if indices else _EMPTY, indptr),
-                               shape=(len(normalized), self.n_char))
+        cached, features = self.__dict__.setdefault("_token_chars", {}).get, self.token_char_features
+        parts = [found if (found := cached(token)) is not None else features(token)
+                 for tokens in normalized for token in tokens]
+        matrix = summed_rows(parts, [len(tokens) for tokens in normalized], self.n_char)
         # The same weighting TfidfVectorizer applies: 1 + log(tf), times idf, then L2 row normalisation.
         matrix.data = np.log(matrix.data) + 1
         matrix = matrix @ sp.diags(self.chars.idf_.astype(np.float32))
