@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # A small, conservative map: only unambiguous abbreviations and spellings common in forwarded messages.
 SLANG: dict[str, str] = {
@@ -63,18 +64,25 @@ def normalize_claim_text(text: object) -> str:
     """
     if not isinstance(text, str):
         return ""
-    s = _ESCAPE_RE.sub(" ", text)
-    s = _URL_RE.sub(" ", s)
-    s = _MENTION_RE.sub(" ", s)
-    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii").lower()
-    s = s.replace("_", " ")
+    s = _ESCAPE_RE.sub(" ", text) if "\\" in text else text
+    # The case-insensitive patterns run only when the letters they need are present ("ſ" matches "s" under
+    # IGNORECASE, so it counts as a possible "user").
+    folded = s.lower()
+    if "http" in folded or "www." in folded or "url" in folded:
+        s = _URL_RE.sub(" ", s)
+    if "@" in s or "rt" in folded or "user" in folded or "ſ" in s:
+        s = _MENTION_RE.sub(" ", s)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
+    s = s.lower().replace("_", " ")
     s = _ELONGATION_RE.sub(r"\1", s)
     s = _NON_WORD_RE.sub(" ", s)
-    s = " ".join(_expand(w) for w in s.split())
+    s = " ".join([_expand(w) for w in s.split()])
     s = _BOILERPLATE_RE.sub(" ", s)
     return " ".join(s.split())
 
 
+@lru_cache(maxsize=1 << 17)
 def _expand(word: str) -> str:
     # "kata2" is Indonesian shorthand for the reduplicated "kata-kata": the stem carries the meaning.
     if len(word) > 2 and word[-1] == "2" and word[:-1].isalpha():
