@@ -36,10 +36,10 @@ def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], s
     out: dict[str, list[tuple[str, float]]] = {}
     for label in labels:
         scores = _contributions(clf, row, label) @ share
-        order = np.argsort(-scores)
+        values = scores.tolist()
         # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
-        ranked = [(vocabulary[i], round(float(scores[i]), 4)) for i in order
-                  if scores[i] > 0 and not _PUNCTUATION.issuperset(vocabulary[i])]
+        ranked = [(vocabulary[i], round(values[i], 4)) for i in np.argsort(-scores).tolist()
+                  if values[i] > 0 and not _PUNCTUATION.issuperset(vocabulary[i])]
         out[label] = ranked[:top]
     return out
 
@@ -68,14 +68,20 @@ def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
         stem_to_token.setdefault(s, t)
     word_names = features.names()[0]
     cue_hits = features.cue_hits(tokens, stems, f" {' '.join(tokens)} ")
-    for k in np.flatnonzero((indices < n_word) | (indices >= n_word + n_char)).tolist():
-        index = int(indices[k])
+    rows: list[int] = []
+    owners: list[int] = []
+    outside_char = np.flatnonzero((indices < n_word) | (indices >= n_word + n_char))
+    for k, index in zip(outside_char.tolist(), indices[outside_char].tolist(), strict=True):
         if index < n_word:
             parts = [stem_to_token.get(s, s) for s in word_names[index]]
         else:
             # a multiword cue credits each of its words
             parts = [w for hit in cue_hits.get(CUE_NAMES[index - n_word - n_char], []) for w in hit.split()]
-        share[k, [position[p] for p in set(parts) if p in position]] = 1.0
+        for part in set(parts):
+            if part in position:
+                rows.append(k)
+                owners.append(position[part])
+    share[rows, owners] = 1.0
     totals = share.sum(axis=1, keepdims=True)
     return vocabulary, np.divide(share, totals, out=np.zeros_like(share), where=totals > 0)
 
