@@ -46,10 +46,15 @@ def known(conn: Connection, keys: Iterable[tuple[str, str]],
     """The (platform, post_id) keys and content hashes among those given that are already stored."""
     found_keys: set[tuple[str, str]] = set()
     found_hashes: set[str] = set()
-    for part in chunks(list(dict.fromkeys((str(p), str(i)) for p, i in keys))):
-        query = sa.select(posts.c.platform, posts.c.post_id).where(
-            sa.tuple_(posts.c.platform, posts.c.post_id).in_(part))
-        found_keys.update((row.platform, row.post_id) for row in conn.execute(query))
+    by_platform: dict[str, dict[str, None]] = {}
+    for platform, post_id in keys:
+        by_platform.setdefault(str(platform), {})[str(post_id)] = None
+    # One platform at a time: SQLite searches the (platform, post_id) index for `platform = ? AND post_id IN`,
+    # but scans the whole index for a (platform, post_id) IN list.
+    for platform, post_ids in by_platform.items():
+        for part in chunks(list(post_ids)):
+            query = sa.select(posts.c.post_id).where(posts.c.platform == platform, posts.c.post_id.in_(part))
+            found_keys.update((platform, post_id) for post_id in conn.execute(query).scalars())
     for part in chunks(list(dict.fromkeys(hashes))):
         query = sa.select(posts.c.content_sha256).where(posts.c.content_sha256.in_(part))
         found_hashes.update(conn.execute(query).scalars())
