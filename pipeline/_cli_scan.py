@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
@@ -36,6 +37,8 @@ def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None
     writer = ResultWriter(out, model.labels) if out else None
     store = Store.open(db) if db is not None else None
     scorer = Scorer(model, thresholds, claim_index(store) if store is not None else None)
+    # The model and the claim index live as long as the scan: keep the cycle collector from re-walking them.
+    gc.freeze()
     summary = ScanSummary()
     bar = tqdm(unit=" posts", disable=not progress, file=sys.stderr)
 

@@ -88,9 +88,9 @@ class Scorer:
                                                       flag_threshold=self.thresholds["hoax"])
         captured = datetime.now(UTC)
         records = []
-        for i, post in enumerate(posts):
-            scores = {label: round(float(proba[i, j]), 6) for j, label in enumerate(self._labels)}
-            flags = [label for label, j in self._flag_idx if proba[i, j] >= self.thresholds[label]]
+        for i, (post, row) in enumerate(zip(posts, proba.tolist(), strict=True)):
+            scores = {label: round(p, 6) for label, p in zip(self._labels, row, strict=True)}
+            flags = [label for label, j in self._flag_idx if row[j] >= self.thresholds[label]]
             evidence: dict[str, Any] = {}
             if flags:
                 evidence.update(explain_row(clf, M[i], normalized[i], stemmed[i], flags, self.top_terms))
