@@ -82,8 +82,8 @@ def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
                 rows.append(k)
                 owners.append(position[part])
     share[rows, owners] = 1.0
-    totals = share.sum(axis=1, keepdims=True)
-    return vocabulary, np.divide(share, totals, out=np.zeros_like(share), where=totals > 0)
+    share /= np.maximum(share.sum(axis=1, keepdims=True), 1.0)  # rows without a token stay 0
+    return vocabulary, share
 
 
 _PUNCTUATION = frozenset(string.punctuation + string.whitespace + "…“”‘’")
