@@ -58,6 +58,7 @@ def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None
                     if record["flags"]:
                         _print_flagged(record)
     finally:
+        gc.unfreeze()
         bar.close()
         if writer is not None:
             writer.close()
