@@ -88,11 +88,12 @@ def train(data_dir: str | None, out: str | None, with_feedback: bool, db: str | 
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
 @click.option("--json", "json_out", default=None, metavar="FILE", help="Also write the results as JSON.")
 @click.option("--jobs", default=2, show_default=True, help="Folds trained in parallel.")
-def evaluate(data_dir: str | None, folds: int, json_out: str | None, jobs: int) -> None:
+@click.option("--seed", default=0, show_default=True, help="Seed of the fold split and of training.")
+def evaluate(data_dir: str | None, folds: int, json_out: str | None, jobs: int, seed: int) -> None:
     """Grouped, stratified k-fold cross-validation: per-label precision, recall, F1, ROC-AUC, PR-AUC."""
     from pipeline.classify.evaluate import evaluate as run_evaluation
 
-    result = run_evaluation(data_dir, folds=folds, n_jobs=jobs)
+    result = run_evaluation(data_dir, folds=folds, seed=seed, n_jobs=jobs)
     table = result["labels"]
     click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     hv = result["hoax_vs_tweets"]

@@ -71,11 +71,12 @@ def test_train_writes_a_loadable_model_with_feedback(tmp_path: Path, data_dir: P
 def test_evaluate_reports_every_label(tmp_path: Path, data_dir: Path) -> None:
     out = tmp_path / "evaluation.json"
     result = CliRunner().invoke(cli, ["evaluate", "--data-dir", str(data_dir), "--folds", "3", "--jobs", "1",
-                                      "--json", str(out)])
+                                      "--seed", "1", "--json", str(out)])
     assert result.exit_code == 0, result.output
     payload = json.loads(out.read_text())
     labels = {row["label"]: row for row in payload["labels"]}
     assert set(labels) == {"hoax", "provocation", "sara", "sara_agama", "sara_ras", "hate_speech", "abusive"}
+    assert payload["seed"] == 1
     assert all(0 <= row["f1"] <= 1 and row["n"] > 0 for row in labels.values())
     assert labels["abusive"]["roc_auc"] > 0.6
     assert 0 <= payload["hoax_vs_tweets"]["false_flag_rate"] <= 1
