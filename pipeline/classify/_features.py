@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -77,7 +78,7 @@ class FeatureBuilder:
         char_wb n-grams never cross whitespace, so a text's n-gram counts are the sum of its tokens' counts; tokens
         repeat across posts far more than texts do, which makes this several times faster than re-analysing.
         """
-        cached, features = self.__dict__.setdefault("_token_chars", {}).get, self.token_char_features
+        cached, features = self._token_chars.get, self.token_char_features
         parts = [found if (found := cached(token)) is not None else features(token)
                  for tokens in normalized for token in tokens]
         matrix = summed_rows(parts, [len(tokens) for tokens in normalized], self.n_char)
@@ -87,51 +88,54 @@ class FeatureBuilder:
         return normalize(matrix, norm="l2", copy=False).astype(np.float32)
 
     def names(self) -> tuple[list[list[str]], list[str]]:
-        """Word features as lists of stems, and char features as strings (built once, not pickled)."""
-        if getattr(self, "_names", None) is None:
-            self._names = ([name.split() for name in self.words.get_feature_names_out().tolist()],
-                           self.chars.get_feature_names_out().tolist())
+        """Word features as lists of stems, and char features as strings."""
         return self._names
 
     def token_char_features(self, token: str) -> np.ndarray:
-        """Column indices (within the char block) of the char n-grams inside `token`, one per occurrence; cached,
-        not pickled."""
-        cache = self.__dict__.setdefault("_token_chars", {})
-        found = cache.get(token)
+        """Column indices (within the char block) of the char n-grams inside `token`, one per occurrence; cached."""
+        found = self._token_chars.get(token)
         if found is None:
             vocabulary = self.chars.vocabulary_
-            grams = self.__dict__.setdefault("_char_analyzer", self.chars.build_analyzer())(token)
-            found = np.array([vocabulary[g] for g in grams if g in vocabulary], dtype=np.int64)
-            if len(cache) < 500_000:
-                cache[token] = found
+            found = np.array([vocabulary[g] for g in self._char_analyzer(token) if g in vocabulary], dtype=np.int64)
+            if len(self._token_chars) < 500_000:
+                self._token_chars[token] = found
         return found
+
+    # Derived once per process from the fitted state and never pickled (see __getstate__).
+    _TRANSIENT = ("_names", "_token_chars", "_char_analyzer", "_term_cues", "_phrases")
 
     def __getstate__(self) -> dict[str, object]:
-        state = self.__dict__.copy()
-        for transient in ("_names", "_token_chars", "_char_analyzer", "_term_cues", "_phrases"):
-            state.pop(transient, None)
-        return state
+        return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}
 
-    def _cues_of_term(self) -> dict[str, tuple[str, ...]]:
-        """term -> the cues it fires (built once, not pickled): one dict lookup per token instead of one per cue."""
-        found = self.__dict__.get("_term_cues")
-        if found is None:
-            merged: dict[str, list[str]] = {}
-            for name, terms in self.cues.items():
-                for term in terms:
-                    merged.setdefault(term, []).append(name)
-            found = self.__dict__["_term_cues"] = {term: tuple(names) for term, names in merged.items()}
-        return found
+    @cached_property
+    def _names(self) -> tuple[list[list[str]], list[str]]:
+        return ([name.split() for name in self.words.get_feature_names_out().tolist()],
+                self.chars.get_feature_names_out().tolist())
 
-    def _phrases_by_first_word(self) -> dict[str, list[tuple[str, str]]]:
-        """first word -> [(cue, padded phrase)] of the multiword cues (built once, not pickled)."""
-        found = self.__dict__.get("_phrases")
-        if found is None:
-            found = {}
-            for name, phrases in self.multiword_cues.items():
-                for phrase in phrases:
-                    found.setdefault(phrase.split()[0], []).append((name, phrase))
-            self.__dict__["_phrases"] = found
+    @cached_property
+    def _token_chars(self) -> dict[str, np.ndarray]:
+        return {}
+
+    @cached_property
+    def _char_analyzer(self) -> Callable[[str], list[str]]:
+        return self.chars.build_analyzer()
+
+    @cached_property
+    def _term_cues(self) -> dict[str, tuple[str, ...]]:
+        """term -> the cues it fires: one dict lookup per token instead of one per cue."""
+        merged: dict[str, list[str]] = {}
+        for name, terms in self.cues.items():
+            for term in terms:
+                merged.setdefault(term, []).append(name)
+        return {term: tuple(names) for term, names in merged.items()}
+
+    @cached_property
+    def _phrases(self) -> dict[str, list[tuple[str, str]]]:
+        """first word -> [(cue, padded phrase)] of the multiword cues."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for name, phrases in self.multiword_cues.items():
+            for phrase in phrases:
+                found.setdefault(phrase.split()[0], []).append((name, phrase))
         return found
 
     @property
@@ -144,7 +148,7 @@ class FeatureBuilder:
 
     def cue_hits(self, tokens: Sequence[str], stems: Sequence[str], text: str) -> dict[str, list[str]]:
         """Per cue, the tokens of a post that fire it (used both for features and for explanations)."""
-        cues_of = self._cues_of_term()
+        cues_of = self._term_cues
         hits: dict[str, list[str]] = {}
         for t, s in zip(tokens, stems, strict=True):
             names = cues_of.get(t, ())
@@ -153,7 +157,7 @@ class FeatureBuilder:
             for name in names:
                 hits.setdefault(name, []).append(t)
         # A phrase can only occur if its first word does: check just those phrases.
-        phrases_of = self._phrases_by_first_word()
+        phrases_of = self._phrases
         for first in {t for t in tokens if t in phrases_of}:
             for name, phrase in phrases_of[first]:
                 if phrase in text:

@@ -36,8 +36,8 @@ class PatroliClassifier(BaseEstimator):
     where a row is not annotated for a label. Labels in `conditional_on` (child, parent) are learnt on the rows where
     the parent holds and scored as P(parent) * P(child | parent). Thresholds maximise out-of-fold F1, raised where
     `max_false_positive_rate` caps a label's false-flag rate among its negatives: hoax is rare in a real stream, so
-    its threshold must not be set by the dataset's hoax-heavy mix. `predict_proba(X)` returns an (n, len(labels)) array of calibrated
-    probabilities; `predict(X)` applies `thresholds_`.
+    its threshold must not be set by the dataset's hoax-heavy mix. `predict_proba(X)` returns an (n, len(labels))
+    array of calibrated probabilities; `predict(X)` applies `thresholds_`.
     """
 
     def __init__(self, labels: Sequence[str] = LABELS, word_ngram_range: tuple[int, int] = (1, 2),
@@ -87,6 +87,7 @@ class PatroliClassifier(BaseEstimator):
         normalized, stemmed = self.analyzer_.analyze_many(list(X))
         M = self.features_.fit_transform(normalized, stemmed)
         self.parents_ = {c: p for c, p in self.conditional_on if c in labels and p in labels}
+        caps = dict(self.max_false_positive_rate)
         self.coef_ = np.zeros((len(labels), M.shape[1]), dtype=np.float32)
         self.intercept_ = np.zeros(len(labels), dtype=np.float64)
         self.platt_ = np.zeros((len(labels), 2), dtype=np.float64)
@@ -112,8 +113,8 @@ class PatroliClassifier(BaseEstimator):
             oof_full[label] = np.full(len(X), np.nan)
             oof_full[label][rows] = proba
             threshold = best_f1_threshold(target, proba)
-            if label in dict(self.max_false_positive_rate):
-                threshold = capped_threshold(target, proba, threshold, dict(self.max_false_positive_rate)[label])
+            if label in caps:
+                threshold = capped_threshold(target, proba, threshold, caps[label])
             self.thresholds_[label] = threshold
             self.oof_[label] = (rows, proba)
             self.coef_[j], self.intercept_[j] = self._fit_head(M[rows[fit_mask]], target[fit_mask])
