@@ -135,7 +135,7 @@ def evaluate(data_dir: str | os.PathLike[str] | None = None, *, seed: int = SEED
     false_match (rates on held-out tweets, true-match rates at the thresholds), robustness (R@1 per
     perturbation, index and baseline, titles only and with narratives), sizes, seconds.
     """
-    from pipeline.claims import DEFAULT_MATCH, DEFAULT_SUGGEST, ClaimIndex, threshold_for_rate
+    from pipeline.claims import DEFAULT_MATCH, DEFAULT_SUGGEST, ClaimIndex, thresholds_for
 
     started = time.perf_counter()
     root = config.data_dir(data_dir)
@@ -169,8 +169,7 @@ def evaluate(data_dir: str | os.PathLike[str] | None = None, *, seed: int = SEED
     perm = np.random.default_rng(seed + 1).permutation(len(tweets))
     cal, held = perm[: len(tweets) // 2], perm[len(tweets) // 2:]
     tweet_best = hoax_index.search(tweets, 1)[1][:, 0]
-    suggest = max(threshold_for_rate(tweet_best[cal], 0.05), 0.2)
-    match = max(threshold_for_rate(tweet_best[cal], 0.005), suggest)
+    suggest, match = thresholds_for(tweet_best[cal])
     hoax_test = hoax_rows & test
     h_ids, h_sims = hoax_index.search([p for p, h in zip(posts, hoax_test, strict=True) if h], 1)
     h_truth = np.array([f"t{g}" for g in groups[hoax_test]], dtype=object)

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
 
 from pipeline._claims_io import ProblemHandler, read_claims
 from pipeline.errors import InputError
+from pipeline.store import opened
 
 LIST_COLUMNS = ("claim_id", "verdict", "date", "title", "url", "source")
 SEARCH_COLUMNS = ("rank", "claim_id", "similarity", "level", "verdict", "title", "url")
-
-
-@contextmanager
-def _opened(db: Any) -> Iterator[Any]:
-    if db is not None and not isinstance(db, str):
-        yield db
-        return
-    from pipeline.store import Store
-
-    store = Store.open(db)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def import_claims(path: str | os.PathLike[str], db: Any = None, *,
@@ -40,23 +25,24 @@ def import_claims(path: str | os.PathLike[str], db: Any = None, *,
     skipped = len(frame.attrs.get("problems", []))
     if frame.empty:
         raise InputError(f"no claims read from {path} ({skipped} malformed rows skipped)")
-    with _opened(db) as store:
+    with opened(db) as store:
         new = store.add_claims(frame.to_dict(orient="records"))
     return {"read": len(frame), "new": int(new), "updated": len(frame) - int(new), "skipped": skipped}
 
 
 def list_claims(db: Any = None) -> pd.DataFrame:
     """All known claims in the database, in import order (the store's columns)."""
-    with _opened(db) as store:
+    with opened(db) as store:
         return store.claims_frame()
 
 
 def search_claims(text: str, db: Any = None, k: int = 5) -> pd.DataFrame:
     """The `k` known claims most similar to `text`: rank, claim_id, similarity, level, verdict, title, url."""
-    from pipeline.claims import ClaimIndex
+    from pipeline.scan import claim_index
 
-    frame = list_claims(db)
-    if frame.empty:
+    with opened(db) as store:
+        index = claim_index(store)
+    if index is None:
         raise InputError("no known claims in the database: add some with `patroli claims import FILE`")
-    found = ClaimIndex(frame).match([text], k=k, as_frame=True)
+    found = index.match([text], k=k, as_frame=True)
     return found[list(SEARCH_COLUMNS)].reset_index(drop=True)

@@ -54,7 +54,6 @@ _MENTION_RE = re.compile(r"@\w+|\buser\b|\brt\b", re.IGNORECASE)
 _ESCAPE_RE = re.compile(r"\\x[0-9a-fA-F]{2}|\\[nrt]")
 _ELONGATION_RE = re.compile(r"([a-z])\1{2,}")
 _NON_WORD_RE = re.compile(r"[^\w]+")
-_WORD_RE = re.compile(r"\w+")
 
 
 def normalize_claim_text(text: object) -> str:
@@ -65,12 +64,12 @@ def normalize_claim_text(text: object) -> str:
     if not isinstance(text, str):
         return ""
     s = _ESCAPE_RE.sub(" ", text) if "\\" in text else text
-    # The case-insensitive patterns run only when the letters they need are present ("ſ" matches "s" under
-    # IGNORECASE, so it counts as a possible "user").
-    folded = s.lower()
+    # The case-insensitive patterns run only when the letters they need are present (casefold, not lower: "ſ"
+    # matches "s" under IGNORECASE and casefolds to it).
+    folded = s.casefold()
     if "http" in folded or "www." in folded or "url" in folded:
         s = _URL_RE.sub(" ", s)
-    if "@" in s or "rt" in folded or "user" in folded or "ſ" in s:
+    if "@" in s or "rt" in folded or "user" in folded:
         s = _MENTION_RE.sub(" ", s)
     if not s.isascii():
         s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
@@ -88,8 +87,3 @@ def _expand(word: str) -> str:
     if len(word) > 2 and word[-1] == "2" and word[:-1].isalpha():
         word = word[:-1]
     return SLANG.get(word, word)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split raw text into sentence-like pieces on . ! ? ; and line breaks (for containment scoring)."""
-    return [p for p in re.split(r"(?<=[.!?;])\s+|\n+|\\n", text) if _WORD_RE.search(p)]

@@ -115,7 +115,6 @@ class TwoStageSearch:
         n_rows = claim_vectors.shape[0]
         cutoff = max(int(common_df_fraction * n_rows), common_df_min)
         common = df > cutoff
-        self.n_rows = n_rows
         self.n_candidates = n_candidates
         self.common_cols_ = np.flatnonzero(common).astype(np.int32)
         col_map = np.full(claim_vectors.shape[1], -1, dtype=np.int32)

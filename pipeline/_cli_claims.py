@@ -8,10 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from pipeline._cli_common import FORMAT_OPTION, PatroliGroup, render
-
-DB_OPTION = click.option("--db", default=None, metavar="URL",
-                         help="Database  [default: $PATROLI_DB or sqlite:///patroli.db]")
+from pipeline._cli_common import DB_OPTION, FORMAT_OPTION, PatroliGroup, render
 
 
 @click.group("claims", cls=PatroliGroup)

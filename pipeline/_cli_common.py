@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
@@ -27,6 +26,9 @@ class PatroliGroup(click.Group):
         return super().group(*args, **kwargs)
 
 
+DB_OPTION = click.option("--db", default=None, metavar="URL",
+                         help="Database  [default: $PATROLI_DB or sqlite:///patroli.db]")
+
 FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
     help="Output format.",
@@ -36,8 +38,6 @@ FORMAT_OPTION = click.option(
 def _jsonable(value: Any) -> Any:
     if value is pd.NaT:
         return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "item"):
@@ -62,6 +62,3 @@ def render(frame: pd.DataFrame, fmt: str) -> None:
 def echo_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=_jsonable, indent=2))
 
-
-def stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from pipeline.report import BY, FORMATS
+from pipeline._cli_common import DB_OPTION
+from pipeline.report import BY, FORMATS, write_report
 
 
 @click.command()
@@ -13,7 +14,7 @@ from pipeline.report import BY, FORMATS
                    "Asia/Jakarta  [default: the beginning]")
 @click.option("--until", default=None, metavar="DATE",
               help="End of the period: a date includes that whole day; a time is exclusive  [default: now]")
-@click.option("--db", default=None, metavar="URL", help="Database  [default: $PATROLI_DB or sqlite:///patroli.db]")
+@DB_OPTION
 @click.option("--out", "out", required=True, metavar="PATH",
               help="The HTML or JSON file to write; for --format csv a directory (one CSV per table).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
@@ -29,8 +30,6 @@ def report(since: str | None, until: str | None, db: str | None, out: str, fmt: 
            title: str) -> None:
     """Report a period: posts scanned and flagged per label, platform, source and day, the top flagged posts
     with their evidence, the most-matched known hoaxes and the review-queue state."""
-    from pipeline.report import write_report
-
     data = write_report(out, db, since, until, fmt, by=by, top=top, title=title)
     summary = data["summary"].iloc[0]
     click.echo(f"{fmt} report written to {out}: {summary['posts']} posts, {summary['flagged_posts']} flagged, "

@@ -44,13 +44,6 @@ SUMMARY = ("item_id", "status", "priority", "flags", "verdicts", "claimed_by", "
            "decided_at", "platform", "post_id", "text")
 
 
-def _render(frame: pd.DataFrame, fmt: str) -> None:
-    if fmt == "json":
-        # JSON has no NaN/NaT: missing times and undefined ratios are null.
-        frame = frame.astype(object).where(frame.notna(), None)
-    render(frame, fmt)
-
-
 def _item_out(found: dict[str, Any] | None, fmt: str) -> None:
     if found is None:
         if fmt == "json":
@@ -62,7 +55,7 @@ def _item_out(found: dict[str, Any] | None, fmt: str) -> None:
     if fmt == "json":
         echo_json(summary)
     else:
-        _render(pd.DataFrame([summary]), fmt)
+        render(pd.DataFrame([summary]), fmt)
 
 
 @click.group(cls=PatroliGroup)
@@ -82,7 +75,7 @@ def list_(statuses: tuple[str, ...], label: str | None, limit: int | None, db: s
     if fmt == "table":
         frame = frame[["item_id", "status", "priority", "top_label", "top_score", "claimed_by", "platform",
                        "post_id", "text"]]
-    _render(frame, fmt)
+    render(frame, fmt)
 
 
 @review.command()
@@ -176,7 +169,7 @@ def release(item_id: int, note: str | None, analyst: str, db: str | None, fmt: s
 @FORMAT_OPTION
 def export(out_dir: str, formats: tuple[str, ...], analyst: str, db: str | None, fmt: str) -> None:
     """Write the evidence report of confirmed/escalated items to OUT_DIR (CSV, JSONL, HTML, SHA-256 manifest)."""
-    _render(rv.export(db, out_dir, formats=formats or FORMATS, analyst=analyst), fmt)
+    render(rv.export(db, out_dir, formats=formats or FORMATS, analyst=analyst), fmt)
 
 
 @review.command()
@@ -189,7 +182,7 @@ def verify(ctx: click.Context, db: str | None, fmt: str) -> None:
     if problems.empty and fmt == "table":
         click.echo("intact: every post hash and audit trail checks out")
         return
-    _render(problems, fmt)
+    render(problems, fmt)
     if not problems.empty:
         click.echo(f"patroli: {len(problems)} integrity problem(s) found", err=True)
         ctx.exit(1)
@@ -200,5 +193,5 @@ def verify(ctx: click.Context, db: str | None, fmt: str) -> None:
 @FORMAT_OPTION
 def stats(db: str | None, fmt: str) -> None:
     """Per label: field precision (confirmed / decided), time to decision, backlog."""
-    _render(rv.stats(db), fmt)
+    render(rv.stats(db), fmt)
 

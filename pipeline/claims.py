@@ -121,11 +121,6 @@ class ClaimIndex:
         assert self._vectorizer.df_ is not None
         self._search = TwoStageSearch(vectors, self._vectorizer.df_, n_candidates=n_candidates)
 
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame, **options: Any) -> ClaimIndex:
-        """Same as `ClaimIndex(frame, **options)`."""
-        return cls(frame, **options)
-
     def __len__(self) -> int:
         return len(self.claim_ids)
 
@@ -196,8 +191,9 @@ class ClaimIndex:
         if not ordinary_texts:
             raise InputError("calibration needs ordinary posts")
         best = self.search(list(ordinary_texts), 1)[1][:, 0]
-        self.suggest_threshold = max(threshold_for_rate(best, false_suggest_rate), minimum)
-        self.match_threshold = max(threshold_for_rate(best, false_match_rate), self.suggest_threshold)
+        self.suggest_threshold, self.match_threshold = thresholds_for(best, false_match_rate=false_match_rate,
+                                                                      false_suggest_rate=false_suggest_rate,
+                                                                      minimum=minimum)
         return self.thresholds
 
     def level(self, similarity: float) -> str:
@@ -248,6 +244,14 @@ def threshold_for_rate(best: np.ndarray, rate: float) -> float:
     if allowed >= len(values):
         return 0.0
     return float(np.nextafter(values[allowed], np.inf))
+
+
+def thresholds_for(best: np.ndarray, *, false_match_rate: float = 0.005, false_suggest_rate: float = 0.05,
+                   minimum: float = 0.2) -> tuple[float, float]:
+    """(suggest, match) from ordinary posts' best similarities: the lowest similarities that at most
+    `false_suggest_rate` / `false_match_rate` of them reach, never below `minimum`, and match >= suggest."""
+    suggest = max(threshold_for_rate(best, false_suggest_rate), minimum)
+    return suggest, max(threshold_for_rate(best, false_match_rate), suggest)
 
 
 def _missing(value: object) -> bool:

@@ -13,7 +13,7 @@ from pipeline._cli_claims import claims
 from pipeline._cli_common import PatroliGroup, echo_json
 from pipeline._cli_report import report
 from pipeline._cli_review import review
-from pipeline.config import db_url
+from pipeline.config import db_url, require_data_dir
 from pipeline.errors import ConfigError
 from pipeline.labels import LABELS
 
@@ -113,8 +113,8 @@ def explain(text: str, model_path: str | None) -> None:
     from pipeline.classify.artifact import load_model
 
     model = load_model(model_path)
-    scores = model.score([text]).iloc[0].to_dict()
-    echo_json({"scores": scores, "flags": model.flags(model.score([text]))[0], "evidence": model.explain(text)})
+    scored = model.score([text])
+    echo_json({"scores": scored.iloc[0].to_dict(), "flags": model.flags(scored)[0], "evidence": model.explain(text)})
 
 
 @cli.command("run")
@@ -145,7 +145,7 @@ def data_check(data_dir: str | None) -> None:
     """Check each dataset file's SHA-256 against the manifest; exit 1 if any is missing or different."""
     from pipeline import datasets
 
-    table = datasets.check(_data_dir(data_dir))
+    table = datasets.check(require_data_dir(data_dir))
     click.echo(table.to_string(index=False))
     if (table["status"] != "ok").any():
         sys.exit(1)
@@ -157,16 +157,7 @@ def data_fetch(data_dir: str | None) -> None:
     """Download the missing dataset files from their public URLs, keeping only files with the manifest's SHA-256."""
     from pipeline import datasets
 
-    click.echo(datasets.fetch(_data_dir(data_dir)).to_string(index=False))
-
-
-def _data_dir(value: str | None) -> Path:
-    from pipeline.config import data_dir
-
-    directory = data_dir(value)
-    if directory is None:
-        raise ConfigError("no data directory: pass --data-dir or set PATROLI_DATA_DIR")
-    return directory
+    click.echo(datasets.fetch(require_data_dir(data_dir)).to_string(index=False))
 
 
 cli.add_command(review)

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.errors import ConfigError, InputError
+from pipeline.errors import ConfigError
 
 MANIFEST = PROJECT_ROOT / "data" / "sources.toml"
 
@@ -76,12 +76,3 @@ def fetch(data_dir: str | Path, path: Path = MANIFEST, timeout: float = 60.0) ->
         target.write_bytes(response.content)
         rows.append({"path": entry["path"], "status": "fetched"})
     return pd.DataFrame(rows)
-
-
-def require_ok(data_dir: str | Path) -> None:
-    """InputError naming the first dataset file that is missing or differs from the manifest."""
-    bad = check(data_dir)
-    bad = bad[bad["status"] != "ok"]
-    if len(bad):
-        row = bad.iloc[0]
-        raise InputError(f"{Path(data_dir) / row['path']}: {row['status']} (see data/sources.toml)")

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from pipeline._writers import output_record
 from pipeline.classify.artifact import load_model
+from pipeline.config import DEFAULT_DB_URL
 from pipeline.errors import ConfigError, PatroliError
 from pipeline.ingest.registry import make_ingestor
 from pipeline.scan import ScanSummary, Scorer, claim_index, scan_items
@@ -77,7 +78,7 @@ def load_config(path: str | Path) -> PatrolConfig:
         if isinstance(table.get("paths"), list):
             # Source files are found relative to the config file, whatever directory cron starts in.
             table["paths"] = [str(base / str(p)) for p in table["paths"]]
-    database = str(patrol.get("database", "sqlite:///patroli.db"))
+    database = str(patrol.get("database", DEFAULT_DB_URL))
     if database.startswith("sqlite:///") and not database.startswith("sqlite:////"):
         database = f"sqlite:///{base / database.removeprefix('sqlite:///')}"
     thresholds = raw.get("thresholds", {})
@@ -87,7 +88,7 @@ def load_config(path: str | Path) -> PatrolConfig:
                         model=str(local(patrol["model"])) if "model" in patrol else None,
                         lock_file=local(patrol.get("lock_file", path.with_suffix(".lock").name)),
                         log_file=local(patrol.get("log_file")), output=local(patrol.get("output")),
-                        chunk_size=int(patrol.get("chunk_size", 1000)))
+                        chunk_size=int(patrol.get("chunk_size", PatrolConfig.chunk_size)))
 
 
 class _JsonFormatter(logging.Formatter):

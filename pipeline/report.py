@@ -39,7 +39,7 @@ from pipeline._report_queue import review_tables
 from pipeline._report_samples import sample_labels, sample_posts
 from pipeline._report_tables import REPORT_TZ, TABLES, evidence_terms, tables
 from pipeline.errors import InputError, StoreError
-from pipeline.store import Store
+from pipeline.store import Store, opened
 from pipeline.store.engine import parse_url
 
 FORMATS = ("html", "csv", "json")
@@ -83,7 +83,7 @@ def _open(store_or_url: Store | str | None) -> Iterator[Store]:
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
             and not Path(url.database).exists():
         raise StoreError(f"no database at {url.database} (give --db or set PATROLI_DB)")
-    with Store.open(url.render_as_string(hide_password=False)) as store:
+    with opened(store_or_url) as store:
         yield store
 
 

@@ -9,8 +9,7 @@ and returns a DataFrame, a dict or a plain value.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import pandas as pd
 from pipeline.datasets import sha256_file
 from pipeline.errors import InputError, StoreError
 from pipeline.labels import LABELS
-from pipeline.store import Store, audit, evidence, queue
+from pipeline.store import Store, audit, evidence, opened, queue
 from pipeline.store import export as files
 from pipeline.store._types import as_utc, utcnow
 
@@ -61,18 +60,6 @@ def priority(scores: dict[str, float], flags: Iterable[str], shares: int | None 
     return round(100.0 * risk * (1.0 + reach) / 2.0, 4)
 
 
-@contextmanager
-def _opened(store: StoreLike) -> Iterator[Store]:
-    if isinstance(store, Store):
-        yield store
-        return
-    opened = Store.open(store)
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
 def _analyst(name: str) -> str:
     name = (name or "").strip()
     if not name or len(name) > 128:
@@ -106,7 +93,7 @@ def queue_frame(store: StoreLike = None, status: str | Iterable[str] | None = No
     statuses = [status] if isinstance(status, str) else list(status or [])
     if label is not None and label not in LABELS:
         raise InputError(f"unknown label {label!r}; labels: {', '.join(LABELS)}")
-    with _opened(store) as st, st.transaction("cannot read the queue") as conn:
+    with opened(store) as st, st.transaction("cannot read the queue") as conn:
         rows = queue.items(conn, statuses=statuses, limit=None if label else limit)
     if label is not None:
         rows = [r for r in rows if label in r["flags"]][:limit]
@@ -119,7 +106,7 @@ def queue_frame(store: StoreLike = None, status: str | Iterable[str] | None = No
 
 def item(store: StoreLike, item_id: int) -> dict[str, Any]:
     """One item: its post (text, raw record, scores, flags, evidence, hash), state, verdicts and `audit` trail."""
-    with _opened(store) as st, st.transaction("cannot read the queue") as conn:
+    with opened(store) as st, st.transaction("cannot read the queue") as conn:
         found = queue.get(conn, item_id)
         found["audit"] = audit.entries(conn, [item_id])
     return found
@@ -128,7 +115,7 @@ def item(store: StoreLike, item_id: int) -> dict[str, Any]:
 def audit_frame(store: StoreLike = None, item_id: int | None = None) -> pd.DataFrame:
     """The audit log (all of it, or one item's), oldest first: id, item_id, at, actor, action, from_status,
     to_status, note, reason_code, model_version, verdicts, content_sha256, entry_sha256."""
-    with _opened(store) as st, st.transaction("cannot read the audit log") as conn:
+    with opened(store) as st, st.transaction("cannot read the audit log") as conn:
         return audit.frame(audit.entries(conn, None if item_id is None else [item_id]))
 
 
@@ -142,7 +129,7 @@ def claim(store: StoreLike, analyst: str, item_id: int | None = None, *, lease: 
     analyst, now = _analyst(analyst), _now(now)
     if lease <= timedelta(0):
         raise InputError("lease must be positive")
-    with _opened(store) as st, st.transaction("cannot claim", write=True) as conn:
+    with opened(store) as st, st.transaction("cannot claim", write=True) as conn:
         if item_id is None:
             found = queue.next_claimable(conn, now)
             if found is None:
@@ -171,7 +158,7 @@ def release(store: StoreLike, item_id: int, analyst: str, *, note: str | None = 
             now: datetime | None = None) -> dict[str, Any]:
     """Give an item you hold back to the pending pool."""
     analyst, now = _analyst(analyst), _now(now)
-    with _opened(store) as st, st.transaction("cannot release", write=True) as conn:
+    with opened(store) as st, st.transaction("cannot release", write=True) as conn:
         found = queue.get(conn, item_id, lock=True)
         if found["status"] != "in_review" or found["claimed_by"] != analyst:
             raise StoreError(f"queue item {item_id} is not held by {analyst}")
@@ -195,7 +182,7 @@ def decide(store: StoreLike, item_id: int, analyst: str, *, confirm: Iterable[st
             raise InputError(f"unknown label {label!r}; labels: {', '.join(LABELS)}")
     if confirm & dismiss:
         raise InputError(f"label(s) both confirmed and dismissed: {', '.join(sorted(confirm & dismiss))}")
-    with _opened(store) as st, st.transaction("cannot record the decision", write=True) as conn:
+    with opened(store) as st, st.transaction("cannot record the decision", write=True) as conn:
         found = queue.get(conn, item_id, lock=True)
         _check_free(found, analyst, now, "decide")
         verdicts = {label: False for label in found["flags"]} | {label: False for label in dismiss}
@@ -208,7 +195,7 @@ def escalate(store: StoreLike, item_id: int, analyst: str, *, note: str | None =
              reason: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Mark a confirmed item as reported onward."""
     analyst, now = _analyst(analyst), _now(now)
-    with _opened(store) as st, st.transaction("cannot escalate", write=True) as conn:
+    with opened(store) as st, st.transaction("cannot escalate", write=True) as conn:
         found = queue.get(conn, item_id, lock=True)
         if found["status"] != "confirmed":
             raise StoreError(f"queue item {item_id} is {found['status']}; only confirmed items can be escalated")
@@ -221,7 +208,7 @@ def undo(store: StoreLike, item_id: int, analyst: str, *, note: str | None = Non
     """Revert the last decision with a new audit entry: escalated -> confirmed; confirmed or dismissed ->
     in_review, held by `analyst` (verdicts cleared) so they can decide again. History is never rewritten."""
     analyst, now = _analyst(analyst), _now(now)
-    with _opened(store) as st, st.transaction("cannot undo", write=True) as conn:
+    with opened(store) as st, st.transaction("cannot undo", write=True) as conn:
         found = queue.get(conn, item_id, lock=True)
         if found["status"] == "escalated":
             return queue.apply(conn, found, action="undo", actor=analyst, to_status="confirmed", now=now,
@@ -253,7 +240,7 @@ def export(store: StoreLike, out_dir: str | Path, *, formats: Iterable[str] = fi
     except OSError as err:
         raise InputError(f"cannot create {out}: {err.strerror}") from err
     now = _now(now)
-    with _opened(store) as st:
+    with opened(store) as st:
         with st.transaction("cannot read evidence") as conn:
             records = evidence.records(conn)
         rows = []
@@ -278,7 +265,7 @@ def verify(store: StoreLike = None) -> pd.DataFrame:
     post hash each entry recorded, the last entry agreeing with the status). Columns: post, item_id
     (None for posts never enqueued), platform, post_id, problem, expected, found.
     """
-    with _opened(store) as st, st.transaction("cannot verify") as conn:
+    with opened(store) as st, st.transaction("cannot verify") as conn:
         problems = evidence.verify(conn)
     return pd.DataFrame(problems, columns=list(evidence.PROBLEM_COLUMNS))
 
@@ -295,7 +282,7 @@ def stats(store: StoreLike = None) -> pd.DataFrame:
     confirmed_unflagged: analysts confirmed it though the model did not flag it; escalated: confirmed items
     later escalated; median_minutes_to_decision: enqueue to decision, over the decided flagged items.
     """
-    with _opened(store) as st, st.transaction("cannot read the queue") as conn:
+    with opened(store) as st, st.transaction("cannot read the queue") as conn:
         rows = queue.items(conn)
     out = []
     for label in (*LABELS, None):
@@ -326,7 +313,7 @@ def feedback_frame(store: StoreLike = None) -> pd.DataFrame:
     confirmed by an analyst who judged the post), judged (list of labels with an explicit verdict, for
     trainers that prefer to mask the rest), decided_by, decided_at, model_version.
     """
-    with _opened(store) as st, st.transaction("cannot read the queue") as conn:
+    with opened(store) as st, st.transaction("cannot read the queue") as conn:
         rows = queue.items(conn, statuses=["confirmed", "dismissed", "escalated"])
     rows.sort(key=lambda r: r["item_id"])
     def column(values: list[Any], dtype: str = "object") -> pd.Series:

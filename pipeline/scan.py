@@ -239,5 +239,5 @@ def claim_index(store: Any) -> Any:
     from pipeline.claims import ClaimIndex
 
     frame = store.claims_frame()
-    return ClaimIndex.from_frame(frame) if len(frame) else None
+    return ClaimIndex(frame) if len(frame) else None
 

@@ -12,9 +12,7 @@ from pipeline.classify.artifact import Model, new_version
 from pipeline.classify.data import load_training_data
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.classify.metrics import label_metrics
-from pipeline.config import DEFAULT_MODEL_DIR
-from pipeline.config import data_dir as resolve_data_dir
-from pipeline.errors import ConfigError
+from pipeline.config import DEFAULT_MODEL_DIR, require_data_dir
 from pipeline.labels import LABELS
 from pipeline.text import lexicons
 
@@ -25,10 +23,7 @@ CITATION = ("Ibrohim & Budi (2019), Multi-label Hate Speech and Abusive Language
 def training_frame(data_dir: str | Path | None, feedback: pd.DataFrame | None = None
                    ) -> tuple[pd.DataFrame, dict[str, str]]:
     """The datasets' rows plus reviewer verdicts (text + label columns, NaN where a verdict was not given)."""
-    directory = resolve_data_dir(data_dir)
-    if directory is None:
-        raise ConfigError("no data directory: pass --data-dir or set PATROLI_DATA_DIR")
-    frame, hashes = load_training_data(directory)
+    frame, hashes = load_training_data(require_data_dir(data_dir))
     if feedback is not None and not feedback.empty:
         frame = pd.concat([frame, feedback_rows(feedback)[frame.columns]], ignore_index=True)
     return frame, hashes
@@ -49,8 +44,7 @@ def train(data_dir: str | Path | None = None, out: str | Path | None = None,
           feedback: pd.DataFrame | None = None, **params: Any) -> Model:
     """Fit the classifier on all data, write it to `out` (default models/default) with its card, and return it."""
     frame, hashes = training_frame(data_dir, feedback)
-    directory = resolve_data_dir(data_dir)
-    clf = PatroliClassifier(slang=lexicons.slang_map(directory), **params)
+    clf = PatroliClassifier(slang=lexicons.slang_map(require_data_dir(data_dir)), **params)
     clf.fit(frame["text"].tolist(), frame)
     metrics = {}
     for label in clf.labels:

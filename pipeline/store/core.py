@@ -126,3 +126,14 @@ class Store:
         """Known claims: claim_id, title, text, verdict, url, date (ISO text), narrative, source, imported_at."""
         with self.transaction("cannot read claims") as conn:
             return claims.frame(conn)
+
+
+@contextmanager
+def opened(store: Store | str | None) -> Iterator[Store]:
+    """`store` itself when it is a Store; otherwise the database at that URL (None: `config.db_url()`), opened for
+    the `with` block and closed after it."""
+    if isinstance(store, Store):
+        yield store
+        return
+    with Store.open(store) as fresh:
+        yield fresh
