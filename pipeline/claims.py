@@ -212,7 +212,7 @@ class ClaimIndex:
     def _search_batch(self, texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         query_texts, owners = _query_rows(texts, self.window_words)
         Q = self._vectorizer.transform(query_texts)
-        rows, sims = self._search.top(Q, self._search.n_candidates)
+        rows, sims = self._search.top(Q, max(k, self._search.n_candidates))
         claims = np.where(rows >= 0, self.row_claim[rows.clip(0)], -1)
         post = np.repeat(np.asarray(owners, dtype=np.int64), rows.shape[1])
         claim = claims.ravel()

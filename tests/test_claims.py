@@ -347,3 +347,15 @@ def test_recall_and_false_matches_on_real_data(evaluation: dict) -> None:
     for name, r in rob.items():
         assert r["index_r1"] >= r["baseline_r1"] - 0.01, name
         assert r["index_with_narratives_r1"] >= 0.95, name
+
+
+def test_search_returns_more_than_the_candidate_pool_when_asked() -> None:
+    towns = ["Bekasi", "Bogor", "Depok", "Medan", "Padang", "Malang", "Solo", "Kupang", "Ambon", "Manado"]
+    texts = [f"Vaksin palsu beredar di {towns[i % 10]} nomor {i}" for i in range(45)]
+    texts += [f"Harga beras naik di {towns[i % 10]} nomor {i}" for i in range(155)]
+    index = ClaimIndex(pd.DataFrame({"claim_id": [f"c{i}" for i in range(200)], "text": texts}), n_candidates=20)
+    ids, sims = index.search(["vaksin palsu beredar"], k=40)
+    assert (ids[0] >= 0).sum() == 40
+    assert set(ids[0].tolist()) <= set(range(45))
+    assert len(set(ids[0].tolist())) == 40
+    assert np.all(np.diff(sims[0]) <= 0)
