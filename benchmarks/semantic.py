@@ -36,7 +36,7 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import config  # noqa: E402
-from pipeline._claims_eval import SEED, load_hoax_news  # noqa: E402
+from pipeline._claims_eval import load_hoax_news, title_split  # noqa: E402
 from pipeline.claims import ClaimIndex  # noqa: E402
 from pipeline.classify._features import FeatureBuilder  # noqa: E402
 from pipeline.classify.calibration import apply_platt, best_f1_threshold  # noqa: E402
@@ -55,9 +55,8 @@ def _recall(ids: np.ndarray, truth: np.ndarray, k: int) -> float:
 def claims_part(root: Path, encoder: Any) -> dict[str, Any]:
     rows = load_hoax_news(root)
     groups = rows["group"].to_numpy()
-    titles = rows.groupby("group", sort=True).head(1).sort_values("group")["judul"].tolist()
-    dev_groups = np.random.default_rng(SEED).permutation(len(titles))[: len(titles) // 2]
-    test = ~np.isin(groups, dev_groups)
+    first, test = title_split(rows)
+    titles = first["judul"].tolist()
     posts = rows["narasi"].tolist()
     index = ClaimIndex(pd.DataFrame({"claim_id": [f"t{g}" for g in range(len(titles))], "text": titles}))
     ids, sims = index.search(posts, DEPTH)

@@ -143,12 +143,9 @@ def evaluate(data_dir: str | os.PathLike[str] | None = None, *, seed: int = SEED
         raise InputError(f"data directory not found: {root} (set --data-dir or PATROLI_DATA_DIR)")
     rows = load_hoax_news(root)
     groups = rows["group"].to_numpy()
-    first = rows.groupby("group", sort=True).head(1).sort_values("group")
+    first, test = title_split(rows, seed)
     titles = first["judul"].tolist()
     claims = pd.DataFrame({"claim_id": [f"t{g}" for g in first["group"]], "text": titles})
-    rng = np.random.default_rng(seed)
-    dev_groups = set(rng.permutation(len(titles))[: len(titles) // 2].tolist())
-    test = ~np.isin(groups, list(dev_groups))
     posts = rows["narasi"].tolist()
 
     index = ClaimIndex(claims, **index_options)
@@ -193,20 +190,30 @@ def evaluate(data_dir: str | os.PathLike[str] | None = None, *, seed: int = SEED
         picked = np.flatnonzero(test)
         if robustness_posts is not None and robustness_posts < len(picked):
             picked = np.sort(np.random.default_rng(seed + 2).choice(picked, robustness_posts, replace=False))
-        result["robustness"] = _robustness(index, rows, picked, titles, seed, ClaimIndex, index_options)
+        result["robustness"] = _robustness(index, rows, first, picked, seed, index_options)
         result["sizes"]["robustness_posts"] = len(picked)
     result["seconds"] = round(time.perf_counter() - started, 2)
     return result
 
 
-def _robustness(index: Any, rows: pd.DataFrame, picked: np.ndarray, titles: list[str], seed: int,
-                index_cls: Any, options: dict[str, Any]) -> dict[str, Any]:
+def title_split(rows: pd.DataFrame, seed: int = SEED) -> tuple[pd.DataFrame, np.ndarray]:
+    """(the first row of each title group, in group order; per row, whether it is in the reported test half)."""
+    first = rows.groupby("group", sort=True).head(1).sort_values("group")
+    dev_groups = np.random.default_rng(seed).permutation(len(first))[: len(first) // 2]
+    return first, ~np.isin(rows["group"].to_numpy(), dev_groups)
+
+
+def _robustness(index: Any, rows: pd.DataFrame, first: pd.DataFrame, picked: np.ndarray, seed: int,
+                options: dict[str, Any]) -> dict[str, Any]:
+    from pipeline.claims import ClaimIndex
+
     truth = rows["group"].to_numpy()[picked]
     test_posts = rows["narasi"].to_numpy()[picked].tolist()
+    titles = first["judul"].tolist()
     # the production case: the circulated hoax text is part of the claim record
-    known = rows.groupby("group", sort=True).head(1).sort_values("group")
-    with_text = index_cls(pd.DataFrame({"claim_id": [f"t{g}" for g in known["group"]], "text": known["judul"],
-                                        "narrative": known["narasi"]}), **options)
+    with_text = ClaimIndex(pd.DataFrame({"claim_id": [f"t{g}" for g in first["group"]], "text": first["judul"],
+                                         "narrative": first["narasi"]}), **options)
+    texts = rows.groupby("group", sort=True)["narasi"].agg(lambda s: set(s.str.strip()))
     out: dict[str, Any] = {}
     variants = {"none": lambda t: t, **perturbations(seed)}
     for name, fn in variants.items():
@@ -217,12 +224,12 @@ def _robustness(index: Any, rows: pd.DataFrame, picked: np.ndarray, titles: list
         # with narratives indexed, posts whose text appears under several titles count if any such title wins
         out[name] = {"index_r1": round(float((ids[:, 0] == truth).mean()), 4),
                      "baseline_r1": round(float((base[:, 0] == truth).mean()), 4),
-                     "index_with_narratives_r1": round(float(_same_text_hit(known_ids[:, 0], truth, rows)), 4)}
+                     "index_with_narratives_r1": round(float(_same_text_hit(known_ids[:, 0], truth, texts)), 4)}
     return out
 
 
-def _same_text_hit(found: np.ndarray, truth: np.ndarray, rows: pd.DataFrame) -> float:
-    texts = rows.groupby("group", sort=True)["narasi"].agg(lambda s: set(s.str.strip()))
+def _same_text_hit(found: np.ndarray, truth: np.ndarray, texts: pd.Series) -> float:
+    """Share of posts whose found claim is the true one or shares a narrative with it (`texts`: group -> set)."""
     hits = [f == t or bool(texts.iloc[f] & texts.iloc[t]) if f >= 0 else False
             for f, t in zip(found, truth, strict=True)]
     return float(np.mean(hits))

@@ -13,14 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, ProblemHandler
+from pipeline.store.claims import FIELDS as CLAIM_COLUMNS
 
 log = logging.getLogger("pipeline.claims")
 
-CLAIM_COLUMNS = ("claim_id", "title", "text", "verdict", "url", "date", "narrative", "source")
 _ALIASES = {"id": "claim_id", "claim": "text", "claim_text": "text", "claimreviewed": "text", "rating": "verdict",
             "published": "date", "date_published": "date", "datepublished": "date", "link": "url"}
-ProblemHandler = Callable[[str], None]
 
 
 def read_claims(path: str | os.PathLike[str], *, on_problem: ProblemHandler | None = None) -> pd.DataFrame:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline._claims_io import ProblemHandler, read_claims
-from pipeline.errors import InputError
+from pipeline._claims_io import read_claims
+from pipeline.errors import InputError, ProblemHandler
 from pipeline.store import opened
 
 LIST_COLUMNS = ("claim_id", "verdict", "date", "title", "url", "source")

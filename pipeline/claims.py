@@ -120,6 +120,7 @@ class ClaimIndex:
         vectors = self._vectorizer.fit_transform(texts)
         assert self._vectorizer.df_ is not None
         self._search = TwoStageSearch(vectors, self._vectorizer.df_, n_candidates=n_candidates)
+        self._vectorizer.df_ = None  # only the search structure needed it: don't hold or pickle 8 MiB more
 
     def __len__(self) -> int:
         return len(self.claim_ids)
@@ -133,11 +134,10 @@ class ClaimIndex:
         return {"suggest": self.suggest_threshold, "match": self.match_threshold}
 
     def nbytes(self) -> int:
-        """Bytes held by the index arrays: the sparse claim matrices and the IDF/DF arrays (not claim metadata)."""
+        """Bytes held by the index arrays: the sparse claim matrices and the IDF array (not claim metadata)."""
         idf = self._vectorizer.idf_
-        df = self._vectorizer.df_
-        assert idf is not None and df is not None
-        return self._search.nbytes() + idf.nbytes + df.nbytes + self.row_claim.nbytes
+        assert idf is not None
+        return self._search.nbytes() + idf.nbytes + self.row_claim.nbytes
 
     def search(self, texts: Sequence[str], k: int = 5) -> tuple[np.ndarray, np.ndarray]:
         """(claim positions, similarities), each (len(texts), k), best first; position -1 / similarity 0 pad."""

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+#: Receives the one-line description of a malformed record that was skipped.
+ProblemHandler = Callable[[str], None]
+
 
 class PatroliError(Exception):
     """Base of every error patroli raises on purpose."""

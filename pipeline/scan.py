@@ -7,7 +7,7 @@ CLI and patrol runs drive: it yields each chunk's records, so memory stays flat 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +18,12 @@ import pandas as pd
 
 from pipeline.classify.artifact import Model, load_model
 from pipeline.classify.explain import explain_row
+from pipeline.errors import ProblemHandler
 from pipeline.ingest.base import Item
 from pipeline.ingest.files import FilesIngestor
 from pipeline.labels import FLAG_LABELS
 from pipeline.posts import Post
 from pipeline.review import priority
-
-ProblemHandler = Callable[[str], None]
 
 
 @dataclass
