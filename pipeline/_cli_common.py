@@ -8,6 +8,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from pipeline._writers import jsonable
 from pipeline.errors import PatroliError
 
 
@@ -35,21 +36,11 @@ FORMAT_OPTION = click.option(
 )
 
 
-def _jsonable(value: Any) -> Any:
-    if value is pd.NaT:
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
-
-
 def render(frame: pd.DataFrame, fmt: str) -> None:
     """Print a DataFrame as a plain table or as JSON records (one JSON array)."""
     if fmt == "json":
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-        click.echo(json.dumps(records, ensure_ascii=False, default=_jsonable, indent=2))
+        click.echo(json.dumps(records, ensure_ascii=False, default=jsonable, indent=2))
         return
     if frame.empty:
         click.echo("(nothing)")
@@ -60,5 +51,5 @@ def render(frame: pd.DataFrame, fmt: str) -> None:
 
 
 def echo_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, default=_jsonable, indent=2))
+    click.echo(json.dumps(obj, ensure_ascii=False, default=jsonable, indent=2))
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -16,7 +17,11 @@ _FLAT_COLUMNS = ("platform", "post_id", "author", "created_at", "url", "source",
                  "claim_id", "claim_similarity", "model_version", "content_sha256", "evidence")
 
 
-def _default(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """`json.dumps(default=...)` for scan records and tables: times as ISO 8601 (NaT as null), numpy scalars as
+    numbers, anything else as its text."""
+    if value is pd.NaT:
+        return None
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "item"):
@@ -35,6 +40,11 @@ def output_record(record: dict[str, Any]) -> dict[str, Any]:
         "claim_similarity": claim.get("similarity"), "model_version": record["model_version"],
         "content_sha256": record["content_sha256"],
     }
+
+
+def jsonl_line(record: dict[str, Any]) -> str:
+    """One scan record as a JSON line (its `output_record` form)."""
+    return json.dumps(output_record(record), ensure_ascii=False, default=jsonable) + "\n"
 
 
 def _flat(record: dict[str, Any], labels: list[str]) -> dict[str, Any]:
@@ -71,7 +81,7 @@ class ResultWriter:
         if self.kind == "jsonl":
             assert self._handle is not None
             for record in records:
-                self._handle.write(json.dumps(output_record(record), ensure_ascii=False, default=_default) + "\n")
+                self._handle.write(jsonl_line(record))
             return
         rows = [_flat(r, self.labels) for r in records]
         if self.kind == "csv":

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from pipeline._writers import output_record
+from pipeline._writers import jsonl_line
 from pipeline.classify.artifact import load_model
 from pipeline.config import DEFAULT_DB_URL
 from pipeline.errors import ConfigError, PatroliError
@@ -234,7 +234,7 @@ def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Any, co
             for records in chunks:
                 for record in records:
                     if out is not None and record["flags"]:
-                        out.write(json.dumps(output_record(record), ensure_ascii=False, default=str) + "\n")
+                        out.write(jsonl_line(record))
                 _log(logger, "chunk_committed" if not dry_run else "chunk_scored", source=name,
                      posts=len(records), total=summary.posts)
     except Exception as exc:  # one broken source must not stop the others; unexpected errors keep their type
