@@ -285,3 +285,12 @@ def test_truncated_gzip_keeps_the_posts_before_the_damage(tmp_path: Path) -> Non
     assert result.problems[0].startswith(
         f"arsip.jsonl.gz:{len(result.posts) + 1}: compressed file ends early"
     )
+
+
+def test_auto_columns_take_the_first_conventional_name_present(tmp_path: Path) -> None:
+    path = tmp_path / "dua_id.csv"
+    path.write_text("text,post_id,id,date,created_at\nInfo banjir di Bekasi,p-1,a-1,2024-01-02,2024-03-04T05:06:07Z\n",
+                    encoding="utf-8")
+    [post] = drain(files(path, auto_columns=True)).posts
+    assert post.post_id == "a-1"
+    assert post.created_at == datetime(2024, 3, 4, 5, 6, 7, tzinfo=UTC)

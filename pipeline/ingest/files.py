@@ -189,8 +189,9 @@ class FilesIngestor(Ingestor):
         """The role -> column mapping for a row: the configured one, plus conventional names with auto_columns."""
         if not self.auto_columns:
             return self.columns
-        found = {role: name for role, names in CONVENTIONAL_COLUMNS.items() if role not in self.columns
-                 for name in names if name in row}
+        # The first of a role's conventional names that the row has (a row with both id and post_id uses id).
+        found = {role: next(name for name in names if name in row) for role, names in CONVENTIONAL_COLUMNS.items()
+                 if any(name in row for name in names)}
         return {**found, **self.columns}
 
 
