@@ -36,8 +36,8 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import config  # noqa: E402
-from pipeline._claims_eval import load_hoax_news, title_split  # noqa: E402
 from pipeline.claims import ClaimIndex  # noqa: E402
+from pipeline.claims.evaluate import load_hoax_news, title_split  # noqa: E402
 from pipeline.classify._features import FeatureBuilder  # noqa: E402
 from pipeline.classify.calibration import apply_platt, best_f1_threshold  # noqa: E402
 from pipeline.classify.data import load_ibrohim  # noqa: E402

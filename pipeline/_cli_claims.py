@@ -33,8 +33,8 @@ def import_(file: Path, db: str | None) -> None:
 @FORMAT_OPTION
 def list_(db: str | None, fmt: str) -> None:
     """List the known claims."""
-    from pipeline._claims_store import LIST_COLUMNS
     from pipeline.claims import list_claims
+    from pipeline.claims.db import LIST_COLUMNS
 
     frame = list_claims(db)
     render(frame if fmt == "json" else frame[list(LIST_COLUMNS)], fmt)

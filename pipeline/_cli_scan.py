@@ -10,8 +10,9 @@ import click
 from tqdm import tqdm
 
 from pipeline._writers import ResultWriter
+from pipeline.claims import claim_index
 from pipeline.classify.artifact import load_model
-from pipeline.scan import ScanSummary, Scorer, claim_index, file_items, scan_items
+from pipeline.scan import ScanSummary, Scorer, file_items, scan_items
 
 
 def _print_flagged(record: dict[str, Any]) -> None:

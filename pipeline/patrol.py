@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline._writers import jsonl_line
+from pipeline.claims import claim_index
 from pipeline.classify.artifact import load_model
 from pipeline.config import DEFAULT_DB_URL
 from pipeline.errors import ConfigError, PatroliError
 from pipeline.ingest.registry import make_ingestor
-from pipeline.scan import ScanSummary, Scorer, claim_index, scan_items
+from pipeline.scan import ScanSummary, Scorer, scan_items
 
 EXIT_OK = 0
 EXIT_PARTIAL = 10  # some sources failed, the others were scanned

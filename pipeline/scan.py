@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.claims import claim_index
 from pipeline.classify.artifact import Model, load_model
 from pipeline.classify.explain import explain_row
 from pipeline.errors import ProblemHandler
@@ -231,12 +232,4 @@ def scan(inputs: str | Path | Sequence[str | Path] | Iterable[Post], *, model: M
         if isinstance(db, str) and store is not None:
             store.close()
     return records_frame(records, model.labels)
-
-
-def claim_index(store: Any) -> Any:
-    """The known-claims index built from the store's claims table, or None when the table is empty."""
-    from pipeline.claims import ClaimIndex
-
-    frame = store.claims_frame()
-    return ClaimIndex(frame) if len(frame) else None
 

@@ -11,8 +11,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from pipeline._sparse import summed_rows
 from pipeline.text import lexicons
+from pipeline.text.ngrams import summed_rows
 
 #: Cue name -> the lexicon terms that fire it (matched on normalised tokens and on stems).
 CUE_NAMES: tuple[str, ...] = (

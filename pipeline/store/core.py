@@ -128,8 +128,12 @@ class Store:
             return claims.frame(conn)
 
 
+#: What library functions accept as a database: an open Store, a URL, or None for `config.db_url()`.
+StoreLike = Store | str | None
+
+
 @contextmanager
-def opened(store: Store | str | None) -> Iterator[Store]:
+def opened(store: StoreLike) -> Iterator[Store]:
     """`store` itself when it is a Store; otherwise the database at that URL (None: `config.db_url()`), opened for
     the `with` block and closed after it."""
     if isinstance(store, Store):

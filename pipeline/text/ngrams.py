@@ -1,4 +1,4 @@
-"""Sparse-matrix helpers shared by the classifier features and the claim vectors."""
+"""Counting n-grams into sparse matrices: shared by the classifier features and the claim vectors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Known, already-debunked hoax claims: loading them and matching posts to them.
+"""Matching posts to known, already-debunked hoax claims: the claim index, match levels, the combined hoax score.
 
     >>> claims = read_claims("data/samples/claims.csv")          # or ClaimReview JSON-LD, or JSONL
     >>> index = ClaimIndex(claims)                                # picklable; thresholds travel with it
@@ -23,14 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline._claims_io import CLAIM_COLUMNS, read_claims
-from pipeline._claims_store import import_claims, list_claims, search_claims
-from pipeline._claims_text import normalize_claim_text
-from pipeline._claims_vec import HashedTfidf, TwoStageSearch, VectorSpec
+from pipeline.claims._text import normalize_claim_text
+from pipeline.claims._vectors import HashedTfidf, TwoStageSearch, VectorSpec
 from pipeline.errors import InputError
-
-__all__ = ["CLAIM_COLUMNS", "DEFAULT_MATCH", "DEFAULT_SUGGEST", "ClaimIndex", "Match", "combine_hoax",
-           "evaluate_claim_matching", "import_claims", "list_claims", "read_claims", "search_claims"]
 
 # Measured by `evaluate_claim_matching` (benchmarks/bench_claims.py): chosen on a calibration half of the
 # ibrohim2019 tweets against the 3,450 hoax_news2020 hoax titles (0.2725 and 0.3986 there), rounded up; on the
@@ -310,12 +305,3 @@ def _query_rows(texts: Sequence[str], window: int) -> tuple[list[str], list[int]
                 owners.append(i)
     return rows, owners
 
-
-def evaluate_claim_matching(data_dir: Any = None, **options: Any) -> dict[str, Any]:
-    """Recall@1/@5 on hoax_news2020 (titles as claims, narratives as posts), baseline, robustness, false matches.
-
-    See `pipeline._claims_eval.evaluate` for the protocol and the keys of the returned dict.
-    """
-    from pipeline._claims_eval import evaluate
-
-    return evaluate(data_dir, **options)

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
-from pipeline._sparse import summed_rows
+from pipeline.text.ngrams import summed_rows
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Measuring claim matching on the third-party data (private to `pipeline.claims`; read in place, never copied).
+"""Measuring claim matching on the third-party data (read in place, never copied).
 
 Protocol (`evaluate`):
 - hoax_news2020/data_latih.csv: each row's `judul` (title) is a claim, its `narasi` (narrative) a post whose
@@ -29,6 +29,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline import config
+from pipeline.claims.index import DEFAULT_MATCH, DEFAULT_SUGGEST, ClaimIndex, thresholds_for
 from pipeline.errors import InputError
 
 SEED = 20240605
@@ -125,7 +126,7 @@ def baseline_ids(claims: list[str], posts: list[str], k: int = 5) -> np.ndarray:
     return out
 
 
-def evaluate(data_dir: str | os.PathLike[str] | None = None, *, seed: int = SEED,
+def evaluate_claim_matching(data_dir: str | os.PathLike[str] | None = None, *, seed: int = SEED,
              robustness: bool = True, robustness_posts: int | None = None,
              **index_options: Any) -> dict[str, Any]:
     """Run the protocol above; returns a JSON-able dict (see `benchmarks/bench_claims.py` for a printout).
@@ -135,8 +136,6 @@ def evaluate(data_dir: str | os.PathLike[str] | None = None, *, seed: int = SEED
     false_match (rates on held-out tweets, true-match rates at the thresholds), robustness (R@1 per
     perturbation, index and baseline, titles only and with narratives), sizes, seconds.
     """
-    from pipeline.claims import DEFAULT_MATCH, DEFAULT_SUGGEST, ClaimIndex, thresholds_for
-
     started = time.perf_counter()
     root = config.data_dir(data_dir)
     if root is None or not root.is_dir():
@@ -203,10 +202,8 @@ def title_split(rows: pd.DataFrame, seed: int = SEED) -> tuple[pd.DataFrame, np.
     return first, ~np.isin(rows["group"].to_numpy(), dev_groups)
 
 
-def _robustness(index: Any, rows: pd.DataFrame, first: pd.DataFrame, picked: np.ndarray, seed: int,
+def _robustness(index: ClaimIndex, rows: pd.DataFrame, first: pd.DataFrame, picked: np.ndarray, seed: int,
                 options: dict[str, Any]) -> dict[str, Any]:
-    from pipeline.claims import ClaimIndex
-
     truth = rows["group"].to_numpy()[picked]
     test_posts = rows["narasi"].to_numpy()[picked].tolist()
     titles = first["judul"].tolist()
