@@ -40,24 +40,6 @@ def _snapshot(store: Store) -> tuple[list, list]:
     return queue, review.audit_frame(store).astype(str).values.tolist()
 
 
-def test_priority_formula():
-    base = review.priority({"provocation": 0.9}, ["provocation"])
-    assert base > review.priority({"abusive": 0.9}, ["abusive"])
-    assert review.priority({"sara": 0.9}, ["sara"]) > review.priority({"hoax": 0.9}, ["hoax"])
-    assert review.priority({"hoax": 0.9}, ["hoax"]) > review.priority({"hate_speech": 0.9}, ["hate_speech"])
-    assert review.priority({"provocation": 0.9}, ["provocation"]) > review.priority({"provocation": 0.6},
-                                                                                   ["provocation"])
-    both = review.priority({"provocation": 0.9, "hoax": 0.8}, ["provocation", "hoax"])
-    assert both > base
-    viral = review.priority({"provocation": 0.9}, ["provocation"], shares=50_000, views=5_000_000,
-                            followers=2_000_000)
-    assert viral == pytest.approx(2 * base)
-    assert base < review.priority({"provocation": 0.9}, ["provocation"], shares=100) < viral
-    assert review.priority({"abusive": 1.0}, ["abusive"], shares=10**6, views=10**8) < base
-    assert review.priority({"hoax": 0.99}, []) == 0.0
-    assert 0 <= review.priority({lab: 1.0 for lab in LABELS}, LABELS, 10**9, 10**9, 10**9) <= 100
-
-
 def test_claim_takes_highest_priority_then_none(store):
     ids = _ids(store)
     claimed = [review.claim(store, "ani", now=T0)["item_id"] for _ in range(3)]

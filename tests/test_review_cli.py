@@ -109,8 +109,7 @@ def test_unknown_label_is_a_usage_error(run):
 
 
 def test_subprocess_bad_database_url(tmp_path):
-    code = "from pipeline._cli_review import review; review(prog_name='patroli review')"
-    done = subprocess.run([sys.executable, "-c", code, "stats", "--db", f"sqlite:///{tmp_path}/no/such/dir.db"],
+    done = subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "review", "stats", "--db", f"sqlite:///{tmp_path}/no/such/dir.db"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 5
     assert done.stderr.startswith("patroli: error: cannot open database sqlite:///")

@@ -30,6 +30,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline import config
 from pipeline.claims.index import DEFAULT_MATCH, DEFAULT_SUGGEST, ClaimIndex, thresholds_for
+from pipeline.datasets import read_hoax_news, read_ibrohim
 from pipeline.errors import InputError
 
 SEED = 20240605
@@ -91,23 +92,12 @@ def _title_key(title: str) -> str:
     return " ".join(re.sub(r"\W+", " ", str(title).lower()).split())
 
 
-def load_hoax_news(data_dir: Path) -> pd.DataFrame:
-    path = data_dir / "hoax_news2020" / "data_latih.csv"
-    try:
-        frame = pd.read_csv(path, encoding="utf-8", dtype={"judul": str, "narasi": str})
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot read {path}: {err}") from err
-    frame = frame.dropna(subset=["judul", "narasi"]).reset_index(drop=True)
+def hoax_news_by_title(data_dir: Path) -> pd.DataFrame:
+    """hoax_news2020 rows with both title and narrative, and `group`: one id per title (case and punctuation
+    folded), so narratives filed under one title share their claim."""
+    frame = read_hoax_news(data_dir).dropna(subset=["judul", "narasi"]).reset_index(drop=True)
     frame["group"] = pd.factorize(frame["judul"].map(_title_key))[0]
     return frame
-
-
-def load_tweets(data_dir: Path) -> list[str]:
-    path = data_dir / "ibrohim2019" / "re_dataset.csv"
-    try:
-        return pd.read_csv(path, encoding="latin-1", usecols=["Tweet"])["Tweet"].astype(str).tolist()
-    except (OSError, ValueError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot read {path}: {err}") from err
 
 
 def _recall(ids: np.ndarray, truth: np.ndarray) -> dict[str, float]:
@@ -140,7 +130,7 @@ def evaluate_claim_matching(data_dir: str | os.PathLike[str] | None = None, *, s
     root = config.data_dir(data_dir)
     if root is None or not root.is_dir():
         raise InputError(f"data directory not found: {root} (set --data-dir or PATROLI_DATA_DIR)")
-    rows = load_hoax_news(root)
+    rows = hoax_news_by_title(root)
     groups = rows["group"].to_numpy()
     first, test = title_split(rows, seed)
     titles = first["judul"].tolist()
@@ -161,7 +151,7 @@ def evaluate_claim_matching(data_dir: str | os.PathLike[str] | None = None, *, s
     hoax_first = rows[hoax_rows].groupby("group", sort=True).head(1)
     hoax_claims = pd.DataFrame({"claim_id": [f"t{g}" for g in hoax_first["group"]], "text": hoax_first["judul"]})
     hoax_index = ClaimIndex(hoax_claims, **index_options)
-    tweets = load_tweets(root)
+    tweets = read_ibrohim(root)["Tweet"].astype(str).tolist()
     perm = np.random.default_rng(seed + 1).permutation(len(tweets))
     cal, held = perm[: len(tweets) // 2], perm[len(tweets) // 2:]
     tweet_best = hoax_index.search(tweets, 1)[1][:, 0]

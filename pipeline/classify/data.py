@@ -7,28 +7,20 @@ annotate are NaN and are left out of that label's training rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipeline.datasets import sha256_file
-from pipeline.errors import InputError
+from pipeline.config import SAMPLES_DIR
+from pipeline.datasets import HOAX_NEWS, IBROHIM, read_hoax_news, read_ibrohim, sha256_file
 from pipeline.labels import LABELS
-
-IBROHIM = Path("ibrohim2019") / "re_dataset.csv"
-HOAX_NEWS = Path("hoax_news2020") / "data_latih.csv"
-
-
-def _require(path: Path) -> Path:
-    if not path.exists():
-        raise InputError(f"training file {path} not found (set --data-dir or PATROLI_DATA_DIR to the data directory)")
-    return path
 
 
 def load_ibrohim(data_dir: Path) -> pd.DataFrame:
     """ibrohim2019 tweets with patroli's label columns (hoax = 0: they are ordinary tweets, not hoaxes)."""
-    raw = pd.read_csv(_require(Path(data_dir) / IBROHIM), encoding="latin-1")
+    raw = read_ibrohim(data_dir)
     frame = pd.DataFrame({"text": raw["Tweet"].astype(str), "source": "ibrohim2019"})
     frame["hoax"] = 0.0
     frame["provocation"] = raw["HS_Strong"].astype(float)
@@ -42,7 +34,7 @@ def load_ibrohim(data_dir: Path) -> pd.DataFrame:
 
 def load_hoax_news(data_dir: Path) -> pd.DataFrame:
     """hoax_news2020 items as title + narrative; only the hoax label is known."""
-    raw = pd.read_csv(_require(Path(data_dir) / HOAX_NEWS), encoding="utf-8")
+    raw = read_hoax_news(data_dir)
     text = raw["judul"].fillna("").astype(str).str.strip() + ". " + raw["narasi"].fillna("").astype(str).str.strip()
     frame = pd.DataFrame({"text": text, "source": "hoax_news2020"})
     for label in LABELS:
@@ -63,3 +55,24 @@ def duplicate_groups(texts: pd.Series) -> np.ndarray:
     """A group id per row; identical texts (after case and space folding) share one, so CV keeps them in one fold."""
     folded = texts.str.lower().str.split().str.join(" ")
     return pd.factorize(folded)[0]
+
+
+def strata(frame: pd.DataFrame, labels: Sequence[str], folds: int) -> np.ndarray:
+    """One stratum per (source, label combination), so every fold keeps each label's rate; combinations rarer than
+    `folds` rows share one stratum."""
+    key = frame["source"].astype(str) + "|" + frame[list(labels)].fillna(-1).astype(int).astype(str).agg("".join, axis=1)
+    counts = key.map(key.value_counts())
+    return pd.factorize(key.where(counts >= folds, "rare"))[0]
+
+
+def sample_labels() -> pd.DataFrame:
+    """Expected labels of the project's labelled sample posts: post_id, text, then one 0/1 float column per label."""
+    csv = pd.read_csv(SAMPLES_DIR / "posts.csv", dtype=str, keep_default_na=False)
+    csv["expected_labels"] = csv["expected_labels"].map(lambda s: [x for x in s.split(";") if x])
+    jsonl = pd.read_json(SAMPLES_DIR / "posts.jsonl", lines=True, dtype={"id": str})
+    both = pd.concat([csv[["id", "text", "expected_labels"]], jsonl[["id", "text", "expected_labels"]]],
+                     ignore_index=True)
+    out = pd.DataFrame({"post_id": both["id"].astype(str), "text": both["text"].astype(str)})
+    for label in LABELS:
+        out[label] = both["expected_labels"].map(lambda labels, lab=label: float(lab in labels)).astype("float64")
+    return out.sort_values("post_id", ignore_index=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from pipeline import config
 from pipeline.errors import StoreError
+from pipeline.records import ScanRecord
 from pipeline.store import claims, cursors, migrate, posts
 from pipeline.store.engine import create, errors, first_line, parse_url, shown, transaction
 from pipeline.store.posts import SaveResult
@@ -75,7 +76,7 @@ class Store:
         with self.transaction("cannot look up stored posts") as conn:
             return posts.known(conn, keys, hashes)
 
-    def save_scan(self, records: list[dict[str, Any]], cursor: tuple[str, str] | None = None) -> SaveResult:
+    def save_scan(self, records: Sequence[ScanRecord], cursor: tuple[str, str] | None = None) -> SaveResult:
         """Store one chunk of scanned posts in ONE transaction.
 
         Posts whose (platform, post_id) or content hash is already stored (or repeated in `records`) are

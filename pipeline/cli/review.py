@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -12,33 +9,20 @@ import click
 import pandas as pd
 
 from pipeline import review as rv
-from pipeline._cli_common import FORMAT_OPTION, PatroliGroup, echo_json, render
+from pipeline.cli._common import (
+    ANALYST_OPTION,
+    DB_OPTION,
+    FORMAT_OPTION,
+    NOTE_OPTION,
+    REASON_OPTION,
+    PatroliGroup,
+    echo_json,
+    render,
+)
 from pipeline.labels import LABELS
+from pipeline.review import FORMATS
 from pipeline.store import STATUSES
-from pipeline.store.export import FORMATS
 
-
-def default_analyst() -> str:
-    """$PATROLI_ANALYST, else the login name."""
-    try:
-        return os.environ.get("PATROLI_ANALYST") or getpass.getuser()
-    except (OSError, KeyError):
-        return f"uid{os.getuid()}"
-
-
-def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--db", "db", metavar="URL", default=None,
-                        help="Database URL  [default: $PATROLI_DB or sqlite:///patroli.db]")(func)
-
-
-def analyst_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--analyst", default=default_analyst, metavar="NAME",
-                        help="Who is acting  [default: $PATROLI_ANALYST or your login name]")(func)
-
-
-NOTE_OPTION = click.option("--note", default=None, help="Free-text note for the audit trail.")
-REASON_OPTION = click.option("--reason", "reason", default=None, metavar="CODE",
-                             help="Reason code for the audit trail.")
 LABEL = click.Choice(LABELS)
 SUMMARY = ("item_id", "status", "priority", "flags", "verdicts", "claimed_by", "lease_expires_at", "decided_by",
            "decided_at", "platform", "post_id", "text")
@@ -67,7 +51,7 @@ def review() -> None:
 @click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Only these statuses.")
 @click.option("--label", type=LABEL, default=None, help="Only items flagged with this label.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many items.")
-@db_option
+@DB_OPTION
 @FORMAT_OPTION
 def list_(statuses: tuple[str, ...], label: str | None, limit: int | None, db: str | None, fmt: str) -> None:
     """List queue items, highest priority first."""
@@ -80,7 +64,7 @@ def list_(statuses: tuple[str, ...], label: str | None, limit: int | None, db: s
 
 @review.command()
 @click.argument("item_id", type=int)
-@db_option
+@DB_OPTION
 @FORMAT_OPTION
 def show(item_id: int, db: str | None, fmt: str) -> None:
     """Show one item: post, scores, evidence, hash, verdicts and audit trail."""
@@ -101,8 +85,8 @@ def show(item_id: int, db: str | None, fmt: str) -> None:
 @click.option("--lease", "lease_minutes", type=click.IntRange(min=1), default=30, show_default=True,
               help="Minutes you hold the item before others may claim it.")
 @NOTE_OPTION
-@analyst_option
-@db_option
+@ANALYST_OPTION
+@DB_OPTION
 @FORMAT_OPTION
 def claim(item_id: int | None, lease_minutes: int, note: str | None, analyst: str, db: str | None,
           fmt: str) -> None:
@@ -117,8 +101,8 @@ def claim(item_id: int | None, lease_minutes: int, note: str | None, analyst: st
               help="Label the post does not carry (repeatable); unnamed flagged labels are dismissed too.")
 @NOTE_OPTION
 @REASON_OPTION
-@analyst_option
-@db_option
+@ANALYST_OPTION
+@DB_OPTION
 @FORMAT_OPTION
 def decide(item_id: int, confirm: tuple[str, ...], dismiss: tuple[str, ...], note: str | None,
            reason: str | None, analyst: str, db: str | None, fmt: str) -> None:
@@ -130,8 +114,8 @@ def decide(item_id: int, confirm: tuple[str, ...], dismiss: tuple[str, ...], not
 @click.argument("item_id", type=int)
 @NOTE_OPTION
 @REASON_OPTION
-@analyst_option
-@db_option
+@ANALYST_OPTION
+@DB_OPTION
 @FORMAT_OPTION
 def escalate(item_id: int, note: str | None, reason: str | None, analyst: str, db: str | None, fmt: str) -> None:
     """Mark confirmed ITEM_ID as reported onward."""
@@ -141,8 +125,8 @@ def escalate(item_id: int, note: str | None, reason: str | None, analyst: str, d
 @review.command()
 @click.argument("item_id", type=int)
 @NOTE_OPTION
-@analyst_option
-@db_option
+@ANALYST_OPTION
+@DB_OPTION
 @FORMAT_OPTION
 def undo(item_id: int, note: str | None, analyst: str, db: str | None, fmt: str) -> None:
     """Revert the last decision on ITEM_ID (a new audit entry; history is kept)."""
@@ -152,8 +136,8 @@ def undo(item_id: int, note: str | None, analyst: str, db: str | None, fmt: str)
 @review.command()
 @click.argument("item_id", type=int)
 @NOTE_OPTION
-@analyst_option
-@db_option
+@ANALYST_OPTION
+@DB_OPTION
 @FORMAT_OPTION
 def release(item_id: int, note: str | None, analyst: str, db: str | None, fmt: str) -> None:
     """Give ITEM_ID, which you hold, back to the pending pool."""
@@ -164,8 +148,8 @@ def release(item_id: int, note: str | None, analyst: str, db: str | None, fmt: s
 @click.argument("out_dir", type=click.Path(file_okay=False))
 @click.option("--only", "formats", multiple=True, type=click.Choice(FORMATS),
               help="Write only these formats (repeatable)  [default: all]")
-@analyst_option
-@db_option
+@ANALYST_OPTION
+@DB_OPTION
 @FORMAT_OPTION
 def export(out_dir: str, formats: tuple[str, ...], analyst: str, db: str | None, fmt: str) -> None:
     """Write the evidence report of confirmed/escalated items to OUT_DIR (CSV, JSONL, HTML, SHA-256 manifest)."""
@@ -173,7 +157,7 @@ def export(out_dir: str, formats: tuple[str, ...], analyst: str, db: str | None,
 
 
 @review.command()
-@db_option
+@DB_OPTION
 @FORMAT_OPTION
 @click.pass_context
 def verify(ctx: click.Context, db: str | None, fmt: str) -> None:
@@ -189,7 +173,7 @@ def verify(ctx: click.Context, db: str | None, fmt: str) -> None:
 
 
 @review.command()
-@db_option
+@DB_OPTION
 @FORMAT_OPTION
 def stats(db: str | None, fmt: str) -> None:
     """Per label: field precision (confirmed / decided), time to decision, backlog."""

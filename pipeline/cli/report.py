@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipeline._cli_common import DB_OPTION
+from pipeline.cli._common import DB_OPTION
 from pipeline.report import BY, FORMATS, write_report
 
 

@@ -1,49 +1,28 @@
-"""Writing evidence records as CSV, JSONL and a printable, self-contained HTML page."""
+"""Evidence: exporting confirmed and escalated items as CSV, JSONL and a printable, self-contained HTML page with
+a SHA-256 manifest, and verifying the stored hashes and audit chains."""
 
 from __future__ import annotations
 
 import csv
 import html
-import json
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
+
+from pipeline.datasets import sha256_file
+from pipeline.errors import InputError
+from pipeline.review._common import now_utc
+from pipeline.store import StoreLike, evidence, opened
+from pipeline.values import cell, jsonable, to_json
 
 FORMATS = ("csv", "jsonl", "html")
 CSV_COLUMNS = ("item_id", "status", "platform", "post_id", "url", "author", "created_at", "captured_at",
                "content_sha256", "sha256_verified", "text", "flags", "confirmed_labels", "dismissed_labels",
                "decided_by", "decided_at", "escalated_by", "escalated_at", "model_version", "priority", "scores",
                "evidence", "audit_trail")
-# Spreadsheet programs run cells starting with these as formulas; post text is adversarial (OWASP CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _json(value: Any) -> str:
-    return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        text = ";".join(value)
-    elif isinstance(value, dict | list):
-        text = _json(value)
-    else:
-        text = str(_plain(value))
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def write_csv(path: Path, records: list[dict[str, Any]]) -> None:
     """One row per item; label lists `;`-joined, scores/evidence/audit_trail as JSON. A cell that would start
     with = + - @ is prefixed with ' so spreadsheets do not run it: the exact text is in the JSONL file."""
@@ -51,14 +30,14 @@ def write_csv(path: Path, records: list[dict[str, Any]]) -> None:
         writer = csv.writer(fh)
         writer.writerow(CSV_COLUMNS)
         for record in records:
-            writer.writerow([_cell(record[name]) for name in CSV_COLUMNS])
+            writer.writerow([cell(record[name]) for name in CSV_COLUMNS])
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
     """One JSON object per line, every field exactly as stored (times ISO 8601 UTC)."""
     with path.open("w", encoding="utf-8") as fh:
         for record in records:
-            fh.write(_json(record) + "\n")
+            fh.write(to_json(record, sort_keys=True) + "\n")
 
 
 _STYLE = """
@@ -76,7 +55,7 @@ section { page-break-inside: avoid; }
 
 
 def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(_plain(value)), quote=True)
+    return html.escape("" if value is None else str(jsonable(value)), quote=True)
 
 
 def _row(name: str, value: str) -> str:
@@ -100,12 +79,12 @@ def _item(record: dict[str, Any]) -> str:
         _row("escalated", f"{_e(record['escalated_by'])} at {_e(record['escalated_at'])}"
              if record["escalated_by"] else "no"),
         _row("model version", _e(record["model_version"])),
-        _row("evidence", f"<code>{_e(_json(record['evidence']))}</code>"),
+        _row("evidence", f"<code>{_e(to_json(record['evidence'], sort_keys=True))}</code>"),
     ])
     trail = "".join(
         "<tr>" + "".join(f"<td>{_e(v)}</td>" for v in (
             e["at"], e["actor"], e["action"], f"{e['from_status'] or ''} → {e['to_status']}", e["note"],
-            e["reason_code"], _json(e["verdicts"]) if e["verdicts"] else "")) +
+            e["reason_code"], to_json(e["verdicts"], sort_keys=True) if e["verdicts"] else "")) +
         f"<td><code>{_e(e['entry_sha256'])}</code></td></tr>" for e in record["audit_trail"])
     return (f"<section><h2>Item {_e(record['item_id'])}</h2><table>{meta}</table>"
             f"<pre class=\"post\">{_e(record['text'])}</pre>"
@@ -128,3 +107,53 @@ def write_html(path: Path, records: list[dict[str, Any]], *, generated_at: datet
         + "".join(_item(r) for r in records) + "</body></html>\n")
     path.write_text(page, encoding="utf-8")
 
+
+EXPORT_COLUMNS = ("format", "path", "items", "sha256")
+
+
+def export(store: StoreLike, out_dir: str | Path, *, formats: Iterable[str] = FORMATS,
+           analyst: str = "patroli", now: datetime | None = None) -> pd.DataFrame:
+    """Write the evidence report of confirmed and escalated items to `out_dir`: evidence.csv, evidence.jsonl,
+    evidence.html (any of them) and evidence.sha256 (a `sha256sum -c` manifest of the files written).
+
+    Each item carries its post, recorded and recomputed SHA-256, decisions and audit trail. Returns
+    DataFrame(format, path, items, sha256), one row per file.
+    """
+    formats = list(dict.fromkeys(formats))
+    bad = sorted(set(formats) - set(FORMATS))
+    if bad or not formats:
+        raise InputError(f"unknown export format {', '.join(bad) or '(none)'}; formats: {', '.join(FORMATS)}")
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"cannot create {out}: {err.strerror}") from err
+    now = now_utc(now)
+    with opened(store) as st:
+        with st.transaction("cannot read evidence") as conn:
+            records = evidence.records(conn)
+        rows = []
+        for fmt in formats:
+            path = out / f"evidence.{fmt}"
+            if fmt == "csv":
+                write_csv(path, records)
+            elif fmt == "jsonl":
+                write_jsonl(path, records)
+            else:
+                write_html(path, records, generated_at=now, generated_by=analyst, database=st.url)
+            rows.append({"format": fmt, "path": str(path), "items": len(records), "sha256": sha256_file(path)})
+    manifest = "".join(f"{r['sha256']}  {Path(r['path']).name}\n" for r in rows)
+    (out / "evidence.sha256").write_text(manifest, encoding="utf-8")
+    return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
+
+
+def verify(store: StoreLike = None) -> pd.DataFrame:
+    """Re-check evidence integrity; one row per problem found (empty: all intact).
+
+    Checks every post's text against its recorded SHA-256, each queue item's audit trail (hash chain, the
+    post hash each entry recorded, the last entry agreeing with the status). Columns: post, item_id
+    (None for posts never enqueued), platform, post_id, problem, expected, found.
+    """
+    with opened(store) as st, st.transaction("cannot verify") as conn:
+        problems = evidence.verify(conn)
+    return pd.DataFrame(problems, columns=list(evidence.PROBLEM_COLUMNS))

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from pipeline import review
-from pipeline.report import review_tables
+from pipeline.review import review_tables
 from pipeline.store import Store
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline._report_tables import REPORT_TZ
+from pipeline.report.tables import REPORT_TZ
 
 # Obfuscations posters use to dodge keyword filters ("b.a.b.i", "k4f1r", "a n j i n g"): a term also matches with
 # these look-alike characters and up to two separators between its letters.

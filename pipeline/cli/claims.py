@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from pipeline._cli_common import DB_OPTION, FORMAT_OPTION, PatroliGroup, render
+from pipeline.claims import evaluate_claim_matching, import_claims, list_claims, search_claims
+from pipeline.claims.db import LIST_COLUMNS
+from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, FORMAT_OPTION, PatroliGroup, render
 
 
 @click.group("claims", cls=PatroliGroup)
@@ -21,8 +23,6 @@ def claims() -> None:
 @DB_OPTION
 def import_(file: Path, db: str | None) -> None:
     """Add or update claims from FILE: CSV, JSON Lines or schema.org ClaimReview JSON-LD."""
-    from pipeline.claims import import_claims
-
     counts = import_claims(file, db, on_problem=lambda msg: click.echo(f"patroli: skipped {msg}", err=True))
     click.echo(f"{counts['read']} claims read from {file.name}: {counts['new']} new, {counts['updated']} updated, "
                f"{counts['skipped']} malformed rows skipped")
@@ -33,9 +33,6 @@ def import_(file: Path, db: str | None) -> None:
 @FORMAT_OPTION
 def list_(db: str | None, fmt: str) -> None:
     """List the known claims."""
-    from pipeline.claims import list_claims
-    from pipeline.claims.db import LIST_COLUMNS
-
     frame = list_claims(db)
     render(frame if fmt == "json" else frame[list(LIST_COLUMNS)], fmt)
 
@@ -47,8 +44,6 @@ def list_(db: str | None, fmt: str) -> None:
 @FORMAT_OPTION
 def search(text: str, k: int, db: str | None, fmt: str) -> None:
     """Show the known claims most similar to TEXT, with similarity and level (match / suggest / below)."""
-    from pipeline.claims import search_claims
-
     frame = search_claims(text, db, k=k)
     if fmt == "table":
         frame = frame.assign(similarity=frame["similarity"].map(lambda s: f"{s:.3f}"))
@@ -56,13 +51,11 @@ def search(text: str, k: int, db: str | None, fmt: str) -> None:
 
 
 @claims.command("evaluate")
-@click.option("--data-dir", default=None, metavar="DIR", help="Third-party data  [default: $PATROLI_DATA_DIR]")
+@DATA_DIR_OPTION
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the full results to this JSON file.")
 def evaluate(data_dir: str | None, json_path: Path | None) -> None:
     """Recall@1/@5 on hoax_news2020 (titles as claims, narratives as posts), false matches on ordinary tweets."""
-    from pipeline.claims import evaluate_claim_matching
-
     result = evaluate_claim_matching(data_dir)
     render(summary_frame(result), "table")
     if json_path is not None:
