@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from pipeline.classify.artifact import Model, load_model
 from pipeline.classify.checks import (
@@ -21,6 +22,7 @@ from pipeline.classify.checks import (
     run_checks,
     summarize_checks,
 )
+from pipeline.cli import cli
 from pipeline.config import CHECKS_DIR
 from pipeline.errors import InputError
 from pipeline.labels import FLAG_LABELS
@@ -275,3 +277,59 @@ def test_checks_report_is_json(tmp_path: Path, model: Model) -> None:
     assert {f["functionality"] for f in report["functionalities"]} == {"t0", "t1", "t2"}
     assert [r["id"] for r in report["results"]] == [c["id"] for c in cases]
     assert "results" not in checks_report(results, summarize_checks(results), with_cases=False)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_check_command_reports_and_strict_fails_only_below_a_floor(tmp_path: Path, runner: CliRunner,
+                                                                    model: Model) -> None:
+    flags = model.flags(model.score(TEXTS))
+    passing = [{"id": f"p-{i}", "functionality": "all_pass", "kind": "not_hoax", "text": text,
+                "must_flag": flagged, "must_not_flag": [label for label in FLAG_LABELS if label not in flagged]}
+               for i, (text, flagged) in enumerate(zip(TEXTS, flags, strict=True))]
+    ok = _write_cases(tmp_path / "ok.jsonl", passing)
+    result = runner.invoke(cli, ["check", "--cases", str(ok), "--strict", "--json", str(tmp_path / "ok.json")])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^all_pass\s+not_hoax\s+3/3\s+100\.0%\s+90%\s+ok$", result.stdout, flags=re.M)
+    assert result.stdout.rstrip().endswith("floors: all 1 functionalities meet their floor")
+    assert json.loads((tmp_path / "ok.json").read_text())["failing_floors"] == []
+
+    # a case that must not get a flag the model gives (or, if it gives none, must get one it does not)
+    rule = {"must_flag": [], "must_not_flag": [flags[0][0]]} if flags[0] else {"must_flag": ["hoax"],
+                                                                              "must_not_flag": []}
+    failing = [*passing, {"id": "f-0", "functionality": "impossible", "kind": "hoax", "text": TEXTS[0], **rule}]
+    bad = _write_cases(tmp_path / "bad.jsonl", failing)
+    report = runner.invoke(cli, ["check", "--cases", str(bad), "--show-failures", "--json", str(tmp_path / "b.json")])
+    assert report.exit_code == 0, report.output
+    assert "FAIL f-0" in report.stdout and "FAIL p-" not in report.stdout
+    assert "floors: 1 of 2 functionalities below their floor: impossible" in report.stdout
+    assert json.loads((tmp_path / "b.json").read_text())["failing_floors"] == ["impossible"]
+    strict = runner.invoke(cli, ["check", "--cases", str(bad), "--strict"])
+    assert strict.exit_code == 1
+
+
+def test_check_command_runs_the_shipped_suite(tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "checks.json"
+    result = runner.invoke(cli, ["check", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    cases = load_cases()
+    for functionality in cases["functionality"].unique():
+        assert re.search(rf"^{functionality}\s", result.stdout, flags=re.M), functionality
+    assert result.stdout.rstrip().splitlines()[-1].startswith("floors: ")
+    report = json.loads(out.read_text())
+    assert report["cases"] == len(cases) and len(report["results"]) == len(cases)
+
+
+def test_check_command_bad_input_is_one_line(tmp_path: Path, runner: CliRunner) -> None:
+    missing = runner.invoke(cli, ["check", "--cases", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == InputError.exit_code
+    lines = [line for line in missing.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("patroli: error:") and "nope.jsonl" in lines[0]
+    half = tmp_path / "half.jsonl"
+    half.write_text("{broken\n" + json.dumps({"id": "x", "functionality": "f", "kind": "hoax", "text": "t",
+                                              "must_flag": [], "must_not_flag": []}) + "\n", encoding="utf-8")
+    skipped = runner.invoke(cli, ["check", "--cases", str(half)])
+    assert skipped.exit_code == 0 and "patroli: skipped half.jsonl:1: not JSON" in skipped.stderr
