@@ -7,6 +7,7 @@ Notebook use::
     model.score(["teks postingan ..."])        # DataFrame: one float column per label
     results = pipeline.scan("posts.csv")       # DataFrame: scores, flags, evidence per post
     pipeline.review.queue_frame("sqlite:///patroli.db")   # the review queue as a DataFrame
+    pipeline.run_checks(model)                 # the functional test suite: expected vs given flags per case
 
 The names below are loaded on first use, so `import pipeline` (and every `patroli` command) starts without
 loading scikit-learn until something needs it.
@@ -23,6 +24,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "ClaimIndex": "pipeline.claims", "read_claims": "pipeline.claims",
     "Model": "pipeline.classify", "load_model": "pipeline.classify", "PatroliClassifier": "pipeline.classify",
+    "run_checks": "pipeline.classify.checks",
     "ConfigError": "pipeline.errors", "InputError": "pipeline.errors", "ModelError": "pipeline.errors",
     "PatroliError": "pipeline.errors", "StoreError": "pipeline.errors",
     "FLAG_LABELS": "pipeline.labels", "LABELS": "pipeline.labels", "Post": "pipeline.posts",

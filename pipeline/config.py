@@ -18,6 +18,7 @@ DEFAULT_MODEL_DIR = PACKAGE_DATA / "models" / "default"
 LEXICON_DIR = PACKAGE_DATA / "data" / "lexicons"
 SAMPLES_DIR = PACKAGE_DATA / "data" / "samples"
 SOURCES_MANIFEST = PACKAGE_DATA / "data" / "sources.toml"
+CHECKS_DIR = PACKAGE_DATA / "data" / "checks"
 DEFAULT_DB_URL = "sqlite:///patroli.db"
 
 

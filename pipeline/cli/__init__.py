@@ -24,6 +24,7 @@ COMMANDS = {
     "claims": "pipeline.cli.claims:claims",
     "report": "pipeline.cli.report:report",
     "data": "pipeline.cli.data:data",
+    "check": "pipeline.cli.check:check",
 }
 
 
