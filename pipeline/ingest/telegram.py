@@ -34,7 +34,6 @@ class TelegramIngestor(Ingestor):
     """Messages of Telegram Desktop JSON exports; see the module docstring for the options."""
 
     name = "telegram"
-    key_fields = ("platform", "post_id")
 
     def configure(self, opts: OptionReader) -> None:
         self.paths: list[str] = opts.str_list("paths")
