@@ -2,7 +2,7 @@
 
 The common unambiguous forms are read here directly: ISO 8601, epoch seconds/milliseconds, Twitter v1
 (`Wed Oct 10 20:19:24 +0000 2018`), RFC 2822 (RSS) and Indonesian day-first dates with day/month names
-("Selasa, 3 Nov 2026 14.05 WIB", "03/11/2026 14.05"). Everything else goes to dateparser (Indonesian, then English),
+("Selasa, 3 Nov 2026 14.05 WIB", "03/11/2026 14.05"). Everything else goes to dateparser (Indonesian and English),
 which reads the relative times scraped posts carry ("2 jam yang lalu", "kemarin 19.30", "3 hari lalu", "baru saja")
 against `now`. Indonesian zone suffixes WIB (+07), WITA (+08), WIT (+09) keep their wall clock; naive values get the
 caller's zone.
@@ -108,7 +108,7 @@ def resolve_tz(name: str | tzinfo) -> tzinfo:
 def parse_time(value: object, default_tz: tzinfo = JAKARTA, now: datetime | None = None) -> datetime | None:
     """Parse `value` (str, int/float epoch, datetime, date) to an aware datetime; None for empty values.
 
-    Relative times ("2 jam yang lalu", "kemarin 19.30") count back from `now` (default: the current time), read on
+    Relative times ("2 jam yang lalu", "kemarin 19.30") count back from `now` (aware; default: the current time), read on
     the wall clock of the value's zone (its suffix, else `default_tz`). Raises ValueError with the offending value
     when it cannot be parsed.
     """
