@@ -7,10 +7,12 @@ broken value starts.
 
 ijson reports no positions, so lines come from a second reader that feeds the parser one line at a time. It reads the
 members before the array (`ArrayStream.head`), and after that it only moves when asked where an element starts or
-where the damage is, because line by line is several times slower and locations are needed only for problems.
-Measured on a 99 MiB indented export of 200,000 messages (2 shared cores, indicative): 4.9 s in chunks, 28 s line by
-line; a 55 MiB whole-account export of 250,000 messages: 2.1 s and +11 MiB peak memory, where the earlier
-hand-written reader, which decoded the `chats` member whole, took 40 s and +224 MiB.
+where the damage is, because line by line is five times slower and locations are needed only for problems.
+
+Measured on two shared cores (indicative): a 99 MiB indented export of 200,000 messages took 5.7-6.1 s with peak
+memory +1 MiB (28 s line by line; the earlier hand-written reader, stdlib `json` on a sliding buffer: 4.6-4.8 s,
++6 MiB); a 55 MiB whole-account export of 250,000 messages took 2.7-3.2 s and +11 MiB, where the earlier reader,
+which decoded the `chats` member whole and again for every megabyte read, took 50-58 s and +224 MiB.
 """
 
 from __future__ import annotations

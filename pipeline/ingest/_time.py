@@ -7,11 +7,11 @@ which reads the relative times scraped posts carry ("2 jam yang lalu", "kemarin 
 against `now`. Indonesian zone suffixes WIB (+07), WITA (+08), WIT (+09) keep their wall clock; naive values get the
 caller's zone.
 
-Why the direct readers stay: dateparser took 1,100-11,000 us per timestamp where they take 6-80 us (ISO 8601: 11
-against 7,200 us; "Selasa, 3 November 2026 14:05 WIB": 65 against 10,700 us), so 100,000 posts would spend minutes
-instead of seconds on their timestamps, and it cannot read Twitter v1 dates at all. Importing it adds about 0.13 s to
-`import pipeline` (0.3 s on its own). Timed with 100,000 generated timestamps per form (1,000 for dateparser) on two
-shared cores, so indicative only.
+Why the direct readers stay: dateparser took 0.3-11 ms per timestamp where they take 5-80 us, 66 to 650 times
+longer (ISO 8601: 6-11 us against 3.4-7.2 ms; "Selasa, 3 November 2026 14:05 WIB": 65 us against 7.9-10.7 ms), so
+100,000 posts would spend minutes instead of seconds on their timestamps; and it cannot read Twitter v1 dates at all.
+Importing it adds about 0.13 s to `import pipeline` (0.2-0.3 s on its own). Two runs with 100,000 generated
+timestamps per form (1,000 for dateparser) on two shared cores, so indicative only.
 """
 
 from __future__ import annotations
