@@ -48,6 +48,11 @@ def priority(scores: dict[str, float], flags: Iterable[str], shares: int | None 
     return round(100.0 * risk * (1.0 + reach) / 2.0, 4)
 
 
+def top_label(flags: Iterable[str], scores: dict[str, float]) -> str | None:
+    """The flag that weighs most in the priority's risk (risk weight x score; ties: the first flag), or None."""
+    return max(flags, key=lambda label: RISK_WEIGHTS.get(label, 0.5) * float(scores.get(label, 0.0)), default=None)
+
+
 class Scorer:
     """Scores posts with a model (and optionally a known-claims index) into scan records."""
 

@@ -1,5 +1,5 @@
 """Plain values: the JSON-able form of anything patroli stores or prints, spreadsheet-safe CSV cells, aware UTC
-times."""
+times, and times shown in WIB, where the analysts are."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pipeline.errors import InputError
 
+#: Western Indonesian Time: reports count days and the CLI shows times in it.
+WIB = ZoneInfo("Asia/Jakarta")
 # Spreadsheet programs run cells starting with these as formulas; post text is adversarial (OWASP CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -71,3 +74,10 @@ def as_utc(value: datetime | None, name: str = "time") -> datetime | None:
     if value.tzinfo is None:
         raise InputError(f"{name} must be timezone-aware, got {value.isoformat()}")
     return value.astimezone(UTC)
+
+
+def wib(value: datetime | None) -> str:
+    """An aware time as "2026-11-29 20:05 WIB" (minutes: what an analyst reads); "" for None or NaT."""
+    if value is None or value != value:
+        return ""
+    return value.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB")

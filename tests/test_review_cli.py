@@ -51,7 +51,9 @@ def test_list_show_claim_decide_escalate(run):
     assert [e["action"] for e in shown["audit"]] == ["enqueue", "claim", "decide", "escalate"]
     assert shown["audit"][-1]["actor"] == "kanit"
     table = run("show", str(first)).stdout
-    assert "content_sha256" in table and "SARA jelas" in table
+    assert "text SHA-256" in table and "SARA jelas" in table and "hoax dismissed · sara confirmed" in table
+    # Times read in WIB, to the minute, never as Python reprs or UTC offsets.
+    assert " WIB" in table and "datetime(" not in table and "+00:00" not in table
     assert _json(run("undo", str(first), "--format", "json"))["status"] == "confirmed"
     other = listed[1]["item_id"]
     run("claim", str(other))

@@ -29,6 +29,12 @@ def check(model_path: str | None, cases_path: str | None, json_out: str | None, 
     rate per functionality against its floor (hateful 90%, non_hateful 95%, hoax and not_hoax 90%).
 
     A report: exits 0 whatever the pass rates, unless --strict and a floor fails (exit 1).
+
+    \b
+    Examples:
+      patroli check
+      patroli check --show-failures --json checks.json
+      patroli check --cases data/checks/holdout.jsonl --strict
     """
     model = load_model(model_path)
     results = run_checks(model, cases_path, parse_thresholds(thresholds), on_problem=lambda msg: click.echo(f"patroli: skipped {msg}", err=True))

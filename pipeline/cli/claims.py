@@ -22,7 +22,13 @@ def claims() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @DB_OPTION
 def import_(file: Path, db: str | None) -> None:
-    """Add or update claims from FILE: CSV, JSON Lines or schema.org ClaimReview JSON-LD."""
+    """Add or update claims from FILE: CSV, JSON Lines or schema.org ClaimReview JSON-LD.
+
+    \b
+    Examples:
+      patroli claims import data/samples/claims.csv
+      patroli claims import claim_review.jsonld --db postgresql://patroli@db/patroli
+    """
     counts = import_claims(file, db, on_problem=lambda msg: click.echo(f"patroli: skipped {msg}", err=True))
     click.echo(f"{counts['read']} claims read from {file.name}: {counts['new']} new, {counts['updated']} updated, "
                f"{counts['skipped']} malformed rows skipped")
@@ -32,7 +38,13 @@ def import_(file: Path, db: str | None) -> None:
 @DB_OPTION
 @FORMAT_OPTION
 def list_(db: str | None, fmt: str) -> None:
-    """List the known claims."""
+    """List the known claims.
+
+    \b
+    Examples:
+      patroli claims list
+      patroli claims list --format json > claims.json
+    """
     frame = list_claims(db)
     render(frame if fmt == "json" else frame[list(LIST_COLUMNS)], fmt)
 
@@ -43,7 +55,12 @@ def list_(db: str | None, fmt: str) -> None:
 @DB_OPTION
 @FORMAT_OPTION
 def search(text: str, k: int, db: str | None, fmt: str) -> None:
-    """Show the known claims most similar to TEXT, with similarity and level (match / suggest / below)."""
+    """Show the known claims most similar to TEXT, with similarity and level (match / suggest / below).
+
+    \b
+    Example:
+      patroli claims search "vaksin mengandung chip" --k 3
+    """
     frame = search_claims(text, db, k=k)
     if fmt == "table":
         frame = frame.assign(similarity=frame["similarity"].map(lambda s: f"{s:.3f}"))
@@ -55,7 +72,12 @@ def search(text: str, k: int, db: str | None, fmt: str) -> None:
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the full results to this JSON file.")
 def evaluate(data_dir: str | None, json_path: Path | None) -> None:
-    """Recall@1/@5 on hoax_news2020 (titles as claims, narratives as posts), false matches on ordinary tweets."""
+    """Recall@1/@5 on hoax_news2020 (titles as claims, narratives as posts), false matches on ordinary tweets.
+
+    \b
+    Example:
+      patroli claims evaluate --data-dir ../shared/data --json claims-eval.json
+    """
     result = evaluate_claim_matching(data_dir)
     render(summary_frame(result), "table")
     if json_path is not None:

@@ -19,7 +19,12 @@ def data() -> None:
 @data.command("check")
 @DATA_DIR_OPTION
 def check(data_dir: str | None) -> None:
-    """Check each dataset file's SHA-256 against the manifest; exit 1 if any is missing or different."""
+    """Check each dataset file's SHA-256 against the manifest; exit 1 if any is missing or different.
+
+    \b
+    Example:
+      patroli data check --data-dir ../shared/data
+    """
     table = datasets.check(require_data_dir(data_dir))
     click.echo(table.to_string(index=False))
     if (table["status"] != "ok").any():
@@ -29,5 +34,10 @@ def check(data_dir: str | None) -> None:
 @data.command("fetch")
 @DATA_DIR_OPTION
 def fetch(data_dir: str | None) -> None:
-    """Download the missing dataset files from their public URLs, keeping only files with the manifest's SHA-256."""
+    """Download the missing dataset files from their public URLs, keeping only files with the manifest's SHA-256.
+
+    \b
+    Example:
+      patroli data fetch --data-dir ~/patroli-data
+    """
     click.echo(datasets.fetch(require_data_dir(data_dir)).to_string(index=False))

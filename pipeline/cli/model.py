@@ -6,12 +6,16 @@ import json
 from pathlib import Path
 
 import click
+import pandas as pd
 
-from pipeline.classify.artifact import load_model
 from pipeline.classify.evaluate import evaluate as run_evaluation
 from pipeline.classify.train import train as train_model
-from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, MODEL_OPTION, echo_json
+from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, MODEL_OPTION, echo_json, render
+from pipeline.errors import InputError, StoreError
+from pipeline.posts import Post
 from pipeline.review import feedback_frame
+from pipeline.scanner import open_session
+from pipeline.store import Store
 
 
 @click.command()
@@ -20,7 +24,13 @@ from pipeline.review import feedback_frame
 @click.option("--with-feedback", is_flag=True, help="Add analysts' verdicts from the review queue as labelled data.")
 @DB_OPTION
 def train(data_dir: str | None, out: str | None, with_feedback: bool, db: str | None) -> None:
-    """Train the classifier (out-of-fold calibration and thresholds) and write the model with its card."""
+    """Train the classifier (out-of-fold calibration and thresholds) and write the model with its card.
+
+    \b
+    Examples:
+      patroli train --data-dir ../shared/data --out models/default
+      patroli train --data-dir ../shared/data --with-feedback --db sqlite:///patroli.db --out models/next
+    """
     feedback = None
     if with_feedback:
         feedback = feedback_frame(db)
@@ -38,7 +48,13 @@ def train(data_dir: str | None, out: str | None, with_feedback: bool, db: str | 
 @click.option("--jobs", default=2, show_default=True, help="Folds trained in parallel.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the fold split and of training.")
 def evaluate(data_dir: str | None, folds: int, json_out: str | None, jobs: int, seed: int) -> None:
-    """Grouped, stratified k-fold cross-validation: per-label precision, recall, F1, ROC-AUC, PR-AUC."""
+    """Grouped, stratified k-fold cross-validation: per-label precision, recall, F1, ROC-AUC, PR-AUC.
+
+    \b
+    Examples:
+      patroli evaluate --data-dir ../shared/data --json evaluation.json
+      patroli evaluate --data-dir ../shared/data --seed 1 --jobs 1
+    """
     result = run_evaluation(data_dir, folds=folds, seed=seed, n_jobs=jobs)
     table = result["labels"]
     click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -54,8 +70,43 @@ def evaluate(data_dir: str | None, folds: int, json_out: str | None, jobs: int, 
 @click.command()
 @click.argument("text")
 @MODEL_OPTION
-def explain(text: str, model_path: str | None) -> None:
-    """Score one text and show the terms behind each label's score."""
-    model = load_model(model_path)
-    scored = model.score([text])
-    echo_json({"scores": scored.iloc[0].to_dict(), "flags": model.flags(scored)[0], "evidence": model.explain(text)})
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def explain(text: str, model_path: str | None, db: str | None, as_json: bool) -> None:
+    """Score one text as a scan would, and show per label its score, threshold, flag and the terms behind the
+    score, plus the best matching known claim of the database (when it has claims).
+
+    \b
+    Examples:
+      patroli explain "Usir mereka dari kampung ini, dasar k4f1r!"
+      patroli explain --json "Sebarkan! air PDAM tercampur racun"
+    """
+    if not text.strip():
+        raise InputError("explain needs a text to score; got an empty one")
+    try:
+        store = Store.open(db, must_exist=True)
+    except StoreError:
+        if db is not None:
+            raise
+        store = None  # no default database yet: explain without known claims
+    with open_session(model=model_path, db=store) as session:
+        record = session.scorer.score([Post(platform="cli", post_id="explain", text=text)])[0]
+        terms = session.model.explain(text)
+        best = session.scorer.claims.match([text], k=1)[0] if session.scorer.claims is not None else []
+    if store is not None:
+        store.close()
+    claim = best[0].as_evidence() if best else None
+    if as_json:
+        echo_json({"scores": record.scores, "flags": record.flags, "thresholds": session.scorer.thresholds,
+                   "evidence": terms, "claim": claim})
+        return
+    rows = [{"label": label, "score": record.scores[label], "threshold": session.scorer.thresholds.get(label),
+             "flag": "FLAG" if label in record.flags else "",
+             "terms": ", ".join(f"{t} ({w:+.2f})" for t, w in terms.get(label, []))}
+            for label in session.model.labels]
+    render(pd.DataFrame(rows), "table")
+    if claim is not None:
+        click.echo(f"\nbest known claim: {claim['claim_id']} (similarity {claim['similarity']:.2f}, {claim['level']}): "
+                   f"{claim['title']}{' ' + claim['url'] if claim.get('url') else ''}")
+    elif session.scorer.claims is None:
+        click.echo("\nno known claims to match (import some with `patroli claims import FILE`)")

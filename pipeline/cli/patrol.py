@@ -18,6 +18,11 @@ def run(config: str, dry_run: bool, full_refresh: bool, only: tuple[str, ...]) -
     """Run a configured patrol (for cron): every source in CONFIG once, with a lock and saved cursors.
 
     Exit codes: 0 all sources ok, 10 some sources failed, 11 all failed, 75 another run is active.
+
+    \b
+    Examples:
+      patroli run examples/patrol.toml
+      patroli run /etc/patroli/patrol.toml --source rss_berita --dry-run
     """
     result = run_patrol(config, dry_run=dry_run, full_refresh=full_refresh, only=only)
     click.echo(result.line(), err=True)

@@ -29,7 +29,13 @@ from pipeline.report import BY, FORMATS, write_report
 def report(since: str | None, until: str | None, db: str | None, out: str, fmt: str, by: str, top: int,
            title: str) -> None:
     """Report a period: posts scanned and flagged per label, platform, source and day, the top flagged posts
-    with their evidence, the most-matched known hoaxes and the review-queue state."""
+    with their evidence, the most-matched known hoaxes and the review-queue state.
+
+    \b
+    Examples:
+      patroli report --since 2026-11-01 --until 2026-11-30 --out november.html
+      patroli report --since 2026-11-01 --format csv --out november/
+    """
     data = write_report(out, db, since, until, fmt, by=by, top=top, title=title)
     summary = data["summary"].iloc[0]
     click.echo(f"{fmt} report written to {out}: {summary['posts']} posts, {summary['flagged_posts']} flagged, "

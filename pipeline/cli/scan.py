@@ -30,7 +30,14 @@ from pipeline.writers import ResultWriter
 def scan(inputs: tuple[str, ...], text_column: str, id_column: str | None, out: str | None, db: str | None,
          no_db: bool, thresholds: tuple[str, ...], model_path: str | None, chunk_size: int, show_flagged: bool,
          progress: bool | None) -> None:
-    """Score posts from CSV, JSONL, Parquet or text files (globs, directories, .gz) and enqueue the flagged."""
+    """Score posts from CSV, JSONL, Parquet or text files (globs, directories, .gz) and enqueue the flagged.
+
+    \b
+    Examples:
+      patroli scan data/samples/posts.csv --out results.jsonl --show-flagged
+      patroli scan 'exports/**/*.csv.gz' --text-column isi --id-column id_post --out results.parquet
+      patroli scan posts.txt --no-db --threshold hoax=0.8
+    """
     summary = run_scan(inputs, text_column=text_column, id_column=id_column, out=out,
                        db=None if no_db else db_url(db), thresholds=parse_thresholds(thresholds),
                        model_path=model_path, chunk_size=chunk_size, show_flagged=show_flagged,

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pandas as pd
 
-from pipeline import config
-from pipeline.errors import InputError, StoreError
+from pipeline.errors import InputError
 from pipeline.report.tables import REPORT_TZ, tables
-from pipeline.store import Store, StoreLike, opened
-from pipeline.store.engine import parse_url
+from pipeline.store import StoreLike, opened
 
 BY = ("captured_at", "created_at")
 
@@ -35,20 +30,6 @@ def parse_when(value: str | date | datetime | None, name: str = "time", *, end: 
     if not isinstance(value, datetime):
         value = datetime.combine(value, datetime.min.time()) + (timedelta(days=1) if end else timedelta(0))
     return value.replace(tzinfo=REPORT_TZ) if value.tzinfo is None else value
-
-
-@contextmanager
-def _open(store_or_url: StoreLike) -> Iterator[Store]:
-    if isinstance(store_or_url, Store):
-        yield store_or_url
-        return
-    url = parse_url(config.db_url(store_or_url))
-    # Opening a missing SQLite file would create an empty database and report nothing: a typo deserves an error.
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
-            and not Path(url.database).exists():
-        raise StoreError(f"no database at {url.database} (give --db or set PATROLI_DB)")
-    with opened(store_or_url) as store:
-        yield store
 
 
 def report_data(store_or_url: StoreLike = None, since: str | date | datetime | None = None,
@@ -76,7 +57,7 @@ def report_data(store_or_url: StoreLike = None, since: str | date | datetime | N
     start, stop = parse_when(since, "since"), parse_when(until, "until", end=True)
     if start is not None and stop is not None and start >= stop:
         raise InputError(f"since ({start.isoformat()}) must be before until ({stop.isoformat()})")
-    with _open(store_or_url) as store:
+    with opened(store_or_url, must_exist=True) as store:
         posts = store.posts_frame(start, stop, by=by)
         known = store.claims_frame()
         database = store.url

@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 from datetime import tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from pipeline.labels import FLAG_LABELS, LABELS
 from pipeline.store import STATUSES
+from pipeline.values import WIB
 
 #: Reports count days in Western Indonesian Time, where the analysts are.
-REPORT_TZ: tzinfo = ZoneInfo("Asia/Jakarta")
+REPORT_TZ: tzinfo = WIB
 
 TABLES = ("summary", "labels", "by_platform", "by_source", "daily", "top_flagged", "claims", "queue")
 TOP_COLUMNS = ("rank", "item_id", "platform", "post_id", "author", "url", "source", "created_at", "captured_at",

@@ -17,6 +17,7 @@ import pandas as pd
 from pipeline.errors import InputError, StoreError
 from pipeline.labels import LABELS
 from pipeline.review._common import analyst_name, now_utc, utc_columns
+from pipeline.scoring import top_label
 from pipeline.store import StoreLike, audit, opened, queue
 
 DEFAULT_LEASE = timedelta(minutes=30)
@@ -31,7 +32,8 @@ def queue_frame(store: StoreLike = None, status: str | Iterable[str] | None = No
                 limit: int | None = None) -> pd.DataFrame:
     """Queue items, highest priority first, optionally only some statuses / items flagged with `label`.
 
-    Columns: item_id, status, priority, flags (list), top_label/top_score (the highest-scoring flag),
+    Columns: item_id, status, priority, flags (list), top_label/top_score (the flag that drives the priority: the
+    largest risk weight x score, see `pipeline.scoring.priority`),
     claimed_by, lease_expires_at, platform, post_id, author, text, enqueued_at, decided_by, decided_at,
     verdicts (dict label -> bool), model_version, content_sha256, url. Times tz-aware UTC.
     """
@@ -43,7 +45,7 @@ def queue_frame(store: StoreLike = None, status: str | Iterable[str] | None = No
     if label is not None:
         rows = [r for r in rows if label in r["flags"]][:limit]
     for row in rows:
-        top = max(row["flags"], key=lambda lab: row["scores"].get(lab, 0.0), default=None)
+        top = top_label(row["flags"], row["scores"])
         row.update(top_label=top, top_score=row["scores"].get(top) if top else None)
     out = pd.DataFrame(rows, columns=list(LIST_COLUMNS))
     return utc_columns(out, "lease_expires_at", "enqueued_at", "decided_at")
@@ -115,8 +117,9 @@ def decide(store: StoreLike, item_id: int, analyst: str, *, confirm: Iterable[st
            now: datetime | None = None) -> dict[str, Any]:
     """Record per-label verdicts on an item you hold (or a pending one, claimed in the same step).
 
-    Flagged labels you do not name are dismissed; you may also confirm or dismiss labels the model did not
-    flag. The item becomes `confirmed` if any label is confirmed, else `dismissed`.
+    Only the labels named get a verdict: a flagged label you do not name keeps none (it counts neither as
+    confirmed nor as dismissed in field precision or training feedback). You may also confirm or dismiss labels
+    the model did not flag. The item becomes `confirmed` if any label is confirmed, else `dismissed`.
     """
     analyst, now = analyst_name(analyst), now_utc(now)
     confirm, dismiss = set(confirm), set(dismiss)
@@ -130,8 +133,7 @@ def decide(store: StoreLike, item_id: int, analyst: str, *, confirm: Iterable[st
     with opened(store) as st, st.transaction("cannot record the decision", write=True) as conn:
         found = queue.get(conn, item_id, lock=True)
         _check_free(found, analyst, now, "decide")
-        verdicts = {label: False for label in found["flags"]} | {label: False for label in dismiss}
-        verdicts |= {label: True for label in confirm}
+        verdicts = {label: False for label in dismiss} | {label: True for label in confirm}
         return queue.apply(conn, found, action="decide", actor=analyst, now=now, note=note, reason=reason,
                            to_status="confirmed" if confirm else "dismissed", verdicts=verdicts)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -30,12 +31,17 @@ class Store:
         self.url = shown(engine.url)
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
+    def open(cls, url: str | None = None, *, must_exist: bool = False) -> Store:
         """Open (and create or upgrade the schema of) the database at `url`, default `config.db_url()`.
 
-        StoreError, with one line, for a bad URL, an unreachable server, or a schema newer than this patroli.
+        StoreError, with one line, for a bad URL, an unreachable server, or a schema newer than this patroli;
+        with `must_exist` also for a SQLite file that does not exist (reading a typo'd path should not make an
+        empty database and report nothing).
         """
         parsed = parse_url(config.db_url(url))
+        if must_exist and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+                and not Path(parsed.database).exists():
+            raise StoreError(f"no database at {parsed.database} (give --db or set PATROLI_DB)")
         engine = create(parsed)
         try:
             migrate.upgrade(engine)
@@ -134,11 +140,11 @@ StoreLike = Store | str | None
 
 
 @contextmanager
-def opened(store: StoreLike) -> Iterator[Store]:
+def opened(store: StoreLike, *, must_exist: bool = False) -> Iterator[Store]:
     """`store` itself when it is a Store; otherwise the database at that URL (None: `config.db_url()`), opened for
-    the `with` block and closed after it."""
+    the `with` block and closed after it (`must_exist`: see `Store.open`)."""
     if isinstance(store, Store):
         yield store
         return
-    with Store.open(store) as fresh:
+    with Store.open(store, must_exist=must_exist) as fresh:
         yield fresh
