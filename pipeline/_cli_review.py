@@ -114,7 +114,7 @@ def claim(item_id: int | None, lease_minutes: int, note: str | None, analyst: st
 @click.argument("item_id", type=int)
 @click.option("--confirm", "confirm", multiple=True, type=LABEL, help="Label the post does carry (repeatable).")
 @click.option("--dismiss", "dismiss", multiple=True, type=LABEL,
-              help="Label the post does not carry (repeatable); unnamed flagged labels are dismissed too.")
+              help="Label the post does not carry (repeatable); labels not named keep no verdict.")
 @NOTE_OPTION
 @REASON_OPTION
 @analyst_option

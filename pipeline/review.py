@@ -170,8 +170,9 @@ def decide(store: StoreLike, item_id: int, analyst: str, *, confirm: Iterable[st
            now: datetime | None = None) -> dict[str, Any]:
     """Record per-label verdicts on an item you hold (or a pending one, claimed in the same step).
 
-    Flagged labels you do not name are dismissed; you may also confirm or dismiss labels the model did not
-    flag. The item becomes `confirmed` if any label is confirmed, else `dismissed`.
+    Only the labels named get a verdict: a flagged label you do not name keeps none (it is neither counted as
+    confirmed nor as dismissed in field precision or training feedback). You may also confirm or dismiss labels
+    the model did not flag. The item becomes `confirmed` if any label is confirmed, else `dismissed`.
     """
     analyst, now = _analyst(analyst), _now(now)
     confirm, dismiss = set(confirm), set(dismiss)
@@ -185,8 +186,7 @@ def decide(store: StoreLike, item_id: int, analyst: str, *, confirm: Iterable[st
     with opened(store) as st, st.transaction("cannot record the decision", write=True) as conn:
         found = queue.get(conn, item_id, lock=True)
         _check_free(found, analyst, now, "decide")
-        verdicts = {label: False for label in found["flags"]} | {label: False for label in dismiss}
-        verdicts |= {label: True for label in confirm}
+        verdicts = {label: False for label in dismiss} | {label: True for label in confirm}
         return queue.apply(conn, found, action="decide", actor=analyst, now=now, note=note, reason=reason,
                            to_status="confirmed" if confirm else "dismissed", verdicts=verdicts)
 

@@ -99,9 +99,9 @@ def test_per_label_verdicts(store):
     assert done["status"] == "confirmed"
     assert done["verdicts"] == {"sara": True, "hoax": False}
     assert (done["decided_by"], done["decided_at"], done["claimed_by"]) == ("ani", T0 + timedelta(minutes=12), None)
-    # A pending item can be decided directly; flagged labels not named are dismissed.
+    # A pending item can be decided directly; flagged labels not named keep no verdict.
     direct = review.decide(store, ids["2"], "budi", confirm=["provocation"], now=T0)
-    assert direct["status"] == "confirmed" and direct["verdicts"] == {"hoax": False, "provocation": True}
+    assert direct["status"] == "confirmed" and direct["verdicts"] == {"provocation": True}
     gone = review.decide(store, ids["3"], "budi", dismiss=["abusive"], now=T0)
     assert gone["status"] == "dismissed" and gone["verdicts"] == {"abusive": False}
     last = review.audit_frame(store, ids["1"]).iloc[-1]
@@ -184,7 +184,7 @@ def test_item_shows_post_and_audit(store):
 
 def test_stats(store):
     ids = _ids(store)
-    review.decide(store, ids["1"], "ani", confirm=["sara"], now=T0 + timedelta(minutes=30))
+    review.decide(store, ids["1"], "ani", confirm=["sara"], dismiss=["hoax"], now=T0 + timedelta(minutes=30))
     review.decide(store, ids["2"], "ani", confirm=["hoax", "provocation"], now=T0 + timedelta(minutes=90))
     review.escalate(store, ids["2"], "ani", now=T0 + timedelta(minutes=91))
     review.claim(store, "budi", ids["3"], now=T0)
@@ -278,3 +278,22 @@ def test_multiprocess_claims_are_exclusive(db_url, make_record, run_processes):
         trail = review.audit_frame(st)
     claims = trail[trail["action"] == "claim"]
     assert len(claims) == 40 and claims["item_id"].is_unique
+
+
+@pytest.mark.parametrize("confirm, dismiss, verdicts, status", [
+    ((), ("hate_speech",), {"hate_speech": False}, "dismissed"),
+    (("sara",), (), {"sara": True}, "confirmed"),
+    (("sara_agama",), ("provocation",), {"sara_agama": True, "provocation": False}, "confirmed"),
+])
+def test_decide_changes_only_the_named_labels(db_url, make_record, confirm, dismiss, verdicts, status):
+    flags = ("provocation", "sara", "hate_speech", "abusive")
+    with Store.open(db_url) as st:
+        st.save_scan([make_record(1, flags=flags)])
+        item = _ids(st)["1"]
+        done = review.decide(st, item, "ani", confirm=confirm, dismiss=dismiss, now=T0)
+        assert (done["verdicts"], done["status"]) == (verdicts, status)
+        feedback = review.feedback_frame(st)
+        assert feedback["judged"].iloc[0] == sorted(verdicts)
+        precision = review.stats(st).set_index("label")
+        for label in flags:
+            assert precision.loc[label, "decided"] == int(label in verdicts), label
