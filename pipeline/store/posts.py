@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
-from pipeline.store import audit, dialects
+from pipeline.store import audit, dialects, queue_facets
 from pipeline.store._types import as_utc, utcnow
 from pipeline.store.schema import posts, queue_items
 
@@ -139,7 +139,8 @@ def save_scan(conn: Connection, records: list[dict[str, Any]], now: datetime | N
     if flagged:
         conn.execute(queue_items.insert(), [
             {"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
-             "updated_at": now} for pk, row in flagged])
+             "updated_at": now, **queue_facets.columns(row)} for pk, row in flagged])
+        queue_facets.add_labels(conn, flagged)
         audit.append(conn, [
             {"item_id": pk, "at": now, "actor": "patroli", "action": "enqueue", "from_status": None,
              "to_status": "pending", "note": f"flagged: {', '.join(row['flags'])}",

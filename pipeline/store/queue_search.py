@@ -1,0 +1,207 @@
+"""Filtering, sorting, paging and counting the review queue in SQL (every value a bound parameter).
+
+Filters read the facet columns of `queue_items` and `queue_labels` (see queue_facets.py); only the free-text
+filter and the rows of the page shown touch the posts table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pipeline.errors import InputError
+from pipeline.labels import LABELS
+from pipeline.store.schema import STATUSES, posts, queue_items, queue_labels
+
+SORTS = ("priority", "time")
+#: The `assignee` value that selects items nobody holds.
+NOBODY = "-"
+PAGE_COLUMNS = (
+    queue_items.c.id.label("item_id"), queue_items.c.status, queue_items.c.priority, queue_items.c.claimed_by,
+    queue_items.c.lease_expires_at, queue_items.c.verdicts, queue_items.c.enqueued_at, queue_items.c.decided_by,
+    queue_items.c.platform, queue_items.c.source, queue_items.c.posted_at, queue_items.c.top_label,
+    queue_items.c.top_score, queue_items.c.claim_id, posts.c.post_id, posts.c.author, posts.c.text,
+    posts.c.flags, posts.c.scores, posts.c.shares, posts.c.views,
+)
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the analyst asked for. Empty fields do not filter.
+
+    `label` matches items flagged with it (a SARA sub-label: items whose SARA flag targets that group);
+    `score_min`/`score_max` bound that label's score, or the top flagged score without a label; `since`/`until`
+    bound the post time (posted, else captured), `until` exclusive; `assignee` is who holds the item
+    (NOBODY: nobody); `text` is a case-insensitive substring of the post text or author.
+    """
+
+    statuses: tuple[str, ...] = ()
+    label: str | None = None
+    platform: str | None = None
+    source: str | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    claim_id: str | None = None
+    assignee: str | None = None
+    text: str | None = None
+    sort: str = "priority"
+    ids: tuple[int, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        bad = sorted(set(self.statuses) - set(STATUSES))
+        if bad:
+            raise InputError(f"unknown status {', '.join(bad)}; statuses: {', '.join(STATUSES)}")
+        if self.label is not None and self.label not in LABELS:
+            raise InputError(f"unknown label {self.label!r}; labels: {', '.join(LABELS)}")
+        if self.sort not in SORTS:
+            raise InputError(f"unknown sort {self.sort!r}; sorts: {', '.join(SORTS)}")
+
+    def without(self, *names: str) -> QueueQuery:
+        """The same query with some filters cleared (for counts per value of those filters)."""
+        return replace(self, **{name: QueueQuery.__dataclass_fields__[name].default for name in names})
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def conditions(q: QueueQuery) -> list[sa.ColumnElement[bool]]:
+    """The WHERE conditions of `q` on queue_items."""
+    qi = queue_items.c
+    out: list[sa.ColumnElement[bool]] = []
+    if q.statuses:
+        out.append(qi.status.in_(list(q.statuses)))
+    if q.ids:
+        out.append(qi.id.in_(list(q.ids)))
+    if q.label:
+        labelled = sa.select(queue_labels.c.item_id).where(queue_labels.c.label == q.label)
+        if q.score_min is not None:
+            labelled = labelled.where(queue_labels.c.score >= q.score_min)
+        if q.score_max is not None:
+            labelled = labelled.where(queue_labels.c.score <= q.score_max)
+        out.append(qi.id.in_(labelled))
+    else:
+        if q.score_min is not None:
+            out.append(qi.top_score >= q.score_min)
+        if q.score_max is not None:
+            out.append(qi.top_score <= q.score_max)
+    for name in ("platform", "source", "claim_id"):
+        value = getattr(q, name)
+        if value:
+            out.append(qi[name] == value)
+    if q.since is not None:
+        out.append(qi.posted_at >= q.since)
+    if q.until is not None:
+        out.append(qi.posted_at < q.until)
+    if q.assignee == NOBODY:
+        out.append(qi.claimed_by.is_(None))
+    elif q.assignee:
+        out.append(qi.claimed_by == q.assignee)
+    if q.text:
+        pattern = _like(q.text)
+        matching = sa.select(posts.c.id).where(sa.or_(posts.c.text.ilike(pattern, escape="\\"),
+                                                      posts.c.author.ilike(pattern, escape="\\")))
+        out.append(qi.id.in_(matching))
+    return out
+
+
+def _order(q: QueueQuery) -> list[Any]:
+    if q.sort == "time":
+        return [queue_items.c.posted_at.desc(), queue_items.c.id.desc()]
+    return [queue_items.c.priority.desc(), queue_items.c.id]
+
+
+def page(conn: Connection, q: QueueQuery, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+    """One page of matching items in `q.sort` order, with the post fields a list shows."""
+    ids = (sa.select(queue_items.c.id).where(*conditions(q)).order_by(*_order(q))
+           .offset(max(0, int(offset))).limit(max(1, int(limit))).subquery())
+    query = (sa.select(*PAGE_COLUMNS).join(ids, ids.c.id == queue_items.c.id)
+             .join(posts, posts.c.id == queue_items.c.id).order_by(*_order(q)))
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def count(conn: Connection, q: QueueQuery) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(queue_items).where(*conditions(q))).scalar())
+
+
+def item_ids(conn: Connection, q: QueueQuery) -> list[int]:
+    """Every matching item id, in `q.sort` order (for bulk actions)."""
+    query = sa.select(queue_items.c.id).where(*conditions(q)).order_by(*_order(q))
+    return list(conn.execute(query).scalars())
+
+
+def counts(conn: Connection, q: QueueQuery) -> dict[str, dict[str, int]]:
+    """How many items each status and each label would have under the other filters of `q`."""
+    status_q = q.without("statuses")
+    by_status = dict(conn.execute(sa.select(queue_items.c.status, sa.func.count()).where(*conditions(status_q))
+                                  .group_by(queue_items.c.status)).all())
+    label_q = q.without("label", "score_min", "score_max") if q.label else q.without("label")
+    labelled = (sa.select(queue_labels.c.label, sa.func.count())
+                .join(queue_items, queue_items.c.id == queue_labels.c.item_id)
+                .where(*conditions(label_q)).group_by(queue_labels.c.label))
+    by_label = dict(conn.execute(labelled).all())
+    return {"status": {s: int(by_status.get(s, 0)) for s in STATUSES},
+            "label": {lab: int(by_label.get(lab, 0)) for lab in LABELS}}
+
+
+def choices(conn: Connection, limit: int = 200) -> dict[str, list[str]]:
+    """Values the platform, source and assignee filters can take (each at most `limit`, sorted)."""
+    out = {}
+    for name, column in (("platform", queue_items.c.platform), ("source", queue_items.c.source),
+                         ("assignee", queue_items.c.claimed_by)):
+        query = sa.select(column).where(column.is_not(None)).distinct().order_by(column).limit(limit)
+        out[name] = [str(v) for v in conn.execute(query).scalars()]
+    return out
+
+
+def copies(conn: Connection, item_id: int, key: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Other queue items whose post has the same copy key (a repost differing in case, links or spacing)."""
+    query = (sa.select(queue_items.c.id.label("item_id"), queue_items.c.status, posts.c.platform,
+                       posts.c.post_id, posts.c.author, posts.c.url, posts.c.created_at, posts.c.shares,
+                       posts.c.views, posts.c.followers)
+             .join(posts, posts.c.id == queue_items.c.id)
+             .where(queue_items.c.copy_key == key, queue_items.c.id != item_id)
+             .order_by(queue_items.c.id).limit(limit))
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def by_claim(conn: Connection, claim_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Queue items whose post matched the known claim `claim_id`, highest priority first."""
+    return page(conn, QueueQuery(claim_id=claim_id), 0, limit)
+
+
+def facets_of(conn: Connection, item_id: int) -> dict[str, Any]:
+    """An item's facet columns (platform, source, posted_at, top_label, top_score, claim_id, copy_key)."""
+    row = conn.execute(sa.select(queue_items.c.platform, queue_items.c.source, queue_items.c.posted_at,
+                                 queue_items.c.top_label, queue_items.c.top_score, queue_items.c.claim_id,
+                                 queue_items.c.copy_key).where(queue_items.c.id == int(item_id))).first()
+    return {} if row is None else dict(row._mapping)
+
+
+def neighbours(conn: Connection, q: QueueQuery, item_id: int) -> tuple[int | None, int | None]:
+    """The items before and after `item_id` in `q`'s order (None at either end, or if it does not match)."""
+    qi = queue_items.c
+    key = conn.execute(sa.select(qi.priority, qi.posted_at).where(qi.id == int(item_id))).first()
+    if key is None:
+        return None, None
+    if q.sort == "time":
+        if key.posted_at is None:
+            return None, None
+        after = sa.or_(qi.posted_at < key.posted_at, sa.and_(qi.posted_at == key.posted_at, qi.id < item_id))
+        before = sa.or_(qi.posted_at > key.posted_at, sa.and_(qi.posted_at == key.posted_at, qi.id > item_id))
+        forward, backward = _order(q), [qi.posted_at.asc(), qi.id.asc()]
+    else:
+        after = sa.or_(qi.priority < key.priority, sa.and_(qi.priority == key.priority, qi.id > item_id))
+        before = sa.or_(qi.priority > key.priority, sa.and_(qi.priority == key.priority, qi.id < item_id))
+        forward, backward = _order(q), [qi.priority.asc(), qi.id.desc()]
+    where = conditions(q)
+    prev_id = conn.execute(sa.select(qi.id).where(*where, before).order_by(*backward).limit(1)).scalar()
+    next_id = conn.execute(sa.select(qi.id).where(*where, after).order_by(*forward).limit(1)).scalar()
+    return prev_id, next_id
