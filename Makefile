@@ -9,7 +9,7 @@ export PATROLI_DATA_DIR ?= $(abspath ../shared/data)
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,postgres]'
+	$(BIN)/pip install -q -e '.[test,postgres,web]'
 	touch $(STAMP)
 
 venv: $(STAMP)

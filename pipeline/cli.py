@@ -13,6 +13,7 @@ from pipeline._cli_claims import claims
 from pipeline._cli_common import PatroliGroup, echo_json
 from pipeline._cli_report import report
 from pipeline._cli_review import review
+from pipeline._cli_web import serve, users
 from pipeline.config import db_url, require_data_dir
 from pipeline.errors import ConfigError
 from pipeline.labels import LABELS
@@ -163,6 +164,8 @@ def data_fetch(data_dir: str | None) -> None:
 cli.add_command(review)
 cli.add_command(claims)
 cli.add_command(report)
+cli.add_command(serve)
+cli.add_command(users)
 
 
 def main() -> None:
