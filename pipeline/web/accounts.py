@@ -44,6 +44,15 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
+def set_hash_cost(time_cost: int, memory_cost: int, parallelism: int) -> None:
+    """Use other argon2 parameters for new hashes (argon2-cffi's defaults, RFC 9106's low-memory profile,
+    otherwise). Existing hashes keep verifying, and are re-hashed with the new parameters at their next login.
+    Meant for a small machine or for tests; lowering it makes stolen hashes cheaper to attack."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
 def rank(role: str) -> int:
     """A role's place in ROLES: a user may do what any role of lower or equal rank may."""
     return ROLES.index(role)
