@@ -138,32 +138,42 @@ def login(store: StoreLike, name: str, password: str, *, now: datetime | None = 
     password is wrong (the same message for both), the account is disabled, or it is locked after
     LOCK_AFTER failures in a row (the lock doubles with each further failure, up to MAX_LOCK)."""
     now = now or utcnow()
-    with opened(store) as st, st.transaction("cannot log in", write=True) as conn:
-        user = users.get(conn, name, with_hash=True)
+    with opened(store) as st:
+        with st.transaction("cannot log in") as conn:
+            user = users.get(conn, name, with_hash=True)
         if user is not None and user["locked_until"] is not None and user["locked_until"] > now:
             raise LoginRefused("account locked after repeated failed logins", user["locked_until"] - now)
+        # Hashing is slow on purpose: it runs outside any transaction so it holds no database lock.
         try:
-            _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
-            ok = user is not None
+            ok = _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password) and user is not None
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:
             if user is not None:
-                failures = user["failed_logins"] + 1
-                lock = None
-                if failures >= LOCK_AFTER:
-                    lock = now + min(MAX_LOCK, FIRST_LOCK * 2 ** (failures - LOCK_AFTER))
-                users.update(conn, name, now, failed_logins=failures, locked_until=lock)
+                with st.transaction("cannot log in", write=True) as conn:
+                    _count_failure(conn, name, now)
             raise LoginRefused("wrong user name or password")
         if not user["active"]:
             raise LoginRefused("account disabled")
-        changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
-        if _hasher.check_needs_rehash(user["password_hash"]):
-            changes["password_hash"] = _hasher.hash(password)
-        users.update(conn, name, now, **changes)
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        expires = now + SESSION_LIFETIME
-        users.add_session(conn, token_digest(token), user["id"], csrf, now, expires)
+        with st.transaction("cannot log in", write=True) as conn:
+            return _open_session(conn, user, password, now)
+
+
+def _count_failure(conn: Any, name: str, now: datetime) -> None:
+    failures = (users.get(conn, name) or {}).get("failed_logins", 0) + 1
+    lock = now + min(MAX_LOCK, FIRST_LOCK * 2 ** (failures - LOCK_AFTER)) if failures >= LOCK_AFTER else None
+    users.update(conn, name, now, failed_logins=failures, locked_until=lock)
+
+
+def _open_session(conn: Any, user: dict[str, Any], password: str, now: datetime) -> tuple[str, Session]:
+    name = user["name"]
+    changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+    if _hasher.check_needs_rehash(user["password_hash"]):
+        changes["password_hash"] = _hasher.hash(password)
+    users.update(conn, name, now, **changes)
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    expires = now + SESSION_LIFETIME
+    users.add_session(conn, token_digest(token), user["id"], csrf, now, expires)
     return token, Session(user["id"], user["name"], user["role"], csrf, expires)
 
 
