@@ -40,6 +40,10 @@ def test_filters_on_both_backends(seeded):
     assert _ids(store, statuses=("in_review",)) == [ids["3"]]
     with store.transaction("test") as conn:
         counts = queue_search.counts(conn, QueueQuery(label="hoax"))
+        assert counts["total"] == 7 and queue_search.count(conn, QueueQuery(label="hoax")) == 7
+        assert queue_search.counts(conn, QueueQuery(label="hoax", statuses=("pending",)))["total"] == 6
+        scored = queue_search.counts(conn, QueueQuery(label="hoax", score_min=0.7, statuses=("pending",)))
+        assert scored["total"] == 2 and scored["status"]["pending"] == 2 and scored["label"]["abusive"] == 6
         assert counts["status"] == {"pending": 6, "in_review": 1, "confirmed": 0, "dismissed": 0, "escalated": 0}
         assert counts["label"]["abusive"] == 6 and counts["label"]["hoax"] == 7
         page = queue_search.page(conn, QueueQuery(sort="time"), offset=1, limit=2)
@@ -80,10 +84,15 @@ def test_upgrade_from_version_1_backfills_the_facets(db_url):
     with engine.begin() as conn:
         for table in ("web_sessions", "users", "queue_labels"):
             conn.exec_driver_sql(f"DROP TABLE {table}")
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("DROP TABLE queue_text")
+        else:
+            conn.exec_driver_sql("DROP INDEX IF EXISTS ix_posts_text_trgm")
         for index in ("ix_queue_priority", "ix_queue_posted_at", "ix_queue_claim_id", "ix_queue_copy_key",
-                      "ix_queue_claimed_by"):
+                      "ix_queue_claimed_by", "ix_queue_platform", "ix_queue_source", "ix_queue_facets"):
             conn.exec_driver_sql(f"DROP INDEX {index}")
-        for column in ("platform", "source", "posted_at", "top_label", "top_score", "claim_id", "copy_key"):
+        for column in ("platform", "source", "posted_at", "top_label", "top_score", "claim_id", "copy_key",
+                       "label_bits"):
             conn.exec_driver_sql(f"ALTER TABLE queue_items DROP COLUMN {column}")
         conn.exec_driver_sql("UPDATE schema_version SET version = 1")
     engine.dispose()
@@ -93,4 +102,5 @@ def test_upgrade_from_version_1_backfills_the_facets(db_url):
             again = {r["item_id"]: r for r in queue_search.page(conn, QueueQuery(), 0, 100)}
         assert again == expected
         assert set(_ids(store, label="sara_agama")) == {ids["14"], ids["15"]}
+        assert set(_ids(store, text="Kampung")) == {ids["14"], ids["15"]}
         assert review.verify(store).empty

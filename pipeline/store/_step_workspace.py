@@ -12,9 +12,9 @@ from sqlalchemy.engine import Connection
 from pipeline.store import queue_facets
 from pipeline.store.schema import queue_items, queue_labels, users, web_sessions
 
-FACET_COLUMNS = ("platform", "source", "posted_at", "top_label", "top_score", "claim_id", "copy_key")
+FACET_COLUMNS = ("platform", "source", "posted_at", "top_label", "top_score", "claim_id", "copy_key", "label_bits")
 FACET_INDEXES = ("ix_queue_priority", "ix_queue_posted_at", "ix_queue_claim_id", "ix_queue_copy_key",
-                 "ix_queue_claimed_by")
+                 "ix_queue_claimed_by", "ix_queue_platform", "ix_queue_source", "ix_queue_facets")
 
 
 def upgrade(conn: Connection) -> None:
@@ -31,3 +31,9 @@ def upgrade(conn: Connection) -> None:
     for table in (queue_labels, users, web_sessions):
         table.create(conn, checkfirst=True)
     queue_facets.backfill(conn)
+    queue_facets.create_text_index(conn)
+
+
+def fresh(conn: Connection) -> None:
+    """What a new database needs beyond the tables: the dialect's text-search index."""
+    queue_facets.create_text_index(conn)

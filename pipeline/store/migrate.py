@@ -65,6 +65,7 @@ def upgrade(engine: Engine) -> int:
         if found is None:
             metadata.create_all(conn)
             _triggers(conn)
+            _step_workspace.fresh(conn)
             conn.execute(schema_version.insert(), {"version": SCHEMA_VERSION, "applied_at": utcnow()})
             return 0
         for version in range(found + 1, SCHEMA_VERSION + 1):

@@ -140,7 +140,7 @@ def save_scan(conn: Connection, records: list[dict[str, Any]], now: datetime | N
         conn.execute(queue_items.insert(), [
             {"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
              "updated_at": now, **queue_facets.columns(row)} for pk, row in flagged])
-        queue_facets.add_labels(conn, flagged)
+        queue_facets.add_items(conn, flagged)
         audit.append(conn, [
             {"item_id": pk, "at": now, "actor": "patroli", "action": "enqueue", "from_status": None,
              "to_status": "pending", "note": f"flagged: {', '.join(row['flags'])}",

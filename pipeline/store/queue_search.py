@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
+from pipeline.store.queue_facets import TEXT_INDEX
 from pipeline.store.schema import STATUSES, posts, queue_items, queue_labels
 
 SORTS = ("priority", "time")
@@ -72,22 +73,37 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
-def conditions(q: QueueQuery) -> list[sa.ColumnElement[bool]]:
-    """The WHERE conditions of `q` on queue_items."""
+def has_label(label: str) -> sa.ColumnElement[bool]:
+    return queue_items.c.label_bits.op("&")(1 << LABELS.index(label)) != 0
+
+
+def _score_range(q: QueueQuery) -> list[sa.ColumnElement[bool]]:
+    out = []
+    if q.score_min is not None:
+        out.append(queue_labels.c.score >= q.score_min)
+    if q.score_max is not None:
+        out.append(queue_labels.c.score <= q.score_max)
+    return out
+
+
+def label_condition(q: QueueQuery) -> sa.ColumnElement[bool] | None:
+    """The condition of `q.label` (with its score range, if any), or None without a label."""
+    if not q.label:
+        return None
+    if q.score_min is None and q.score_max is None:
+        return has_label(q.label)
+    scored = sa.select(queue_labels.c.item_id).where(queue_labels.c.label == q.label, *_score_range(q))
+    # The bit test first: only items with the label need the look-up of its score.
+    return sa.and_(has_label(q.label), queue_items.c.id.in_(scored))
+
+
+def base_conditions(q: QueueQuery, dialect: str) -> list[sa.ColumnElement[bool]]:
+    """The WHERE conditions of `q` on queue_items for `dialect`, except its status and label filters."""
     qi = queue_items.c
     out: list[sa.ColumnElement[bool]] = []
-    if q.statuses:
-        out.append(qi.status.in_(list(q.statuses)))
     if q.ids:
         out.append(qi.id.in_(list(q.ids)))
-    if q.label:
-        labelled = sa.select(queue_labels.c.item_id).where(queue_labels.c.label == q.label)
-        if q.score_min is not None:
-            labelled = labelled.where(queue_labels.c.score >= q.score_min)
-        if q.score_max is not None:
-            labelled = labelled.where(queue_labels.c.score <= q.score_max)
-        out.append(qi.id.in_(labelled))
-    else:
+    if not q.label:
         if q.score_min is not None:
             out.append(qi.top_score >= q.score_min)
         if q.score_max is not None:
@@ -105,10 +121,33 @@ def conditions(q: QueueQuery) -> list[sa.ColumnElement[bool]]:
     elif q.assignee:
         out.append(qi.claimed_by == q.assignee)
     if q.text:
-        pattern = _like(q.text)
-        matching = sa.select(posts.c.id).where(sa.or_(posts.c.text.ilike(pattern, escape="\\"),
-                                                      posts.c.author.ilike(pattern, escape="\\")))
-        out.append(qi.id.in_(matching))
+        out.append(qi.id.in_(_text_matches(q.text, dialect)))
+    return out
+
+
+_TEXT_INDEX = sa.table(TEXT_INDEX, sa.column("rowid"), sa.column(TEXT_INDEX))
+
+
+def _text_matches(text: str, dialect: str) -> sa.Select[Any]:
+    """Ids of posts whose text or author contains `text` (case-insensitive). On SQLite a term of 3+ characters
+    goes through the trigram index, as one quoted FTS5 phrase (a substring; operators are taken literally);
+    PostgreSQL's ILIKE uses the pg_trgm indexes when they exist."""
+    if dialect == "sqlite" and len(text) >= 3:
+        phrase = '"' + text.replace('"', '""') + '"'
+        return sa.select(_TEXT_INDEX.c.rowid).where(_TEXT_INDEX.c[TEXT_INDEX].match(phrase))
+    pattern = _like(text)
+    return sa.select(posts.c.id).where(sa.or_(posts.c.text.ilike(pattern, escape="\\"),
+                                              posts.c.author.ilike(pattern, escape="\\")))
+
+
+def conditions(q: QueueQuery, dialect: str) -> list[sa.ColumnElement[bool]]:
+    """All the WHERE conditions of `q` on queue_items for `dialect` ('sqlite' or 'postgresql')."""
+    out = base_conditions(q, dialect)
+    if q.statuses:
+        out.append(queue_items.c.status.in_(list(q.statuses)))
+    labelled = label_condition(q)
+    if labelled is not None:
+        out.append(labelled)
     return out
 
 
@@ -120,7 +159,7 @@ def _order(q: QueueQuery) -> list[Any]:
 
 def page(conn: Connection, q: QueueQuery, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
     """One page of matching items in `q.sort` order, with the post fields a list shows."""
-    ids = (sa.select(queue_items.c.id).where(*conditions(q)).order_by(*_order(q))
+    ids = (sa.select(queue_items.c.id).where(*conditions(q, conn.dialect.name)).order_by(*_order(q))
            .offset(max(0, int(offset))).limit(max(1, int(limit))).subquery())
     query = (sa.select(*PAGE_COLUMNS).join(ids, ids.c.id == queue_items.c.id)
              .join(posts, posts.c.id == queue_items.c.id).order_by(*_order(q)))
@@ -128,27 +167,43 @@ def page(conn: Connection, q: QueueQuery, offset: int = 0, limit: int = 50) -> l
 
 
 def count(conn: Connection, q: QueueQuery) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(queue_items).where(*conditions(q))).scalar())
+    return int(conn.execute(sa.select(sa.func.count()).select_from(queue_items).where(*conditions(q, conn.dialect.name))).scalar())
 
 
 def item_ids(conn: Connection, q: QueueQuery) -> list[int]:
     """Every matching item id, in `q.sort` order (for bulk actions)."""
-    query = sa.select(queue_items.c.id).where(*conditions(q)).order_by(*_order(q))
+    query = sa.select(queue_items.c.id).where(*conditions(q, conn.dialect.name)).order_by(*_order(q))
     return list(conn.execute(query).scalars())
 
 
-def counts(conn: Connection, q: QueueQuery) -> dict[str, dict[str, int]]:
-    """How many items each status and each label would have under the other filters of `q`."""
-    status_q = q.without("statuses")
-    by_status = dict(conn.execute(sa.select(queue_items.c.status, sa.func.count()).where(*conditions(status_q))
-                                  .group_by(queue_items.c.status)).all())
-    label_q = q.without("label", "score_min", "score_max") if q.label else q.without("label")
-    labelled = (sa.select(queue_labels.c.label, sa.func.count())
-                .join(queue_items, queue_items.c.id == queue_labels.c.item_id)
-                .where(*conditions(label_q)).group_by(queue_labels.c.label))
-    by_label = dict(conn.execute(labelled).all())
-    return {"status": {s: int(by_status.get(s, 0)) for s in STATUSES},
-            "label": {lab: int(by_label.get(lab, 0)) for lab in LABELS}}
+def counts(conn: Connection, q: QueueQuery) -> dict[str, Any]:
+    """`total` matching `q`; per status, the items matching `q` but for its status filter; per label, the items
+    matching `q` but for its label filter (and that label's score range).
+
+    One query grouped by (status, label_bits), which the covering index ix_queue_facets answers without reading
+    the table, so the counts cost about one index scan however many labels and statuses there are.
+    """
+    keys = [queue_items.c.status, queue_items.c.label_bits]
+    where = base_conditions(q, conn.dialect.name)
+    groups = conn.execute(sa.select(sa.func.count(), *keys).where(*where).group_by(*keys)).all()
+    by_status = dict.fromkeys(STATUSES, 0)
+    by_label = dict.fromkeys(LABELS, 0)
+    bit = 1 << LABELS.index(q.label) if q.label else 0
+    for n, status, bits in groups:
+        if not q.statuses or status in q.statuses:
+            for i, label in enumerate(LABELS):
+                if (bits or 0) & (1 << i):
+                    by_label[label] += n
+        if not bit or (bits or 0) & bit:
+            by_status[status] += n
+    if q.label is not None and (q.score_min is not None or q.score_max is not None):
+        # A score range is not in the bits: count the items in range from the label's score index instead.
+        in_range = (sa.select(queue_items.c.status, sa.func.count())
+                    .join(queue_labels, queue_labels.c.item_id == queue_items.c.id)
+                    .where(queue_labels.c.label == q.label, *_score_range(q), *where).group_by(queue_items.c.status))
+        by_status = dict.fromkeys(STATUSES, 0) | {status: int(n) for status, n in conn.execute(in_range)}
+    total = sum(n for status, n in by_status.items() if not q.statuses or status in q.statuses)
+    return {"total": total, "status": by_status, "label": by_label}
 
 
 def choices(conn: Connection, limit: int = 200) -> dict[str, list[str]]:
@@ -201,7 +256,7 @@ def neighbours(conn: Connection, q: QueueQuery, item_id: int) -> tuple[int | Non
         after = sa.or_(qi.priority < key.priority, sa.and_(qi.priority == key.priority, qi.id > item_id))
         before = sa.or_(qi.priority > key.priority, sa.and_(qi.priority == key.priority, qi.id < item_id))
         forward, backward = _order(q), [qi.priority.asc(), qi.id.desc()]
-    where = conditions(q)
+    where = conditions(q, conn.dialect.name)
     prev_id = conn.execute(sa.select(qi.id).where(*where, before).order_by(*backward).limit(1)).scalar()
     next_id = conn.execute(sa.select(qi.id).where(*where, after).order_by(*forward).limit(1)).scalar()
     return prev_id, next_id

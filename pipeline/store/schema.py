@@ -73,6 +73,8 @@ queue_items = sa.Table(
     sa.Column("top_score", sa.Float),
     sa.Column("claim_id", sa.String(256)),
     sa.Column("copy_key", sa.String(64)),
+    # Bit i set: the item is flagged with LABELS[i] (for a SARA sub-label: its SARA flag targets that group).
+    sa.Column("label_bits", sa.Integer),
     sa.CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="ck_queue_status"),
     sa.Index("ix_queue_claim_order", "status", "priority"),
     sa.Index("ix_queue_priority", "priority"),
@@ -80,16 +82,22 @@ queue_items = sa.Table(
     sa.Index("ix_queue_claim_id", "claim_id"),
     sa.Index("ix_queue_copy_key", "copy_key"),
     sa.Index("ix_queue_claimed_by", "claimed_by"),
+    sa.Index("ix_queue_platform", "platform"),
+    sa.Index("ix_queue_source", "source"),
+    # Covers every facet filter: the queue page's counts scan this index, never the table.
+    sa.Index("ix_queue_facets", "status", "label_bits", "platform", "source", "posted_at", "top_score", "claim_id",
+             "claimed_by"),
 )
 
-# One row per flagged label of a queue item (and the SARA target sub-label), with its score: the label filter.
+# One row per flagged label of a queue item (and the SARA target sub-label), with its score: the filter on a
+# label's score range.
 queue_labels = sa.Table(
     "queue_labels",
     metadata,
     sa.Column("item_id", sa.Integer, sa.ForeignKey("queue_items.id"), primary_key=True, autoincrement=False),
     sa.Column("label", sa.String(32), primary_key=True),
     sa.Column("score", sa.Float, nullable=False),
-    sa.Index("ix_queue_labels_label", "label", "score"),
+    sa.Index("ix_queue_labels_label", "label", "score", "item_id"),
 )
 
 # Append-only: triggers (see migrate.py) refuse UPDATE and DELETE, and each row chains the SHA-256 of the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,13 +23,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from pipeline.errors import InputError, PatroliError, StoreError
-from pipeline.store import Store
+from pipeline.store import Store, queue_search
 from pipeline.web import accounts, formatting
 from pipeline.web.i18n import LANGUAGES, Translator, language
 
 SESSION_COOKIE = "patroli_session"
 CSRF_COOKIE = "patroli_csrf"
 LANG_COOKIE = "patroli_lang"
+CHOICES_TTL = 30.0
 #: Largest upload accepted (a claims file).
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -40,11 +42,22 @@ class Workspace:
     store: Store
     https: bool = False
     env: Environment = field(init=False)
+    _choices: tuple[float, dict[str, list[str]]] = field(init=False, default=(0.0, {}))
 
     def __post_init__(self) -> None:
         self.env = Environment(loader=PackageLoader("pipeline.web", "templates"), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         formatting.install(self.env)
+
+    def choices(self) -> dict[str, list[str]]:
+        """The filter form's platform, source and assignee values; read at most every CHOICES_TTL seconds
+        (each is a scan of an index over the whole queue, and they rarely change)."""
+        at, values = self._choices
+        if time.monotonic() - at > CHOICES_TTL:
+            with self.store.transaction("cannot read the queue") as conn:
+                values = queue_search.choices(conn)
+            self._choices = (time.monotonic(), values)
+        return values
 
 
 @dataclass

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -55,6 +58,16 @@ async def _not_found(request: Request, exc: Exception) -> Response:
                         status_code=code)
 
 
+#: SQLite page cache per connection of the workspace, in KiB (SQLite's default is 2 MiB).
+SQLITE_CACHE_KIB = 65536
+
+
+def _sqlite_cache(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    cursor.close()
+
+
 def create_app(store: Store | str | None = None, *, https: bool = False) -> Starlette:
     """The workspace app on `store` (a Store, a database URL, or None for the default database).
 
@@ -62,6 +75,10 @@ def create_app(store: Store | str | None = None, *, https: bool = False) -> Star
     get Secure cookies anyway).
     """
     opened = store if isinstance(store, Store) else Store.open(store)
+    if opened.dialect == "sqlite":
+        # The queue page reads indexes over the whole queue on every view: keep them in memory (per connection).
+        event.listen(opened.engine, "connect", _sqlite_cache)
+        opened.engine.dispose()
     app = Starlette(routes=[*ROUTES, Mount("/static", StaticFiles(packages=[("pipeline.web", "static")]),
                                            name="static")],
                     exception_handlers={404: _not_found, 405: _not_found})

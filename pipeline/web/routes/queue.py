@@ -27,12 +27,12 @@ def home(page: Page) -> Response:
 def _queue_page(page: Page, filters: Filters, status: int = 200, message: str | None = None) -> Response:
     q = filters.query
     with page.store.transaction("cannot read the queue") as conn:
-        total = queue_search.count(conn, q)
+        counts = queue_search.counts(conn, q)
+        total = counts["total"]
         pages = max(1, math.ceil(total / PER_PAGE))
         current = min(filters.page, pages)
         rows = queue_search.page(conn, q, (current - 1) * PER_PAGE, PER_PAGE)
-        counts = queue_search.counts(conn, q)
-        choices = queue_search.choices(conn)
+    choices = page.ws.choices()
     notice = page.query.get("notice")
     counts_args = {k: int(page.query.get(k, "0")) if page.query.get(k, "0").isdigit() else 0
                    for k in ("done", "skipped")}
