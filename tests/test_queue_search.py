@@ -49,6 +49,8 @@ def test_filters_on_both_backends(seeded):
         page = queue_search.page(conn, QueueQuery(sort="time"), offset=1, limit=2)
         assert [r["item_id"] for r in page] == [ids["14"], ids["13"]]
         assert queue_search.neighbours(conn, QueueQuery(), ids["14"]) == (ids["15"], ids["13"])
+        assert queue_search.neighbours(conn, QueueQuery(sort="time"), ids["14"]) == (ids["15"], ids["13"])
+        assert queue_search.neighbours(conn, QueueQuery(label="hoax"), ids["13"]) == (None, ids["11"])
         assert [c["item_id"] for c in queue_search.copies(conn, ids["14"], copy_key("kaum itu harus diusir dari kampung"))] == [ids["15"]]
 
 

@@ -6,16 +6,21 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import _web
 import pytest
 from _web import PASSWORD, Browser
 
 from pipeline import review
-from pipeline.store import Store
-from pipeline.web import accounts
+from pipeline.labels import LABELS
+from pipeline.store import STATUSES, Store
+from pipeline.store.queue_stats import AGES
+from pipeline.store.schema import ROLES
+from pipeline.web import accounts, bulk
 from pipeline.web.app import create_app
 from pipeline.web.i18n import LANGUAGES, catalogue
+from pipeline.web.routes import item, users
 
 
 @pytest.fixture
@@ -236,10 +241,17 @@ def test_english_on_request(ws):
 def test_catalogue_has_every_language_and_every_key_used():
     texts = catalogue()
     assert all(set(v) == set(LANGUAGES) and all(v.values()) for v in texts.values())
-    from pathlib import Path
-
     root = Path(__file__).resolve().parent.parent / "pipeline" / "web"
     used = set()
     for path in [*root.glob("templates/*.html"), *root.glob("routes/*.py"), root / "_context.py", root / "app.py"]:
         used.update(re.findall(r"""\bt\(["']([a-z0-9_]+)["']\s*[,)]""", path.read_text(encoding="utf-8")))
     assert used and used <= set(texts), sorted(used - set(texts))
+
+
+def test_catalogue_covers_every_value_shown_by_prefix():
+    keys = set(catalogue())
+    wanted = ({f"role_{r}" for r in ROLES} | {f"status_{s}" for s in STATUSES} | {f"label_{lab}" for lab in LABELS}
+              | {f"age_{name}" for _bound, name in AGES} | {f"reason_{r}" for r in item.REASONS}
+              | {f"item_notice_{n}" for n in item.NOTICES} | {f"users_{n}" for n in users.NOTICES}
+              | {f"bulk_{a}" for a in bulk.ACTIONS})
+    assert wanted <= keys, sorted(wanted - keys)

@@ -244,19 +244,22 @@ def neighbours(conn: Connection, q: QueueQuery, item_id: int) -> tuple[int | Non
     """The items before and after `item_id` in `q`'s order (None at either end, or if it does not match)."""
     qi = queue_items.c
     key = conn.execute(sa.select(qi.priority, qi.posted_at).where(qi.id == int(item_id))).first()
-    if key is None:
+    column = qi.posted_at if q.sort == "time" else qi.priority
+    value = key.posted_at if q.sort == "time" else (key.priority if key else None)
+    if key is None or value is None:
         return None, None
-    if q.sort == "time":
-        if key.posted_at is None:
-            return None, None
-        after = sa.or_(qi.posted_at < key.posted_at, sa.and_(qi.posted_at == key.posted_at, qi.id < item_id))
-        before = sa.or_(qi.posted_at > key.posted_at, sa.and_(qi.posted_at == key.posted_at, qi.id > item_id))
-        forward, backward = _order(q), [qi.posted_at.asc(), qi.id.asc()]
-    else:
-        after = sa.or_(qi.priority < key.priority, sa.and_(qi.priority == key.priority, qi.id > item_id))
-        before = sa.or_(qi.priority > key.priority, sa.and_(qi.priority == key.priority, qi.id < item_id))
-        forward, backward = _order(q), [qi.priority.asc(), qi.id.desc()]
     where = conditions(q, conn.dialect.name)
-    prev_id = conn.execute(sa.select(qi.id).where(*where, before).order_by(*backward).limit(1)).scalar()
-    next_id = conn.execute(sa.select(qi.id).where(*where, after).order_by(*forward).limit(1)).scalar()
+    # The order is (column desc, id asc) by priority and (column desc, id desc) by time. Each neighbour is the
+    # nearer of a tie on the column and the next column value: two index look-ups, no OR for the planner.
+    ties_up = qi.id < item_id if q.sort == "priority" else qi.id > item_id
+
+    def first(*conds: Any, order: list[Any]) -> int | None:
+        return conn.execute(sa.select(qi.id).where(*where, *conds).order_by(*order).limit(1)).scalar()
+
+    tie_asc = qi.id.asc() if q.sort == "priority" else qi.id.desc()
+    tie_desc = qi.id.desc() if q.sort == "priority" else qi.id.asc()
+    prev_id = first(column == value, ties_up, order=[tie_desc]) or first(column > value,
+                                                                           order=[column.asc(), tie_desc])
+    next_id = first(column == value, sa.not_(ties_up), qi.id != item_id, order=[tie_asc]) or first(
+        column < value, order=[column.desc(), tie_asc])
     return prev_id, next_id
