@@ -51,7 +51,8 @@ def test_filters_on_both_backends(seeded):
         assert queue_search.neighbours(conn, QueueQuery(), ids["14"]) == (ids["15"], ids["13"])
         assert queue_search.neighbours(conn, QueueQuery(sort="time"), ids["14"]) == (ids["15"], ids["13"])
         assert queue_search.neighbours(conn, QueueQuery(label="hoax"), ids["13"]) == (None, ids["11"])
-        assert [c["item_id"] for c in queue_search.copies(conn, ids["14"], copy_key("kaum itu harus diusir dari kampung"))] == [ids["15"]]
+        reposts = queue_search.copies(conn, ids["14"], copy_key("kaum itu harus diusir dari kampung"))
+        assert [c["item_id"] for c in reposts] == [ids["15"]]
 
 
 @pytest.mark.parametrize("bad, message", [

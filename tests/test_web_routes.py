@@ -82,7 +82,8 @@ def test_queue_filters_counts_and_pages(ws):
     cases = {
         "label=abusive": 6, "label=hoax": 7, "label=sara_agama": 2, "platform=facebook": 7, "source=rss-berita": 5,
         "status=pending&status=in_review": 15, "status=confirmed": 0, "claim=cek-1": 1, "q=kampung": 2,
-        "q=AKUN3": 1, "since=2026-11-20&until=2026-11-20": 13, "since=2026-11-21": 2, "score_min=0.7&label=hoax": 2, "score_max=0.62": 2,
+        "q=AKUN3": 1, "since=2026-11-20&until=2026-11-20": 13, "since=2026-11-21": 2,
+        "score_min=0.7&label=hoax": 2, "score_max=0.62": 2,
         "assignee=-": 15, "label=hoax&platform=twitter": 7,
     }
     for query, expected in cases.items():

@@ -167,7 +167,8 @@ def page(conn: Connection, q: QueueQuery, offset: int = 0, limit: int = 50) -> l
 
 
 def count(conn: Connection, q: QueueQuery) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(queue_items).where(*conditions(q, conn.dialect.name))).scalar())
+    query = sa.select(sa.func.count()).select_from(queue_items).where(*conditions(q, conn.dialect.name))
+    return int(conn.execute(query).scalar())
 
 
 def item_ids(conn: Connection, q: QueueQuery) -> list[int]:
