@@ -20,7 +20,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("scoring",),
     ("scanner", "writers", "review", "report"),
     ("patrol", "distributed"),
-    ("cli", "web"),
+    ("web",),
+    ("cli",),
 )
 #: Third-party packages that only optional extras install: importing them inside a function is how an extra stays
 #: optional.

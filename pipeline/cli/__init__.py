@@ -12,6 +12,7 @@ import click
 
 from pipeline import __version__
 from pipeline.cli._common import PatroliGroup
+from pipeline.errors import ConfigError
 
 #: command name -> "module:attribute" of its click command.
 COMMANDS = {
@@ -25,7 +26,12 @@ COMMANDS = {
     "report": "pipeline.cli.report:report",
     "data": "pipeline.cli.data:data",
     "check": "pipeline.cli.check:check",
+    "serve": "pipeline.cli.web:serve",
+    "users": "pipeline.cli.web:users",
 }
+
+#: commands that need an optional extra -> the extra's name.
+EXTRAS = {"serve": "web", "users": "web"}
 
 
 class LazyGroup(PatroliGroup):
@@ -38,8 +44,24 @@ class LazyGroup(PatroliGroup):
         if cmd_name not in COMMANDS:
             return super().get_command(ctx, cmd_name)
         module, _, attribute = COMMANDS[cmd_name].partition(":")
-        command: click.Command = getattr(importlib.import_module(module), attribute)
+        try:
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+        except ImportError as err:
+            return _missing_extra(cmd_name, err)
         return command
+
+
+def _missing_extra(name: str, err: ImportError) -> click.Command:
+    """A stand-in for a command whose optional extra is not installed: it says which, and how to add it."""
+    extra = EXTRAS.get(name, name)
+    message = (f"`patroli {name}` needs the {extra} extra ({err.name} is not installed): "
+               f"pip install 'patroli[{extra}]'")
+
+    def fail() -> None:
+        raise ConfigError(message)
+
+    return click.Command(name, callback=fail, help=f"(not installed: pip install 'patroli[{extra}]')",
+                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
 from pipeline.records import ROW_COLUMNS, ScanRecord
-from pipeline.store import audit, dialects
+from pipeline.store import audit, dialects, queue_facets
 from pipeline.store._types import utcnow
 from pipeline.store.schema import posts, queue_items
 from pipeline.values import as_utc
@@ -93,7 +93,8 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
     if flagged:
         conn.execute(queue_items.insert(), [
             {"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
-             "updated_at": now} for pk, row in flagged])
+             "updated_at": now, **queue_facets.columns(row)} for pk, row in flagged])
+        queue_facets.add_items(conn, flagged)
         audit.append(conn, [
             {"item_id": pk, "at": now, "actor": "patroli", "action": "enqueue", "from_status": None,
              "to_status": "pending", "note": f"flagged: {', '.join(row['flags'])}",
