@@ -25,6 +25,7 @@ COMMANDS = {
     "report": "pipeline.cli.report:report",
     "data": "pipeline.cli.data:data",
     "check": "pipeline.cli.check:check",
+    "keys": "pipeline.cli.keys:keys",
 }
 
 
