@@ -38,7 +38,8 @@ def parse_when(value: str | date | datetime | None, name: str = "time", *, end: 
 
 
 @contextmanager
-def _open(store_or_url: StoreLike) -> Iterator[Store]:
+def open_existing(store_or_url: StoreLike) -> Iterator[Store]:
+    """`store_or_url` as a Store; a SQLite file that does not exist is a StoreError, not a new empty database."""
     if isinstance(store_or_url, Store):
         yield store_or_url
         return
@@ -76,7 +77,7 @@ def report_data(store_or_url: StoreLike = None, since: str | date | datetime | N
     start, stop = parse_when(since, "since"), parse_when(until, "until", end=True)
     if start is not None and stop is not None and start >= stop:
         raise InputError(f"since ({start.isoformat()}) must be before until ({stop.isoformat()})")
-    with _open(store_or_url) as store:
+    with open_existing(store_or_url) as store:
         posts = store.posts_frame(start, stop, by=by)
         known = store.claims_frame()
         database = store.url
