@@ -8,7 +8,7 @@ and patrol runs drive: it yields each chunk's records, so memory stays flat howe
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,12 +93,16 @@ def _chunks(items: Iterable[Item], size: int, on_problem: ProblemHandler | None,
 
 def scan_items(items: Iterable[Item], scorer: Scorer, *, store: Store | None = None, source: str | None = None,
                chunk_size: int = 2000, on_problem: ProblemHandler | None = None,
-               summary: ScanSummary | None = None, skip_known: bool = False) -> Iterator[list[ScanRecord]]:
+               summary: ScanSummary | None = None, skip_known: bool = False,
+               before_save: Callable[[list[ScanRecord]], Sequence[tuple[str, str]]] | None = None,
+               ) -> Iterator[list[ScanRecord]]:
     """The streaming core: yields each chunk's records after storing it.
 
     With a `store`, each chunk is saved in one transaction together with `source`'s cursor (when `source` is
     given), so a crashed run resumes after the last committed chunk. `skip_known` drops posts the store already
     holds before scoring them (patrol runs); otherwise every post is scored and the store ignores known ones.
+    `before_save(records)` runs just before each chunk is saved and returns (name, value) cursors to commit with it
+    (an output file's length, so that file and database stay in step across a crash).
     """
     summary = summary if summary is not None else ScanSummary()
     start = time.perf_counter()
@@ -115,7 +119,8 @@ def scan_items(items: Iterable[Item], scorer: Scorer, *, store: Store | None = N
                 summary.flagged[label] += 1
             summary.flagged_posts += bool(record.flags)
         if store is not None:
-            result = store.save_scan(records, cursor=(source, cursor) if source and cursor else None)
+            marks = list(before_save(records)) if before_save is not None else []
+            result = store.save_scan(records, cursor=(source, cursor) if source and cursor else None, marks=marks)
             summary.stored += result.stored
             summary.enqueued += result.enqueued
         summary.seconds = time.perf_counter() - start

@@ -78,18 +78,20 @@ class Store:
         with self.transaction("cannot look up stored posts") as conn:
             return posts.known(conn, keys, hashes)
 
-    def save_scan(self, records: Sequence[ScanRecord], cursor: tuple[str, str] | None = None) -> SaveResult:
+    def save_scan(self, records: Sequence[ScanRecord], cursor: tuple[str, str] | None = None,
+                  marks: Sequence[tuple[str, str]] = ()) -> SaveResult:
         """Store one chunk of scanned posts in ONE transaction.
 
         Posts whose (platform, post_id) or content hash is already stored (or repeated in `records`) are
         skipped and counted as duplicates; new posts with non-empty `flags` are enqueued as `pending` with an
-        audit entry; `cursor=(source, value)` is saved in the same transaction, so a crash never records a
-        cursor past posts that were not stored. Safe to call from several processes at once.
+        audit entry; `cursor=(source, value)` and any other `marks` (name, value) are saved in the same
+        transaction, so a crash never records a cursor past posts that were not stored. Safe to call from several
+        processes at once.
         """
         with self.transaction("cannot save scan results", write=True) as conn:
             result = posts.save_scan(conn, list(records))
-            if cursor is not None:
-                cursors.put(conn, *cursor)
+            for name, value in [*([cursor] if cursor is not None else []), *marks]:
+                cursors.put(conn, name, value)
         return result
 
     def posts_frame(self, since: datetime | None = None, until: datetime | None = None,
