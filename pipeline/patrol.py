@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline.config import DEFAULT_DB_URL
-from pipeline.errors import ConfigError, PatroliError
+from pipeline.errors import EXIT_PARTIAL, ConfigError, PatroliError
 from pipeline.ingest.registry import make_ingestor
 from pipeline.records import ScanRecord
 from pipeline.scanner import ScanSummary, open_session, scan_items
@@ -36,7 +36,7 @@ from pipeline.signing import load_private
 from pipeline.store import Store
 
 EXIT_OK = 0
-EXIT_PARTIAL = 10  # some sources failed, the others were scanned
+# EXIT_PARTIAL (10): some sources failed or some input files were skipped; the rest was scanned
 EXIT_FAILED = 11  # every source failed
 EXIT_LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: cron may simply try again later)
 
@@ -170,7 +170,7 @@ class PatrolResult:
             return EXIT_LOCKED
         failed = [s for s in self.sources if not s.ok]
         if not failed:
-            return EXIT_OK
+            return EXIT_PARTIAL if any(s.summary.files_skipped for s in self.sources) else EXIT_OK
         return EXIT_FAILED if len(failed) == len(self.sources) else EXIT_PARTIAL
 
     def line(self) -> str:
@@ -187,7 +187,9 @@ class PatrolResult:
             status += "; failed: " + "; ".join(failed)
         return (f"patrol{' (dry run)' if self.dry_run else ''}: {status}; {total.posts} new posts scored, "
                 f"{total.flagged_posts} flagged ({flags}); {total.enqueued} enqueued; {total.duplicates} duplicates, "
-                f"{total.problems} malformed records skipped; {self.seconds:.1f} s")
+                f"{total.problems} malformed records skipped"
+                + (f", {total.files_skipped} input files skipped or cut short" if total.files_skipped else "")
+                + f"; {self.seconds:.1f} s")
 
 
 def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full_refresh: bool = False,
@@ -244,7 +246,8 @@ def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Store, 
         _log(logger, "source_failed", logging.ERROR, source=name, error=error)
         return SourceResult(name, False, summary, error)
     _log(logger, "source_done", source=name, posts=summary.posts, flagged=summary.flagged_posts,
-         enqueued=summary.enqueued, duplicates=summary.duplicates, problems=summary.problems)
+         enqueued=summary.enqueued, duplicates=summary.duplicates, problems=summary.problems,
+         files_skipped=summary.files_skipped)
     return SourceResult(name, True, summary)
 
 

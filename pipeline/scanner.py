@@ -35,6 +35,8 @@ class ScanSummary:
     posts: int = 0
     duplicates: int = 0
     problems: int = 0
+    #: Inputs skipped whole or cut short by damage (problems that cost more than one record).
+    files_skipped: int = 0
     flagged: dict[str, int] = field(default_factory=lambda: {label: 0 for label in FLAG_LABELS})
     flagged_posts: int = 0
     stored: int = 0
@@ -47,7 +49,8 @@ class ScanSummary:
 
     def add(self, other: ScanSummary) -> None:
         """Add another summary's counts (and time) to this one."""
-        for name in ("posts", "duplicates", "problems", "flagged_posts", "stored", "enqueued", "seconds"):
+        for name in ("posts", "duplicates", "problems", "files_skipped", "flagged_posts", "stored", "enqueued",
+                     "seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for label, n in other.flagged.items():
             self.flagged[label] = self.flagged.get(label, 0) + n
@@ -55,8 +58,9 @@ class ScanSummary:
     def line(self) -> str:
         """The one-line human summary."""
         per_label = ", ".join(f"{label} {n}" for label, n in self.flagged.items())
+        skipped = f", {self.files_skipped} input files skipped or cut short" if self.files_skipped else ""
         return (f"{self.posts} posts scanned, {self.flagged_posts} flagged ({per_label}); "
-                f"{self.duplicates} duplicates skipped, {self.problems} malformed records skipped; "
+                f"{self.duplicates} duplicates skipped, {self.problems} malformed records skipped{skipped}; "
                 f"{self.enqueued} enqueued; {self.posts_per_second:,.0f} posts/s")
 
 
@@ -71,7 +75,10 @@ def _chunks(items: Iterable[Item], size: int, on_problem: ProblemHandler | None,
         if item.cursor is not None:
             cursor = item.cursor
         if item.problem is not None:
-            summary.problems += 1
+            if item.partial:
+                summary.files_skipped += 1
+            else:
+                summary.problems += 1
             if on_problem is not None:
                 on_problem(item.problem)
         post = item.post

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from pipeline.cli._common import DB_OPTION, MODEL_OPTION, THRESHOLD_OPTION, parse_thresholds
 from pipeline.config import db_url
+from pipeline.errors import EXIT_PARTIAL
 from pipeline.records import ScanRecord
 from pipeline.scanner import ScanSummary, file_items, open_session, scan_items
 from pipeline.writers import ResultWriter
@@ -30,12 +31,18 @@ from pipeline.writers import ResultWriter
 def scan(inputs: tuple[str, ...], text_column: str, id_column: str | None, out: str | None, db: str | None,
          no_db: bool, thresholds: tuple[str, ...], model_path: str | None, chunk_size: int, show_flagged: bool,
          progress: bool | None) -> None:
-    """Score posts from CSV, JSONL, Parquet or text files (globs, directories, .gz) and enqueue the flagged."""
+    """Score posts from CSV, JSONL, Parquet or text files (globs, directories, .gz) and enqueue the flagged.
+
+    Exit code 10 (partial) when an input file was skipped whole or cut short by damage; its rows are lost, the
+    other files' are kept. A malformed record is reported and skipped without changing the exit code.
+    """
     summary = run_scan(inputs, text_column=text_column, id_column=id_column, out=out,
                        db=None if no_db else db_url(db), thresholds=parse_thresholds(thresholds),
                        model_path=model_path, chunk_size=chunk_size, show_flagged=show_flagged,
                        progress=sys.stderr.isatty() if progress is None else progress)
     click.echo(summary.line(), err=True)
+    if summary.files_skipped:
+        sys.exit(EXIT_PARTIAL)
 
 
 def _print_flagged(record: ScanRecord) -> None:
