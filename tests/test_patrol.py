@@ -240,3 +240,19 @@ def test_patrol_log_carries_the_signed_chain_head(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "matches the head of" in result.stdout and "signature valid" in result.stdout
     assert "cannot rule out" not in result.stdout
+
+
+def test_a_bad_file_in_a_source_directory_is_skipped_once_and_the_rest_ingested(tmp_path: Path) -> None:
+    write_posts(tmp_path / "inbox" / "a.csv", 0, 40)
+    (tmp_path / "inbox" / "b.csv").write_text("id,isi\nx1,tanpa kolom teks\n", encoding="utf-8")
+    write_posts(tmp_path / "inbox" / "c.csv", 40, 30)
+    path = config(tmp_path)
+    first = run_patrol(path, only=("inbox",))
+    assert first.exit_code == EXIT_PARTIAL and first.sources[0].ok
+    assert first.sources[0].summary.files_skipped == 1 and "1 input files skipped" in first.line()
+    assert len(stored(tmp_path)) == 70
+    skipped = [e for e in log_events(tmp_path) if e["event"] == "record_skipped"]
+    assert len(skipped) == 1 and "b.csv: no text column 'text'" in skipped[0]["problem"]
+    write_posts(tmp_path / "inbox" / "a.csv", 70, 5)
+    second = run_patrol(path, only=("inbox",))
+    assert second.exit_code == EXIT_OK and second.sources[0].summary.posts == 5
