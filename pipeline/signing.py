@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -28,6 +29,8 @@ from pipeline.errors import ConfigError, InputError
 #: Names the chain format a head belongs to; part of what is signed.
 CHAIN_FORMAT = "patroli-ledger-1"
 KEY_ENV = "PATROLI_SIGNING_KEY"
+#: The HTML attribute by which a page carries a chain head (its `to_json()`, HTML-escaped) for `verify --against`.
+HTML_ATTRIBUTE = "data-patroli-chain-head"
 
 
 def default_key_path() -> Path:
@@ -163,6 +166,14 @@ class Head:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    def describe(self) -> str:
+        """One line for people: where the chain stood and who signed it."""
+        signed = f"signed with key {self.key_id}" if self.signature else "NOT signed (no signing key configured)"
+        return f"evidence chain head at {self.at}: entry {self.seq:,}, SHA-256 {self.sha256}, {signed}"
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "head") -> Head:

@@ -16,8 +16,7 @@ import pandas as pd
 from pipeline.datasets import sha256_file
 from pipeline.errors import InputError
 from pipeline.review._common import now_utc
-from pipeline.review.integrity import HTML_ATTRIBUTE
-from pipeline.signing import Head
+from pipeline.signing import HTML_ATTRIBUTE, Head
 from pipeline.store import StoreLike, evidence, opened
 from pipeline.values import cell, jsonable, to_json
 
@@ -100,7 +99,7 @@ def head_html(head: Head) -> str:
     signed = (f"signed with key <code>{_e(head.key_id)}</code>" if head.signature
               else '<span class="bad">not signed</span> (no signing key configured)')
     return (f"<p>Evidence chain head at {_e(head.at)}: entry {head.seq:,}, SHA-256 "
-            f"<code {HTML_ATTRIBUTE}=\"{_e(to_json(head.to_dict(), sort_keys=True))}\">{_e(head.sha256)}</code>, "
+            f"<code {HTML_ATTRIBUTE}=\"{_e(head.to_json())}\">{_e(head.sha256)}</code>, "
             f"{signed}. <code>patroli review verify --against</code> this page proves that nothing recorded up to "
             f"this point was changed or removed since.</p>")
 

@@ -16,12 +16,10 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.signing import Head, key_id, load_public
+from pipeline.signing import HTML_ATTRIBUTE, Head, key_id, load_public
 from pipeline.store import StoreLike, evidence, ledger, opened
 
 HEAD_COLUMNS = ("file", "seq", "sha256", "at", "key_id", "signature", "in_chain", "appended_since")
-#: The HTML attribute that carries a page's chain head (JSON, HTML-escaped).
-HTML_ATTRIBUTE = "data-patroli-chain-head"
 _HTML_HEAD = re.compile(HTML_ATTRIBUTE + r'="([^"]*)"')
 
 
@@ -77,8 +75,10 @@ def _heads_in_text(text: str, where: str) -> Iterator[Head]:
         except ValueError:
             data = None
         if isinstance(data, dict):
-            found = data.get("chain_head", data)
-            yield Head.from_dict(found, where)
+            if isinstance(data.get("chain_head"), dict):
+                yield Head.from_dict(data["chain_head"], where)
+            elif {"seq", "sha256", "at"} <= set(data):
+                yield Head.from_dict(data, where)
             return
     if stripped.startswith(("<!DOCTYPE", "<html")):
         for match in _HTML_HEAD.finditer(text):
