@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATROLI_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: venv demo test lint evaluate train bench clean
+.PHONY: venv demo test lint evaluate train bench soak clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -37,6 +37,10 @@ evaluate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --posts 300000
 	$(BIN)/python benchmarks/bench_claims.py --claims 100000 --posts 20000
+
+SOAK_MINUTES ?= 10
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) demo.db demo-results.jsonl
