@@ -131,7 +131,7 @@ def _posts_in(db: Path) -> int:
         return 0
 
 
-@pytest.mark.parametrize("suffix, kill_at", [(".jsonl", 1), (".jsonl", 1500), (".csv", 600), (".parquet", 900)])
+@pytest.mark.parametrize("suffix, kill_at", [(".jsonl", 1), (".csv", 600), (".parquet", 1500)])
 def test_scan_out_after_sigkill_and_rerun_has_every_committed_post_once(tmp_path: Path, suffix: str,
                                                                         kill_at: int) -> None:
     total = 2400

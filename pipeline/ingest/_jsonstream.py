@@ -69,7 +69,9 @@ class _Buffer:
                 if len(self.buf) - self.pos < self.max_value_chars and self.fill():
                     continue
                 if self.eof:
-                    raise JsonStreamError(f"{exc.msg} (file truncated?)", self.line()) from None
+                    # json says "Unterminated string starting at" and gives the place separately: drop the "at".
+                    what = exc.msg.removesuffix(" starting at").removesuffix(" at")
+                    raise JsonStreamError(f"{what} (file truncated?)", self.line()) from None
                 raise JsonStreamError(
                     f"value longer than {self.max_value_chars:,} characters", self.line()
                 ) from None
