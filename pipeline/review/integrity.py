@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import html
+import itertools
 import json
 import os
 import re
@@ -67,37 +68,52 @@ class Verification:
         return out
 
 
+def _heads_in_lines(lines: Iterable[str], where: str) -> Iterator[Head]:
+    """Heads in JSON lines: the `chain_head` of each line that has one (a patrol log), or a one-line head."""
+    for number, line in enumerate(lines, 1):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("chain_head"), dict):
+            yield Head.from_dict(data["chain_head"], f"{where}:{number}")
+        elif isinstance(data, dict) and {"seq", "sha256", "at"} <= set(data):
+            yield Head.from_dict(data, f"{where}:{number}")
+
+
 def _heads_in_text(text: str, where: str) -> Iterator[Head]:
+    """Heads in a whole JSON document, an HTML page or a CSV table."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
             data = json.loads(text)
         except ValueError:
-            data = None
-        if isinstance(data, dict):
-            if isinstance(data.get("chain_head"), dict):
-                yield Head.from_dict(data["chain_head"], where)
-            elif {"seq", "sha256", "at"} <= set(data):
-                yield Head.from_dict(data, where)
             return
+        if isinstance(data, dict) and isinstance(data.get("chain_head"), dict):
+            yield Head.from_dict(data["chain_head"], where)
+        elif isinstance(data, dict) and {"seq", "sha256", "at"} <= set(data):
+            yield Head.from_dict(data, where)
+        return
     if stripped.startswith(("<!DOCTYPE", "<html")):
         for match in _HTML_HEAD.finditer(text):
             yield Head.from_dict(json.loads(html.unescape(match.group(1))), where)
         return
-    lines = text.splitlines()
-    if lines and lines[0].startswith("{"):  # JSON lines: a patrol log
-        for number, line in enumerate(lines, 1):
-            try:
-                data = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(data, dict) and isinstance(data.get("chain_head"), dict):
-                yield Head.from_dict(data["chain_head"], f"{where}:{number}")
-        return
-    reader = csv.DictReader(lines)
+    reader = csv.DictReader(text.splitlines())
     if reader.fieldnames and {"seq", "sha256", "at"} <= set(reader.fieldnames):
         for row in reader:
             yield Head.from_dict(row, where)
+
+
+def _heads_in_file(path: Path) -> list[Head]:
+    with path.open(encoding="utf-8") as fh:
+        first = fh.readline()
+        try:
+            one_line = isinstance(json.loads(first), dict)
+        except ValueError:
+            one_line = False
+        if one_line:  # JSON lines, e.g. a patrol log: streamed, however long it has grown
+            return list(_heads_in_lines(itertools.chain([first], fh), str(path)))
+        return list(_heads_in_text(first + fh.read(), str(path)))
 
 
 def read_heads(path: str | os.PathLike[str]) -> list[tuple[str, Head]]:
@@ -108,14 +124,12 @@ def read_heads(path: str | os.PathLike[str]) -> list[tuple[str, Head]]:
     found: list[tuple[str, Head]] = []
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")
+            found += [(str(file), head) for head in _heads_in_file(file)]
         except FileNotFoundError as err:
             raise InputError(f"--against {file}: no such file") from err
         except (OSError, UnicodeDecodeError):
             if not target.is_dir():
                 raise InputError(f"--against {file}: cannot read it as text") from None
-            continue
-        found += [(str(file), head) for head in _heads_in_text(text, str(file))]
     unique = list({(head.seq, head.sha256, head.at, head.signature): (name, head) for name, head in found}.values())
     if not unique:
         raise InputError(f"--against {target}: no chain head found (give an evidence export, a report or a patrol log)")
