@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATROLI_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: venv demo test lint evaluate train bench bench-web screenshots clean
+.PHONY: venv demo test lint evaluate train bench bench-web screenshots soak clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -43,6 +43,10 @@ bench-web: $(STAMP)
 
 screenshots: $(STAMP)
 	$(BIN)/python docs/screenshots.py
+
+SOAK_MINUTES ?= 10
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) demo.db demo-results.jsonl

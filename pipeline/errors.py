@@ -7,6 +7,10 @@ from collections.abc import Callable
 #: Receives the one-line description of a malformed record that was skipped.
 ProblemHandler = Callable[[str], None]
 
+#: Exit code of a scan or patrol run that did its work but had to leave something out: an input file skipped whole
+#: or cut short by damage (scan, patrol), or a failing source while others ran (patrol).
+EXIT_PARTIAL = 10
+
 
 class PatroliError(Exception):
     """Base of every error patroli raises on purpose."""

@@ -3,6 +3,11 @@
 Each source's posts are scanned in chunks; a chunk's posts and the source's cursor are committed in one
 transaction, so a run killed at any point and started again continues after the last committed chunk, and the
 store's uniqueness on (platform, post_id) and content SHA-256 absorbs anything delivered twice.
+
+The `output` file of flagged records follows the database exactly: a chunk's records are written and fsynced
+before the chunk is committed, and the file's committed length is saved in the same transaction; a run that finds
+the file longer than that (killed between the write and the commit) cuts the uncommitted tail off before it
+scans again. So after any crash and a re-run, every committed flagged post is in the file exactly once.
 """
 
 from __future__ import annotations
@@ -22,18 +27,20 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline.config import DEFAULT_DB_URL
-from pipeline.errors import ConfigError, PatroliError
+from pipeline.errors import EXIT_PARTIAL, ConfigError, PatroliError
 from pipeline.ingest.registry import make_ingestor
+from pipeline.records import ScanRecord
 from pipeline.scanner import ScanSummary, open_session, scan_items
 from pipeline.scoring import Scorer
+from pipeline.signing import load_private
 from pipeline.store import Store
 
 EXIT_OK = 0
-EXIT_PARTIAL = 10  # some sources failed, the others were scanned
+# EXIT_PARTIAL (10): some sources failed or some input files were skipped; the rest was scanned
 EXIT_FAILED = 11  # every source failed
 EXIT_LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: cron may simply try again later)
 
-_PATROL_KEYS = {"database", "model", "lock_file", "log_file", "chunk_size", "output"}
+_PATROL_KEYS = {"database", "model", "lock_file", "log_file", "chunk_size", "output", "signing_key"}
 
 
 @dataclass
@@ -49,6 +56,7 @@ class PatrolConfig:
     log_file: Path | None = None
     output: Path | None = None
     chunk_size: int = 1000
+    signing_key: Path | None = None
 
 
 def load_config(path: str | Path) -> PatrolConfig:
@@ -88,7 +96,8 @@ def load_config(path: str | Path) -> PatrolConfig:
                         model=str(local(patrol["model"])) if "model" in patrol else None,
                         lock_file=local(patrol.get("lock_file", path.with_suffix(".lock").name)),
                         log_file=local(patrol.get("log_file")), output=local(patrol.get("output")),
-                        chunk_size=int(patrol.get("chunk_size", PatrolConfig.chunk_size)))
+                        chunk_size=int(patrol.get("chunk_size", PatrolConfig.chunk_size)),
+                        signing_key=local(patrol.get("signing_key")))
 
 
 class _JsonFormatter(logging.Formatter):
@@ -161,7 +170,7 @@ class PatrolResult:
             return EXIT_LOCKED
         failed = [s for s in self.sources if not s.ok]
         if not failed:
-            return EXIT_OK
+            return EXIT_PARTIAL if any(s.summary.files_skipped for s in self.sources) else EXIT_OK
         return EXIT_FAILED if len(failed) == len(self.sources) else EXIT_PARTIAL
 
     def line(self) -> str:
@@ -178,7 +187,9 @@ class PatrolResult:
             status += "; failed: " + "; ".join(failed)
         return (f"patrol{' (dry run)' if self.dry_run else ''}: {status}; {total.posts} new posts scored, "
                 f"{total.flagged_posts} flagged ({flags}); {total.enqueued} enqueued; {total.duplicates} duplicates, "
-                f"{total.problems} malformed records skipped; {self.seconds:.1f} s")
+                f"{total.problems} malformed records skipped"
+                + (f", {total.files_skipped} input files skipped or cut short" if total.files_skipped else "")
+                + f"; {self.seconds:.1f} s")
 
 
 def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full_refresh: bool = False,
@@ -196,18 +207,25 @@ def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full
         if not acquired:
             _log(logger, "locked", logging.WARNING, lock_file=str(lock_path))
             return PatrolResult([], 0.0, dry_run, locked=True)
+        load_private(config.signing_key)  # a configured key that cannot be read fails the run before it starts
         with open_session(model=config.model, db=config.database, thresholds=config.thresholds) as session:
+            store = session.store
+            assert store is not None
             _log(logger, "run_start", config=str(config.path), dry_run=dry_run, full_refresh=full_refresh,
                  model_version=session.model.version)
-            results = [_run_source(name, table, session.scorer, session.store, config, logger, dry_run, full_refresh)
-                       for name, table in config.sources.items() if not only or name in only]
+            with _output(config.output, store, dry_run, logger) as out:
+                results = [_run_source(name, table, session.scorer, store, config, logger, dry_run, full_refresh,
+                                       out)
+                           for name, table in config.sources.items() if not only or name in only]
+            head = None if dry_run else store.chain_head(config.signing_key)
         result = PatrolResult(results, time.perf_counter() - start, dry_run)
-        _log(logger, "run_end", exit_code=result.exit_code, summary=result.line())
+        _log(logger, "run_end", exit_code=result.exit_code, summary=result.line(),
+             **({"chain_head": head.to_dict()} if head is not None else {}))
         return result
 
 
 def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Store, config: PatrolConfig,
-                logger: logging.Logger, dry_run: bool, full_refresh: bool) -> SourceResult:
+                logger: logging.Logger, dry_run: bool, full_refresh: bool, out: OutputFile | None) -> SourceResult:
     summary = ScanSummary()
     _log(logger, "source_start", source=name, kind=table.get("kind"))
 
@@ -219,31 +237,83 @@ def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Store, 
         cursor = None if full_refresh else store.get_cursor(name)
         chunks = scan_items(ingestor.iter_posts(cursor), scorer, store=None if dry_run else store, source=name,
                             chunk_size=config.chunk_size, on_problem=problem, summary=summary,
-                            skip_known=not dry_run)
-        with _output(config.output, dry_run) as out:
-            for records in chunks:
-                for record in records:
-                    if out is not None and record.flags:
-                        out.write(record.jsonl())
-                _log(logger, "chunk_committed" if not dry_run else "chunk_scored", source=name,
-                     posts=len(records), total=summary.posts)
+                            skip_known=not dry_run, before_save=None if out is None else out.write)
+        for records in chunks:
+            _log(logger, "chunk_committed" if not dry_run else "chunk_scored", source=name,
+                 posts=len(records), total=summary.posts)
     except Exception as exc:  # one broken source must not stop the others; unexpected errors keep their type
         error = str(exc) if isinstance(exc, PatroliError) else f"{type(exc).__name__}: {exc}"
         _log(logger, "source_failed", logging.ERROR, source=name, error=error)
         return SourceResult(name, False, summary, error)
     _log(logger, "source_done", source=name, posts=summary.posts, flagged=summary.flagged_posts,
-         enqueued=summary.enqueued, duplicates=summary.duplicates, problems=summary.problems)
+         enqueued=summary.enqueued, duplicates=summary.duplicates, problems=summary.problems,
+         files_skipped=summary.files_skipped)
     return SourceResult(name, True, summary)
 
 
+class OutputFile:
+    """The run's file of flagged records (JSON lines), kept in step with the database (see the module docstring).
+
+    Its committed length and inode are saved as the cursor `output:<absolute path>`; `write` returns that mark
+    for the caller to commit with the chunk whose records it has just written.
+    """
+
+    def __init__(self, path: Path, store: Store, logger: logging.Logger) -> None:
+        self.path = path
+        self.key = f"output:{path.resolve()}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            self._repair(store, logger)
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def _repair(self, store: Store, logger: logging.Logger) -> None:
+        stat = os.fstat(self._fd)
+        try:
+            mark = json.loads(store.get_cursor(self.key) or "null")
+        except ValueError:
+            mark = None
+        if isinstance(mark, dict) and mark.get("ino") == stat.st_ino and stat.st_size > int(mark.get("size", 0)):
+            os.ftruncate(self._fd, int(mark["size"]))
+            os.fsync(self._fd)
+            _log(logger, "output_repaired", logging.WARNING, output=str(self.path),
+                 removed_bytes=stat.st_size - int(mark["size"]),
+                 reason="records written by a run that stopped before committing them")
+        elif isinstance(mark, dict) and (mark.get("ino") != stat.st_ino or stat.st_size < int(mark.get("size", 0))):
+            _log(logger, "output_replaced", output=str(self.path), reason="the file was rotated or replaced")
+        # Commit the starting length now: a run killed before its first commit is then repaired like any other.
+        store.set_cursor(self.key, self._mark())
+
+    def _mark(self) -> str:
+        stat = os.fstat(self._fd)
+        return json.dumps({"size": stat.st_size, "ino": stat.st_ino})
+
+    def write(self, records: list[ScanRecord]) -> list[tuple[str, str]]:
+        """Append the flagged ones of `records`, durably; return the mark to commit with them."""
+        data = "".join(r.jsonl() for r in records if r.flags).encode("utf-8")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view):]
+        if data:
+            os.fsync(self._fd)
+        return [(self.key, self._mark())]
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
 @contextmanager
-def _output(path: Path | None, dry_run: bool) -> Iterator[TextIO | None]:
+def _output(path: Path | None, store: Store, dry_run: bool, logger: logging.Logger) -> Iterator[OutputFile | None]:
     if path is None or dry_run:
         yield None
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        yield handle
-
-
-
+    try:
+        out = OutputFile(path, store, logger)
+    except OSError as err:
+        raise ConfigError(f"cannot write the patrol output {path}: {err.strerror or err}") from err
+    try:
+        yield out
+    finally:
+        out.close()

@@ -8,7 +8,7 @@ and patrol runs drive: it yields each chunk's records, so memory stays flat howe
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +35,8 @@ class ScanSummary:
     posts: int = 0
     duplicates: int = 0
     problems: int = 0
+    #: Inputs skipped whole or cut short by damage (problems that cost more than one record).
+    files_skipped: int = 0
     flagged: dict[str, int] = field(default_factory=lambda: {label: 0 for label in FLAG_LABELS})
     flagged_posts: int = 0
     stored: int = 0
@@ -47,7 +49,8 @@ class ScanSummary:
 
     def add(self, other: ScanSummary) -> None:
         """Add another summary's counts (and time) to this one."""
-        for name in ("posts", "duplicates", "problems", "flagged_posts", "stored", "enqueued", "seconds"):
+        for name in ("posts", "duplicates", "problems", "files_skipped", "flagged_posts", "stored", "enqueued",
+                     "seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for label, n in other.flagged.items():
             self.flagged[label] = self.flagged.get(label, 0) + n
@@ -55,8 +58,9 @@ class ScanSummary:
     def line(self) -> str:
         """The one-line human summary."""
         per_label = ", ".join(f"{label} {n}" for label, n in self.flagged.items())
+        skipped = f", {self.files_skipped} input files skipped or cut short" if self.files_skipped else ""
         return (f"{self.posts} posts scanned, {self.flagged_posts} flagged ({per_label}); "
-                f"{self.duplicates} duplicates skipped, {self.problems} malformed records skipped; "
+                f"{self.duplicates} duplicates skipped, {self.problems} malformed records skipped{skipped}; "
                 f"{self.enqueued} enqueued; {self.posts_per_second:,.0f} posts/s")
 
 
@@ -71,7 +75,10 @@ def _chunks(items: Iterable[Item], size: int, on_problem: ProblemHandler | None,
         if item.cursor is not None:
             cursor = item.cursor
         if item.problem is not None:
-            summary.problems += 1
+            if item.partial:
+                summary.files_skipped += 1
+            else:
+                summary.problems += 1
             if on_problem is not None:
                 on_problem(item.problem)
         post = item.post
@@ -93,12 +100,16 @@ def _chunks(items: Iterable[Item], size: int, on_problem: ProblemHandler | None,
 
 def scan_items(items: Iterable[Item], scorer: Scorer, *, store: Store | None = None, source: str | None = None,
                chunk_size: int = 2000, on_problem: ProblemHandler | None = None,
-               summary: ScanSummary | None = None, skip_known: bool = False) -> Iterator[list[ScanRecord]]:
+               summary: ScanSummary | None = None, skip_known: bool = False,
+               before_save: Callable[[list[ScanRecord]], Sequence[tuple[str, str]]] | None = None,
+               ) -> Iterator[list[ScanRecord]]:
     """The streaming core: yields each chunk's records after storing it.
 
     With a `store`, each chunk is saved in one transaction together with `source`'s cursor (when `source` is
     given), so a crashed run resumes after the last committed chunk. `skip_known` drops posts the store already
     holds before scoring them (patrol runs); otherwise every post is scored and the store ignores known ones.
+    `before_save(records)` runs just before each chunk is saved and returns (name, value) cursors to commit with it
+    (an output file's length, so that file and database stay in step across a crash).
     """
     summary = summary if summary is not None else ScanSummary()
     start = time.perf_counter()
@@ -115,7 +126,8 @@ def scan_items(items: Iterable[Item], scorer: Scorer, *, store: Store | None = N
                 summary.flagged[label] += 1
             summary.flagged_posts += bool(record.flags)
         if store is not None:
-            result = store.save_scan(records, cursor=(source, cursor) if source and cursor else None)
+            marks = list(before_save(records)) if before_save is not None else []
+            result = store.save_scan(records, cursor=(source, cursor) if source and cursor else None, marks=marks)
             summary.stored += result.stored
             summary.enqueued += result.enqueued
         summary.seconds = time.perf_counter() - start

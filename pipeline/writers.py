@@ -1,8 +1,14 @@
-"""Streaming writers for scan results: JSON lines, CSV and Parquet, one chunk at a time."""
+"""Streaming writers for scan results: JSON lines, CSV and Parquet, one chunk at a time.
+
+The file appears whole or not at all: records go to a hidden `.<name>.partial` beside it, which `close()` syncs to
+disk and renames into place. A scan killed midway leaves the previous file untouched (and a stale partial file that
+the next scan overwrites), never a torn one; the re-run writes every record again.
+"""
 
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,9 +29,10 @@ class ResultWriter:
             self.path.suffix.lower())
         if self.kind is None:
             raise ConfigError(f"--out {self.path}: use a .jsonl, .csv or .parquet file name")
+        self.partial = self.path.with_name(f".{self.path.name}.partial")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = None if self.kind == "parquet" else self.path.open("w", encoding="utf-8", newline="")
+            self._handle = None if self.kind == "parquet" else self.partial.open("w", encoding="utf-8", newline="")
         except OSError as exc:
             raise ConfigError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
         self._csv: csv.DictWriter[str] | None = None
@@ -49,7 +56,7 @@ class ResultWriter:
             return
         table = pa.Table.from_pylist(rows, schema=self._schema())
         if self._parquet is None:
-            self._parquet = pq.ParquetWriter(self.path, table.schema)
+            self._parquet = pq.ParquetWriter(self.partial, table.schema)
         self._parquet.write_table(table)
 
     def _schema(self) -> pa.Schema:
@@ -59,9 +66,24 @@ class ResultWriter:
         return pa.schema(fields)
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-        if self._parquet is not None:
-            self._parquet.close()
-        elif self.kind == "parquet":
-            pq.write_table(pa.Table.from_pylist([], schema=self._schema()), self.path)
+        """Finish the file: sync it to disk and put it in place of `path`."""
+        try:
+            if self._handle is not None:
+                self._handle.flush()
+                os.fsync(self._handle.fileno())
+                self._handle.close()
+            if self._parquet is not None:
+                self._parquet.close()
+            elif self.kind == "parquet":
+                pq.write_table(pa.Table.from_pylist([], schema=self._schema()), self.partial)
+            if self.kind == "parquet":
+                with self.partial.open("rb") as fh:
+                    os.fsync(fh.fileno())
+            os.replace(self.partial, self.path)
+            directory = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {self.path}: {exc.strerror or exc}") from exc

@@ -14,6 +14,13 @@ import pytest
 from pipeline.records import ScanRecord
 
 
+@pytest.fixture(autouse=True)
+def _no_personal_signing_key(tmp_path_factory, monkeypatch) -> None:
+    """Tests never sign with (or look for) a key of the person running them: no key unless a test makes one."""
+    monkeypatch.delenv("PATROLI_SIGNING_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """One PostgreSQL server for the whole run (skipped, saying why, without the server binaries)."""

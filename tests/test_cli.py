@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -14,6 +17,7 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from pipeline.cli._common import table_text
 from pipeline.config import SAMPLES_DIR
+from pipeline.errors import EXIT_PARTIAL
 from pipeline.labels import LABELS
 
 
@@ -50,7 +54,6 @@ def test_scan_show_flagged_prints_evidence(tmp_path: Path, runner: CliRunner) ->
     ("args", "message"),
     [
         (["scan", "does-not-exist.csv", "--no-db"], "does-not-exist.csv"),
-        (["scan", str(SAMPLES_DIR / "posts.csv"), "--text-column", "isi", "--no-db"], "isi"),
         (["scan", str(SAMPLES_DIR / "posts.csv"), "--threshold", "gossip=0.3", "--no-db"], "--threshold"),
         (["scan", str(SAMPLES_DIR / "posts.csv"), "--model", "/nonexistent", "--no-db"], "no model in"),
         (["scan", str(SAMPLES_DIR / "posts.csv"), "--out", "x.xlsx", "--no-db"], ".jsonl, .csv or .parquet"),
@@ -65,12 +68,32 @@ def test_bad_input_is_one_line_and_non_zero(runner: CliRunner, args: list[str], 
     assert "Traceback" not in result.output
 
 
-def test_binary_file_with_csv_name_is_reported(tmp_path: Path, runner: CliRunner) -> None:
+def test_binary_file_with_csv_name_is_a_skipped_file_and_a_partial_exit(tmp_path: Path, runner: CliRunner) -> None:
     bad = tmp_path / "data.csv"
     bad.write_bytes(bytes(range(256)) * 20)
     result = runner.invoke(cli, ["scan", str(bad), str(SAMPLES_DIR / "posts.txt"), "--no-db"])
-    assert result.exit_code == 0
-    assert "data.csv" in result.stderr and "25 posts scanned" in result.stderr
+    assert result.exit_code == EXIT_PARTIAL
+    assert "patroli: skipped: data.csv: looks like a binary file" in result.stderr
+    assert "25 posts scanned" in result.stderr and "1 input files skipped or cut short" in result.stderr
+    alone = runner.invoke(cli, ["scan", str(bad), "--no-db"])
+    assert alone.exit_code == EXIT_PARTIAL and "Traceback" not in alone.output
+
+
+def test_a_file_without_the_text_column_is_skipped_and_the_rest_stored(tmp_path: Path, runner: CliRunner) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.csv").write_text("id,text\n" + "".join(f"a{i},Kabar warga nomor {i}\n" for i in range(5)))
+    (inbox / "b.csv").write_text("id,isi\nb1,tanpa kolom teks\n")
+    (inbox / "c.csv").write_text("id,text\n" + "".join(f"c{i},Kabar pasar nomor {i}\n" for i in range(6)))
+    db = tmp_path / "q.db"
+    result = runner.invoke(cli, ["scan", str(inbox), "--id-column", "id", "--db", f"sqlite:///{db}"])
+    assert result.exit_code == EXIT_PARTIAL
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("patroli: skipped:")]
+    assert len(skipped) == 1 and "b.csv: no text column 'text'" in skipped[0]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from posts").fetchone()[0] == 11
+    wrong = runner.invoke(cli, ["scan", str(SAMPLES_DIR / "posts.csv"), "--text-column", "isi", "--no-db"])
+    assert wrong.exit_code == EXIT_PARTIAL and "no text column 'isi'" in wrong.stderr
 
 
 def test_explain_command(runner: CliRunner, tmp_path: Path) -> None:
@@ -126,3 +149,48 @@ def test_end_to_end_subprocess(tmp_path: Path) -> None:
     bad = subprocess.run([str(patroli), "scan", "missing.csv", "--no-db"], capture_output=True, text=True,
                          cwd=tmp_path)
     assert bad.returncode != 0 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def _write_inbox(path: Path, n: int) -> None:
+    texts = [line.strip() for line in (SAMPLES_DIR / "posts.txt").read_text(encoding="utf-8").splitlines() if line]
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("id,text\n")
+        for i in range(n):
+            fh.write(f"s{i},\"{texts[i % len(texts)]} (#{i})\"\n")
+
+
+def _posts_in(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return conn.execute("select count(*) from posts").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+@pytest.mark.parametrize("suffix, kill_at", [(".jsonl", 1), (".csv", 600), (".parquet", 1500)])
+def test_scan_out_after_sigkill_and_rerun_has_every_committed_post_once(tmp_path: Path, suffix: str,
+                                                                        kill_at: int) -> None:
+    total = 2400
+    inbox, db, out = tmp_path / "inbox.csv", tmp_path / "q.db", tmp_path / f"hasil{suffix}"
+    _write_inbox(inbox, total)
+    command = [str(Path(sys.executable).with_name("patroli")), "scan", str(inbox), "--id-column", "id",
+               "--db", f"sqlite:///{db}", "--out", str(out), "--chunk-size", "300"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and _posts_in(db) < kill_at:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _posts_in(db) < total, "the scan must be killed mid-way for this test to mean anything"
+    assert not out.exists(), "a killed scan must not leave a torn output file behind"
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    if suffix == ".jsonl":
+        ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    else:
+        frame = pd.read_csv(out, dtype=str) if suffix == ".csv" else pd.read_parquet(out)
+        ids = frame["post_id"].tolist()
+    with sqlite3.connect(db) as conn:
+        committed = [row[0] for row in conn.execute("select post_id from posts")]
+    assert len(ids) == len(set(ids)) == total
+    assert sorted(ids) == sorted(committed)

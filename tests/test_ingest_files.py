@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import zlib
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -199,12 +200,45 @@ def test_resume_from_any_committed_item_gives_no_gaps_and_no_duplicates(tmp_path
     assert resumed >= len(all_ids)
 
 
-def test_missing_text_column_is_one_clear_input_error() -> None:
-    with pytest.raises(InputError) as info:
-        drain(files(FIXTURES / "posts.csv", text_column="isi_pesan"))
-    message = str(info.value)
-    assert "\n" not in message
-    assert "posts.csv: no text column 'isi_pesan'" in message and "id, text, created_at" in message
+def test_missing_text_column_skips_the_file_with_one_clear_line() -> None:
+    items = list(files(FIXTURES / "posts.csv", text_column="isi_pesan").iter_posts(None))
+    [skipped] = [i for i in items if i.problem]
+    assert skipped.partial and not [i for i in items if i.post]
+    assert "\n" not in skipped.problem
+    assert "posts.csv: no text column 'isi_pesan'" in skipped.problem and "id, text, created_at" in skipped.problem
+    assert skipped.problem.endswith("; file skipped")
+
+
+def _good_csv(path: Path, start: int, n: int) -> None:
+    rows = "".join(f"g{i},Kabar baik nomor {i} dari warga\n" for i in range(start, start + n))
+    path.write_text("id,text\n" + rows, encoding="utf-8")
+
+
+def test_a_csv_without_the_text_column_costs_only_itself(tmp_path: Path) -> None:
+    _good_csv(tmp_path / "a.csv", 0, 5)
+    (tmp_path / "b.csv").write_text("id,isi\nx1,tanpa kolom teks\n", encoding="utf-8")
+    _good_csv(tmp_path / "c.csv", 5, 6)
+    source = files(tmp_path, id_column="id")
+    items = list(source.iter_posts(None))
+    assert sorted(i.post.post_id for i in items if i.post) == sorted(f"g{i}" for i in range(11))
+    [skipped] = [i for i in items if i.problem]
+    assert skipped.partial and skipped.problem.startswith("b.csv: no text column 'text'")
+    cursor = [i.cursor for i in items if i.cursor][-1]
+    assert drain(source, cursor).problems == []  # reported once, not on every run
+    # Fixing the source's config reads the skipped file again, although the file itself did not change.
+    fixed = drain(files(tmp_path, id_column="id", text_column="isi"), cursor)
+    assert [p.post_id for p in fixed.posts] == ["x1"]
+
+
+def test_invalid_utf8_csv_header_skips_that_file_only(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_bytes(b"id,te\xffxt\n1,isi\n")
+    _good_csv(tmp_path / "b.csv", 0, 3)
+    items = list(files(tmp_path, id_column="id").iter_posts(None))
+    assert [i.post.post_id for i in items if i.post] == ["g0", "g1", "g2"]
+    [skipped] = [i for i in items if i.problem]
+    assert skipped.partial
+    assert skipped.problem == ("a.csv:1: cannot read the CSV header (invalid UTF-8 at byte 6 of the line); "
+                               "file skipped")
 
 
 def test_malformed_rows_are_reported_with_line_and_skipped(tmp_path: Path) -> None:
@@ -242,6 +276,14 @@ def test_bad_json_lines_and_unparseable_times(tmp_path: Path) -> None:
     assert posts[1].raw["t"] == "kemarin sore"  # an unparseable time does not cost the post
 
 
+def test_unterminated_json_string_is_located_once(tmp_path: Path) -> None:
+    path = tmp_path / "putus.jsonl"
+    path.write_text('{"text": "kalimat yang putus\n{"text": "utuh"}\n', encoding="utf-8")
+    result = drain(files(path))
+    assert [p.text for p in result.posts] == ["utuh"]
+    assert result.problems == ["putus.jsonl:1: invalid JSON (Unterminated string starting at column 10); skipped"]
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".txt"])
 def test_fifty_megabyte_single_line_is_skipped_and_neighbours_kept(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"raksasa{suffix}"
@@ -271,20 +313,39 @@ def test_binary_file_named_csv_is_skipped_and_good_files_kept(tmp_path: Path) ->
     assert rerun.posts == [] and rerun.problems == []  # reported once, not on every run
 
 
-def test_truncated_gzip_keeps_the_posts_before_the_damage(tmp_path: Path) -> None:
+def _complete_lines(truncated: bytes) -> int:
+    """How many whole lines the readable part of a truncated gzip stream holds (zlib, independently of patroli)."""
+    text = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(truncated)
+    return text.count(b"\n")
+
+
+@pytest.mark.parametrize("rows, cut", [(94, 0.5), (94, 0.9), (5000, 0.5), (5000, 0.97), (3, 0.8)])
+def test_truncated_gzip_keeps_every_row_before_the_damage(tmp_path: Path, rows: int, cut: float) -> None:
     lines = "".join(
-        json.dumps({"id": f"m{i}", "text": f"pesan berantai nomor {i}"}) + "\n" for i in range(5000)
+        json.dumps({"id": f"m{i}", "text": f"pesan berantai nomor {i}"}) + "\n" for i in range(rows)
     )
     data = gzip.compress(lines.encode())
+    truncated = data[: int(len(data) * cut)]
     path = tmp_path / "arsip.jsonl.gz"
-    path.write_bytes(data[: len(data) // 2])
-    result = drain(files(path, id_column="id"))
-    assert 1000 < len(result.posts) < 5000
-    assert [p.post_id for p in result.posts] == [f"m{i}" for i in range(len(result.posts))]
-    assert len(result.problems) == 1
-    assert result.problems[0].startswith(
-        f"arsip.jsonl.gz:{len(result.posts) + 1}: compressed file ends early"
-    )
+    path.write_bytes(truncated)
+    kept = _complete_lines(truncated)
+    assert 0 < kept < rows
+    items = list(files(path, id_column="id").iter_posts(None))
+    posts = [i.post for i in items if i.post]
+    assert [p.post_id for p in posts] == [f"m{i}" for i in range(kept)]
+    [damage] = [i for i in items if i.problem]
+    assert damage.partial
+    assert damage.problem.startswith(f"arsip.jsonl.gz:{kept + 1}: compressed file ends early")
+
+
+def test_gzip_resumes_at_its_cursor_and_reads_concatenated_members(tmp_path: Path) -> None:
+    path = tmp_path / "dua.txt.gz"
+    path.write_bytes(gzip.compress(b"satu\ndua\n") + gzip.compress(b"tiga\n"))
+    first = drain(files(path))
+    assert [p.text for p in first.posts] == ["satu", "dua", "tiga"] and first.problems == []
+    with path.open("ab") as fh:
+        fh.write(gzip.compress(b"empat\n"))
+    assert [p.text for p in drain(files(path), first.cursor).posts] == ["empat"]
 
 
 def test_auto_columns_take_the_first_conventional_name_present(tmp_path: Path) -> None:

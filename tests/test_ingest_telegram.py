@@ -135,7 +135,8 @@ def test_truncated_export_keeps_the_messages_before_the_damage(tmp_path: Path) -
     assert len(result.problems) == 1
     problem = result.problems[0]
     assert problem.startswith(f"{tmp_path.name}/result.json: export is truncated or not valid JSON at line ")
-    assert problem.endswith("the 5 messages before it were read and their posts kept")
+    assert problem.endswith("(file truncated?)); the 5 messages before it were read and their posts kept")
+    assert [i.partial for i in telegram(path).iter_posts(None) if i.problem] == [True]
 
 
 @pytest.mark.parametrize("content", ["", "bukan json sama sekali", '{"name": "Grup", "messages": [{"id": 1,'])
@@ -145,6 +146,13 @@ def test_unreadable_exports_are_one_problem(tmp_path: Path, content: str) -> Non
     result = drain(telegram(path))
     assert result.posts == [] and len(result.problems) == 1
     assert "export is truncated or not valid JSON at line 1" in result.problems[0]
+
+
+def test_a_string_cut_off_says_so_once(tmp_path: Path) -> None:
+    path = tmp_path / "result.json"
+    path.write_text('{"name": "Grup", "messages": [{"id": 1, "text": "pesan yang terpoto', encoding="utf-8")
+    [problem] = drain(telegram(path)).problems
+    assert "line 1 (Unterminated string (file truncated?))" in problem
 
 
 def test_whole_account_export_with_chat_list(tmp_path: Path) -> None:

@@ -235,7 +235,7 @@ def test_json_format(scanned, tmp_path):
     out = tmp_path / "sub" / "report.json"
     report.write_report(out, url, fmt="json", top=3)
     payload = json.loads(out.read_text(encoding="utf-8"))
-    assert set(payload) == set(report.TABLES)
+    assert set(payload) == {*report.TABLES, "chain_head"}
     assert payload["summary"]["posts"] == len(frame)
     assert payload["summary"]["since"] is None and payload["summary"]["by"] == "captured_at"
     assert datetime.fromisoformat(payload["summary"]["generated_at"]).tzinfo is not None
@@ -249,7 +249,7 @@ def test_csv_format(scanned, tmp_path):
     url, frame = scanned
     out = tmp_path / "csv"
     data = report.write_report(out, url, fmt="csv", top=200)
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{name}.csv" for name in report.TABLES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{name}.csv" for name in (*report.TABLES, "chain_head"))
     labels = pd.read_csv(out / "labels.csv")
     assert labels["flagged"].tolist() == data["labels"]["flagged"].tolist()
     top = pd.read_csv(out / "top_flagged.csv", dtype=str, keep_default_na=False).set_index("post_id")

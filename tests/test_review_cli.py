@@ -72,8 +72,9 @@ def test_export_verify_stats(run, tmp_path, db_url):
     run("decide", str(first), "--confirm", "hoax")
     out = tmp_path / "bukti"
     written = _json(run("export", str(out), "--only", "jsonl", "--only", "csv", "--format", "json"))
-    assert [w["format"] for w in written] == ["jsonl", "csv"] and written[0]["items"] == 1
-    assert sorted(p.name for p in out.iterdir()) == ["evidence.csv", "evidence.jsonl", "evidence.sha256"]
+    assert [w["format"] for w in written] == ["jsonl", "csv", "head"] and written[0]["items"] == 1
+    assert sorted(p.name for p in out.iterdir()) == ["evidence.csv", "evidence.head.json", "evidence.jsonl",
+                                                     "evidence.sha256"]
     assert "intact" in run("verify").stdout
     stats = {r["label"]: r for r in _json(run("stats", "--format", "json"))}
     assert stats["hoax"]["confirmed"] == 1 and stats["(all)"]["pending"] == 2
@@ -84,7 +85,8 @@ def test_export_verify_stats(run, tmp_path, db_url):
     engine.dispose()
     result = run("verify", code=1)
     assert "does not match its recorded SHA-256" in result.stdout
-    assert result.stderr.strip() == "patroli: 1 integrity problem(s) found"
+    assert f"post {first} differs from what the evidence chain recorded" in result.stdout
+    assert result.stderr.strip() == "patroli: 2 integrity problem(s) found"
 
 
 @pytest.mark.parametrize("args, code, message", [

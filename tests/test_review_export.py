@@ -38,13 +38,13 @@ def decided(db_url, make_record):
 def test_export_all_formats(decided, tmp_path):
     store, ids = decided
     written = review.export(store, tmp_path / "out", analyst="ani", now=T0 + timedelta(hours=1))
-    assert written["format"].tolist() == ["csv", "jsonl", "html"] and set(written["items"]) == {2}
+    assert written["format"].tolist() == ["csv", "jsonl", "html", "head"] and set(written["items"]) == {2}
     out = tmp_path / "out"
     manifest = (out / "evidence.sha256").read_text().splitlines()
     for line in manifest:
         digest, name = line.split("  ")
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
-    assert len(manifest) == 3
+    assert len(manifest) == 4
 
     records = [json.loads(line) for line in (out / "evidence.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["item_id"] for r in records] == [ids["1"], ids["2"]]

@@ -28,6 +28,7 @@ COMMANDS = {
     "check": "pipeline.cli.check:check",
     "serve": "pipeline.cli.web:serve",
     "users": "pipeline.cli.web:users",
+    "keys": "pipeline.cli.keys:keys",
 }
 
 #: commands that need an optional extra -> the extra's name.

@@ -53,6 +53,9 @@ ANALYST_OPTION = click.option("--analyst", default=default_analyst, metavar="NAM
 NOTE_OPTION = click.option("--note", default=None, help="Free-text note for the audit trail.")
 REASON_OPTION = click.option("--reason", "reason", default=None, metavar="CODE",
                              help="Reason code for the audit trail.")
+SIGNING_KEY_OPTION = click.option("--signing-key", default=None, metavar="PATH",
+                                  help="Ed25519 key to sign the evidence chain's head with  [default: "
+                                       "$PATROLI_SIGNING_KEY or ~/.config/patroli/signing.key, if present]")
 THRESHOLD_OPTION = click.option("--threshold", "thresholds", multiple=True, metavar="LABEL=X",
                                 help="Override a label's threshold (repeatable).")
 

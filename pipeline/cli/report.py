@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipeline.cli._common import DB_OPTION
+from pipeline.cli._common import DB_OPTION, SIGNING_KEY_OPTION
 from pipeline.report import BY, FORMATS, write_report
 
 
@@ -26,8 +26,9 @@ from pipeline.report import BY, FORMATS, write_report
 @click.option("--top", default=20, show_default=True, type=click.IntRange(min=0),
               help="How many flagged posts to show, highest priority first.")
 @click.option("--title", default="patroli report", show_default=True, help="Title of the HTML page.")
+@SIGNING_KEY_OPTION
 def report(since: str | None, until: str | None, db: str | None, out: str, fmt: str, by: str, top: int,
-           title: str) -> None:
+           title: str, signing_key: str | None) -> None:
     """Report a period: posts scanned and flagged per label, platform, source and day, the top flagged posts
     with their evidence, the most-matched known hoaxes and the review-queue state.
 
@@ -36,7 +37,7 @@ def report(since: str | None, until: str | None, db: str | None, out: str, fmt: 
       patroli report --since 2026-11-01 --until 2026-11-30 --out november.html
       patroli report --since 2026-11-01 --format csv --out november/
     """
-    data = write_report(out, db, since, until, fmt, by=by, top=top, title=title)
+    data = write_report(out, db, since, until, fmt, by=by, top=top, title=title, signing_key=signing_key)
     summary = data["summary"].iloc[0]
     click.echo(f"{fmt} report written to {out}: {summary['posts']} posts, {summary['flagged_posts']} flagged, "
                f"{summary['enqueued']} enqueued")

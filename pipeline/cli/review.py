@@ -17,6 +17,7 @@ from pipeline.cli._common import (
     FORMAT_OPTION,
     NOTE_OPTION,
     REASON_OPTION,
+    SIGNING_KEY_OPTION,
     PatroliGroup,
     echo_json,
     render,
@@ -231,43 +232,58 @@ def release(item_id: int, note: str | None, analyst: str, db: str | None, fmt: s
 @click.option("--only", "formats", multiple=True, type=click.Choice(FORMATS),
               help="Write only these formats (repeatable)  [default: all]")
 @ANALYST_OPTION
+@SIGNING_KEY_OPTION
 @DB_OPTION
 @FORMAT_OPTION
-def export(out_dir: str, formats: tuple[str, ...], analyst: str, db: str | None, fmt: str) -> None:
-    """Write the evidence report of confirmed/escalated items to OUT_DIR (CSV, JSONL, HTML, SHA-256 manifest).
+def export(out_dir: str, formats: tuple[str, ...], analyst: str, signing_key: str | None, db: str | None,
+           fmt: str) -> None:
+    """Write the evidence report of confirmed/escalated items to OUT_DIR (CSV, JSONL, HTML), the signed head of the
+    evidence chain (evidence.head.json) and a SHA-256 manifest.
 
     \b
     Examples:
       patroli review export evidence/
       patroli review export evidence/ --only html --only jsonl
     """
-    render(rv.export(db, out_dir, formats=formats or FORMATS, analyst=analyst), fmt)
+    render(rv.export(db, out_dir, formats=formats or FORMATS, analyst=analyst, signing_key=signing_key), fmt)
 
 
 @review.command()
+@click.option("--against", "against", multiple=True, metavar="FILE",
+              help="An evidence export (directory or file), report or patrol log whose signed chain head the "
+                   "database must still contain (repeatable).")
+@click.option("--key", default=None, metavar="PATH",
+              help="Public (.pub) or private key to check signatures with  [default: the signing key]")
 @DB_OPTION
 @FORMAT_OPTION
 @click.pass_context
-def verify(ctx: click.Context, db: str | None, fmt: str) -> None:
-    """Re-check post hashes and audit trails; exit 1 if anything was tampered with.
+def verify(ctx: click.Context, against: tuple[str, ...], key: str | None, db: str | None, fmt: str) -> None:
+    """Re-check the evidence chain, post hashes and audit trails, and the signed heads given with --against;
+    exit 1 if anything was changed or removed.
 
     \b
-    Example:
+    Examples:
       patroli review verify
+      patroli review verify --against evidence/ --against patrol.log
     """
-    problems = rv.verify(db)
-    if problems.empty and fmt == "table":
-        click.echo("intact: every post hash and audit trail checks out")
-        return
+    result = rv.check(db, against, key)
     if fmt == "json":
-        render(problems, fmt)
-    for row in problems.itertuples(index=False) if fmt == "table" else ():
-        where = f"post {row.post} ({row.platform}:{row.post_id})" if row.post is not None else "the audit log"
-        item = f", queue item {row.item_id}" if row.item_id is not None and row.item_id == row.item_id else ""
-        detail = f" (expected {row.expected}, found {row.found})" if row.expected is not None else ""
-        click.echo(f"{where}{item}: {row.problem}{detail}")
-    if not problems.empty:
-        click.echo(f"patroli: {len(problems)} integrity problem(s) found", err=True)
+        echo_json({"intact": result.intact, "rewrite_ruled_out": result.rewrite_ruled_out, "length": result.length,
+                   "sha256": result.sha256, "key_id": result.key_id,
+                   "heads": result.heads.to_dict(orient="records"),
+                   "problems": result.problems.astype(object).where(result.problems.notna(), None)
+                   .to_dict(orient="records")})
+    else:
+        for row in result.problems.itertuples(index=False):
+            where = f"post {row.post} ({row.platform}:{row.post_id})" if pd.notna(row.platform) else ""
+            item = f"queue item {int(row.item_id)}" if pd.notna(row.item_id) else ""
+            place = ", ".join(part for part in (where, item) if part)
+            detail = f" (expected {row.expected}, found {row.found})" if pd.notna(row.expected) else ""
+            click.echo(f"{place + ': ' if place else ''}{row.problem}{detail}")
+        for line in result.lines():
+            click.echo(line)
+    if not result.intact:
+        click.echo(f"patroli: {len(result.problems)} integrity problem(s) found", err=True)
         ctx.exit(1)
 
 

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from pipeline.cli._common import DB_OPTION, MODEL_OPTION, THRESHOLD_OPTION, parse_thresholds
 from pipeline.config import db_url
+from pipeline.errors import EXIT_PARTIAL
 from pipeline.records import ScanRecord
 from pipeline.scanner import ScanSummary, file_items, open_session, scan_items
 from pipeline.writers import ResultWriter
@@ -32,6 +33,9 @@ def scan(inputs: tuple[str, ...], text_column: str, id_column: str | None, out: 
          progress: bool | None) -> None:
     """Score posts from CSV, JSONL, Parquet or text files (globs, directories, .gz) and enqueue the flagged.
 
+    Exit code 10 (partial) when an input file was skipped whole or cut short by damage; its rows are lost, the
+    other files' are kept. A malformed record is reported and skipped without changing the exit code.
+
     \b
     Examples:
       patroli scan data/samples/posts.csv --out results.jsonl --show-flagged
@@ -43,6 +47,8 @@ def scan(inputs: tuple[str, ...], text_column: str, id_column: str | None, out: 
                        model_path=model_path, chunk_size=chunk_size, show_flagged=show_flagged,
                        progress=sys.stderr.isatty() if progress is None else progress)
     click.echo(summary.line(), err=True)
+    if summary.files_skipped:
+        sys.exit(EXIT_PARTIAL)
 
 
 def _print_flagged(record: ScanRecord) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 _HEAD_BYTES = 4096
@@ -40,11 +41,112 @@ def is_gzip(path: Path) -> bool:
         return fh.read(2) == GZIP_MAGIC
 
 
+class _GzipStream(io.RawIOBase):
+    """A gzip file's content that ends cleanly where the file is damaged, instead of losing what came before.
+
+    `gzip.GzipFile` raises at a truncated or corrupt stream and drops what it had decompressed into its buffer, so a
+    small damaged file gave nothing at all. Here everything inflated before the damage is returned, then EOF, and
+    `damage` says what was wrong. Concatenated members and zero padding are read like gzip does; memory stays
+    bounded (1 MiB of output per step). Seeking forward inflates and discards; seeking back starts over.
+    """
+
+    _STEP = 1 << 20
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._raw = path.open("rb")
+        self._rewind()
+
+    def _rewind(self) -> None:
+        self._raw.seek(0)
+        self._inflater: Any = None
+        self._input = b""
+        self._buffer = b""
+        self._pos = 0
+        self._eof = False
+        self.damage: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        target = offset if whence == io.SEEK_SET else self._pos + offset if whence == io.SEEK_CUR else None
+        if target is None:
+            while self.read(self._STEP):
+                pass
+            target = self._pos + offset
+        if target < self._pos:
+            self._rewind()
+        while self._pos < target and self.read(min(self._STEP, target - self._pos)):
+            pass
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._buffer and not self._eof:
+            self._inflate()
+        size = min(len(buffer), len(self._buffer))
+        buffer[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        self._pos += size
+        return size
+
+    def _inflate(self) -> None:
+        if not self._input:
+            self._input = self._raw.read(1 << 16)
+            if not self._input:
+                if self._inflater is not None:
+                    self.damage = "compressed file ends early (truncated gzip?)"
+                self._eof = True
+                return
+        if self._inflater is None:
+            if not self._input.strip(b"\x00"):  # padding after the last member
+                self._input = b""
+                return
+            self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out = self._inflater.decompress(self._input, self._STEP)
+        except zlib.error as exc:
+            self.damage = f"compressed data is corrupt ({exc})"
+            self._eof = True
+            return
+        self._input = self._inflater.unconsumed_tail
+        if self._inflater.eof:
+            self._input = self._inflater.unused_data
+            self._inflater = None
+        self._buffer += out
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
 def open_binary(path: Path) -> BinaryIO:
-    """The file's content stream: transparently gunzipped when the file is gzip (by magic bytes, not name)."""
+    """The file's content stream: transparently gunzipped when the file is gzip (by magic bytes, not name).
+
+    A damaged gzip stream ends at the damage; `damage(stream)` then says what was wrong.
+    """
+    if is_gzip(path):
+        return io.BufferedReader(_GzipStream(path))  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def open_random_access(path: Path) -> BinaryIO:
+    """Like `open_binary`, for readers that seek all over the file (Parquet); damage raises on read."""
     if is_gzip(path):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return path.open("rb")
+
+
+def damage(stream: BinaryIO) -> str | None:
+    """What was wrong with the gzip stream `stream` from `open_binary` when it ended early (None: nothing)."""
+    raw = getattr(stream, "raw", None)
+    return raw.damage if isinstance(raw, _GzipStream) else None
 
 
 def fingerprint(path: Path) -> dict[str, object]:
@@ -81,7 +183,7 @@ def looks_binary(path: Path) -> str | None:
     try:
         with open_binary(path) as fh:
             head = fh.read(8192)
-    except (OSError, EOFError, zlib.error) as exc:
+    except OSError as exc:
         return f"cannot read ({exc})"
     if b"\x00" in head:
         return "looks like a binary file (NUL bytes), not text"
@@ -104,6 +206,12 @@ def iter_lines(fh: BinaryIO, *, start: int = 0, first_line: int = 1, max_bytes: 
             line = fh.readline(max_bytes + 1)
         except (EOFError, OSError, zlib.error) as exc:
             yield RawLine(number, offset, None, _read_error(exc, number), fatal=True)
+            return
+        broken = damage(fh) if not line or not line.endswith(b"\n") else None
+        if broken is not None:
+            # A last line cut off by the damage is part of it; every complete line before it was yielded.
+            yield RawLine(number, offset, None, f"{broken} at line {number}; the rest of the file is unreadable",
+                          fatal=True)
             return
         if not line:
             return

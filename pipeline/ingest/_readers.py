@@ -17,7 +17,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.errors import InputError
-from pipeline.ingest._lines import RawLine, decode_line, display_name, iter_lines, open_binary
+from pipeline.ingest._lines import (
+    RawLine,
+    decode_line,
+    display_name,
+    iter_lines,
+    open_binary,
+    open_random_access,
+)
 from pipeline.values import jsonable
 
 
@@ -55,7 +62,9 @@ def read_jsonl(path: Path, start: int, first_line: int, max_bytes: int) -> Itera
                 try:
                     value = json.loads(text)
                 except ValueError as exc:
-                    problem = f"invalid JSON ({exc.msg} at column {exc.colno}); skipped"
+                    # json's messages may end in "at" ("Unterminated string starting at"): say where once.
+                    where = "" if exc.msg.endswith(" at") else " at"
+                    problem = f"invalid JSON ({exc.msg}{where} column {exc.colno}); skipped"
                 else:
                     if isinstance(value, dict):
                         yield Record(raw.number, raw.end, raw.number + 1, value)
@@ -150,7 +159,8 @@ def _csv_header(path: Path, max_bytes: int, delimiter: str | None) -> tuple[list
         for raw in iter_lines(fh, max_bytes=max_bytes):
             text, problem = _decoded(raw)
             if problem is not None:
-                raise InputError(f"{display_name(path)}:1: cannot read the CSV header: {problem}")
+                raise InputError(f"{display_name(path)}:{raw.number}: cannot read the CSV header "
+                                 f"({problem.removesuffix('; skipped')})")
             if text is None or not text.strip():
                 continue
             delim = delimiter or _sniff_delimiter(text, path)
@@ -171,7 +181,7 @@ def _sniff_delimiter(header_line: str, path: Path) -> str:
 def read_parquet(path: Path, start_row: int, required: list[str]) -> Iterator[Record]:
     """Rows of a Parquet file in batches, resuming at row index `start_row` (0-based; `line` is 1-based)."""
     name = display_name(path)
-    handle = open_binary(path)
+    handle = open_random_access(path)
     try:
         try:
             pfile = pq.ParquetFile(handle)

@@ -39,6 +39,9 @@ class Item:
     post: Post | None = None
     cursor: str | None = None
     problem: str | None = None
+    #: The problem cost more than one record: a whole input skipped (unreadable, binary, no text column) or the
+    #: unreadable rest of one (a damaged archive). Scans and patrol runs exit "partial" (10) after such a problem.
+    partial: bool = False
 
     def __post_init__(self) -> None:
         if self.post is not None and self.problem is not None:

@@ -82,23 +82,28 @@ class FilesIngestor(Ingestor):
             path.suffix.lower() if path.suffix.lower() != ".gz" else Path(path.stem).suffix.lower()
         )
 
+    def _mapping(self) -> str:
+        """What reading a file depends on in the options: a file skipped for a missing column is read again when
+        this changes (the source's config was fixed), not only when the file does."""
+        return json.dumps([self.format, self.text_column, sorted(self.columns.items()), self.delimiter])
+
     def _iter_file(self, path: Path, files: _FilesCursor) -> Iterator[Item]:
         key, name = str(path), display_name(path)
         old = files.start(key)
         try:
-            if old.get("eof") and unchanged(path, old):
+            if old.get("eof") and unchanged(path, old) and old.get("skipped") in (None, self._mapping()):
                 return
             state: dict[str, Any] = {**fingerprint(path), "off": 0, "line": 1, "eof": False}
-            if old and same_file(path, old) and isinstance(old.get("off"), int):
+            if old and same_file(path, old) and isinstance(old.get("off"), int) and not old.get("skipped"):
                 state["off"], state["line"] = old["off"], old.get("line", 1)
         except OSError as exc:
-            yield Item(problem=f"{name}: cannot read ({exc.strerror or exc}); file skipped")
+            yield Item(problem=f"{name}: cannot read ({exc.strerror or exc}); file skipped", partial=True)
             return
         fmt = self._format_of(path)
         if fmt is None:
             yield Item(
                 problem=f"{name}: unknown file type (set format = csv|jsonl|parquet|text); file skipped",
-                cursor=files.snapshot(key, {**state, "eof": True}),
+                cursor=files.snapshot(key, {**state, "eof": True}), partial=True,
             )
             return
         if fmt != "parquet":
@@ -106,17 +111,23 @@ class FilesIngestor(Ingestor):
             if reason is not None:
                 yield Item(
                     problem=f"{name}: {reason}; file skipped",
-                    cursor=files.snapshot(key, {**state, "eof": True}),
+                    cursor=files.snapshot(key, {**state, "eof": True}), partial=True,
                 )
                 return
         checked = fmt == "text"
-        for record in self._records(path, fmt, state["off"], state["line"]):
-            state.update(off=record.end, line=record.next_line, eof=record.fatal)
-            if record.row is not None and not checked:
-                self._check_columns(name, fmt, record.row)
-                checked = True
-            problem, post = self._item(name, fmt, record)
-            yield Item(post=post, problem=problem, cursor=files.snapshot(key, state))
+        try:
+            for record in self._records(path, fmt, state["off"], state["line"]):
+                state.update(off=record.end, line=record.next_line, eof=record.fatal)
+                if record.row is not None and not checked:
+                    self._check_columns(name, fmt, record.row)
+                    checked = True
+                problem, post = self._item(name, fmt, record)
+                yield Item(post=post, problem=problem, cursor=files.snapshot(key, state), partial=record.fatal)
+        except InputError as exc:
+            # One unusable file (no text column, unreadable header) must not cost the other files their rows.
+            skipped = {**state, "eof": True, "skipped": self._mapping()}
+            yield Item(problem=f"{exc}; file skipped", cursor=files.snapshot(key, skipped), partial=True)
+            return
         state["eof"] = True
         yield Item(cursor=files.snapshot(key, state))
 

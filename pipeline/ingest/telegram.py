@@ -73,7 +73,8 @@ class TelegramIngestor(Ingestor):
         except JsonStreamError as exc:
             yield Item(
                 problem=f"{where}: export is truncated or not valid JSON at line {exc.line} ({exc.message}); "
-                f"the {read} messages before it were read and their posts kept"
+                f"the {read} messages before it were read and their posts kept",
+                partial=True,
             )
 
     def _message(

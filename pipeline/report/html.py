@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.report.tables import REPORT_TZ
+from pipeline.signing import HTML_ATTRIBUTE, Head
 
 # Obfuscations posters use to dodge keyword filters ("b.a.b.i", "k4f1r", "a n j i n g"): a term also matches with
 # these look-alike characters and up to two separators between its letters.
@@ -142,8 +143,13 @@ def _post_html(row: pd.Series) -> str:
             f'<div class="terms">{lines}{claim}</div></div>')
 
 
-def page(data: dict[str, pd.DataFrame], charts: dict[str, str | None], title: str) -> str:
-    """The whole report page."""
+def head_html(head: Head) -> str:
+    """The evidence chain's head, stated for readers and carried (as JSON) for `patroli review verify --against`."""
+    return f'<p class="meta" {HTML_ATTRIBUTE}="{esc(head.to_json())}">Evidence: {esc(head.describe())}.</p>'
+
+
+def page(data: dict[str, pd.DataFrame], charts: dict[str, str | None], title: str, head: Head | None = None) -> str:
+    """The whole report page; `head` (the evidence chain's head when the report was made) is stated under the title."""
     s = data["summary"].iloc[0]
     kpis = "".join(f'<div class="kpi"><b>{esc(v)}</b>{esc(k)}</div>' for k, v in (
         ("posts scanned", int(s["posts"])), ("posts flagged", int(s["flagged_posts"])),
@@ -160,6 +166,7 @@ def page(data: dict[str, pd.DataFrame], charts: dict[str, str | None], title: st
         f"<h1>{esc(title)}</h1>",
         f'<p class="meta">Period: {period}; times in WIB (Asia/Jakarta). Generated {esc(s.get("generated_at"))} '
         f"from {esc(s.get('database'))}. Model: {esc(s['model_versions']) or '—'}.</p>",
+        head_html(head) if head is not None else "",
         f'<div class="kpis">{kpis}</div>',
         "<h2>Flagged posts per label</h2>", chart_html(charts.get("labels"), "flagged posts per label"),
         table_html(data["labels"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
@@ -13,9 +15,10 @@ import pandas as pd
 
 from pipeline.errors import InputError
 from pipeline.report.charts import charts
-from pipeline.report.data import report_data
+from pipeline.report.data import open_existing, report_data
 from pipeline.report.html import page
 from pipeline.report.tables import TABLES
+from pipeline.signing import Head
 from pipeline.store import StoreLike
 from pipeline.values import cell, jsonable
 
@@ -37,20 +40,34 @@ def _write_atomic(path: Path, content: str) -> None:
         raise
 
 
+def _head_csv(head: Head) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(head.to_dict()))
+    writer.writeheader()
+    writer.writerow(head.to_dict())
+    return buffer.getvalue()
+
+
 def write_report(path: str | Path, store_or_url: StoreLike = None,
                  since: str | date | datetime | None = None, until: str | date | datetime | None = None,
                  fmt: str = "html", *, by: str = "captured_at", top: int = 20,
-                 title: str = "patroli report") -> dict[str, pd.DataFrame]:
+                 title: str = "patroli report", signing_key: str | os.PathLike[str] | None = None,
+                 ) -> dict[str, pd.DataFrame]:
     """Write the report of a period (see `report_data`) and return its tables.
 
     fmt "html": one self-contained page at `path` (charts embedded as PNG, every post text HTML-escaped, no
-    scripts); "json": one JSON object at `path`, {"summary": {...}, "<table>": [records], ...}; "csv": `path` is
-    a directory that receives one <table>.csv per table (lists `;`-joined, dicts as JSON, cells that a
-    spreadsheet would run as a formula prefixed with ').
+    scripts); "json": one JSON object at `path`, {"summary": {...}, "<table>": [records], ..., "chain_head":
+    {...}}; "csv": `path` is a directory that receives one <table>.csv per table (lists `;`-joined, dicts as
+    JSON, cells that a spreadsheet would run as a formula prefixed with ') and chain_head.csv. Every format carries
+    the evidence chain's head, signed with `signing_key` (default: the configured key), for `review verify
+    --against`.
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown report format {fmt!r}; formats: {', '.join(FORMATS)}")
-    data = report_data(store_or_url, since, until, by=by, top=top)
+    with open_existing(store_or_url) as store:
+        data = report_data(store, since, until, by=by, top=top)
+        # Read after the data, so the head covers everything the report shows.
+        head = store.chain_head(signing_key)
     out = Path(path)
     try:
         if fmt == "csv":
@@ -60,14 +77,16 @@ def write_report(path: str | Path, store_or_url: StoreLike = None,
                 cells = pd.DataFrame({c: frame[c].astype(object).map(cell) for c in frame.columns},
                                      columns=frame.columns)
                 _write_atomic(out / f"{name}.csv", cells.to_csv(index=False))
+            _write_atomic(out / "chain_head.csv", _head_csv(head))
             return data
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "json":
             payload = {name: _records(data[name]) for name in TABLES}
             payload["summary"] = payload["summary"][0]
+            payload["chain_head"] = head.to_dict()
             _write_atomic(out, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         else:
-            _write_atomic(out, page(data, charts(data), title))
+            _write_atomic(out, page(data, charts(data), title, head))
     except OSError as err:
         raise InputError(f"cannot write report to {out}: {err.strerror or err}") from err
     return data

@@ -8,7 +8,8 @@ and returns a DataFrame, a dict or a plain value.
 
 from __future__ import annotations
 
-from pipeline.review.export import EXPORT_COLUMNS, FORMATS, export, verify
+from pipeline.review.export import EXPORT_COLUMNS, FORMATS, export
+from pipeline.review.integrity import Verification, check, read_heads, verify
 from pipeline.review.stats import STATS_COLUMNS, feedback_frame, review_tables, stats
 from pipeline.review.workflow import (
     DEFAULT_LEASE,
@@ -23,6 +24,6 @@ from pipeline.review.workflow import (
     undo,
 )
 
-__all__ = ["DEFAULT_LEASE", "EXPORT_COLUMNS", "FORMATS", "LIST_COLUMNS", "STATS_COLUMNS", "audit_frame", "claim",
-           "decide", "escalate", "export", "feedback_frame", "item", "queue_frame", "release", "review_tables",
-           "stats", "undo", "verify"]
+__all__ = ["DEFAULT_LEASE", "EXPORT_COLUMNS", "FORMATS", "LIST_COLUMNS", "STATS_COLUMNS", "Verification",
+           "audit_frame", "check", "claim", "decide", "escalate", "export", "feedback_frame", "item", "queue_frame",
+           "read_heads", "release", "review_tables", "stats", "undo", "verify"]

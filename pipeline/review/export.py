@@ -1,10 +1,11 @@
-"""Evidence: exporting confirmed and escalated items as CSV, JSONL and a printable, self-contained HTML page with
-a SHA-256 manifest, and verifying the stored hashes and audit chains."""
+"""Evidence: exporting confirmed and escalated items as CSV, JSONL and a printable, self-contained HTML page, with
+the evidence chain's signed head (evidence.head.json, and on the page) and a SHA-256 manifest."""
 
 from __future__ import annotations
 
 import csv
 import html
+import os
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ import pandas as pd
 from pipeline.datasets import sha256_file
 from pipeline.errors import InputError
 from pipeline.review._common import now_utc
+from pipeline.signing import HTML_ATTRIBUTE, Head
 from pipeline.store import StoreLike, evidence, opened
 from pipeline.values import cell, jsonable, to_json
 
@@ -92,8 +94,18 @@ def _item(record: dict[str, Any]) -> str:
             f"<th>verdicts</th><th>entry SHA-256</th></tr>{trail}</table></section>")
 
 
+def head_html(head: Head) -> str:
+    """A paragraph stating the evidence chain's head, carrying it (as JSON) for `verify --against`."""
+    signed = (f"signed with key <code>{_e(head.key_id)}</code>" if head.signature
+              else '<span class="bad">not signed</span> (no signing key configured)')
+    return (f"<p>Evidence chain head at {_e(head.at)}: entry {head.seq:,}, SHA-256 "
+            f"<code {HTML_ATTRIBUTE}=\"{_e(head.to_json())}\">{_e(head.sha256)}</code>, "
+            f"{signed}. <code>patroli review verify --against</code> this page proves that nothing recorded up to "
+            f"this point was changed or removed since.</p>")
+
+
 def write_html(path: Path, records: list[dict[str, Any]], *, generated_at: datetime, generated_by: str,
-               database: str) -> None:
+               database: str, head: Head) -> None:
     """A self-contained page (no scripts, no external resources, every value HTML-escaped) for printing."""
     bad = sum(not r["sha256_verified"] for r in records)
     summary = (f"{len(records)} item(s); text SHA-256 recomputed at export: "
@@ -104,7 +116,7 @@ def write_html(path: Path, records: list[dict[str, Any]], *, generated_at: datet
         f"<title>patroli evidence report</title><style>{_STYLE}</style></head><body>"
         "<h1>patroli evidence report</h1>"
         f"<p>Generated {_e(generated_at)} by {_e(generated_by)} from {_e(database)}. {summary}</p>"
-        + "".join(_item(r) for r in records) + "</body></html>\n")
+        + head_html(head) + "".join(_item(r) for r in records) + "</body></html>\n")
     path.write_text(page, encoding="utf-8")
 
 
@@ -112,9 +124,11 @@ EXPORT_COLUMNS = ("format", "path", "items", "sha256")
 
 
 def export(store: StoreLike, out_dir: str | Path, *, formats: Iterable[str] = FORMATS,
-           analyst: str = "patroli", now: datetime | None = None) -> pd.DataFrame:
+           analyst: str = "patroli", now: datetime | None = None,
+           signing_key: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Write the evidence report of confirmed and escalated items to `out_dir`: evidence.csv, evidence.jsonl,
-    evidence.html (any of them) and evidence.sha256 (a `sha256sum -c` manifest of the files written).
+    evidence.html (any of them), evidence.head.json (the evidence chain's head, signed with `signing_key`, default
+    the configured key) and evidence.sha256 (a `sha256sum -c` manifest of the files written).
 
     Each item carries its post, recorded and recomputed SHA-256, decisions and audit trail. Returns
     DataFrame(format, path, items, sha256), one row per file.
@@ -132,6 +146,8 @@ def export(store: StoreLike, out_dir: str | Path, *, formats: Iterable[str] = FO
     with opened(store) as st:
         with st.transaction("cannot read evidence") as conn:
             records = evidence.records(conn)
+        # Read after the records, so the head covers everything they show.
+        head = st.chain_head(signing_key)
         rows = []
         for fmt in formats:
             path = out / f"evidence.{fmt}"
@@ -140,20 +156,12 @@ def export(store: StoreLike, out_dir: str | Path, *, formats: Iterable[str] = FO
             elif fmt == "jsonl":
                 write_jsonl(path, records)
             else:
-                write_html(path, records, generated_at=now, generated_by=analyst, database=st.url)
+                write_html(path, records, generated_at=now, generated_by=analyst, database=st.url, head=head)
             rows.append({"format": fmt, "path": str(path), "items": len(records), "sha256": sha256_file(path)})
+        path = out / "evidence.head.json"
+        path.write_text(to_json({**head.to_dict(), "database": st.url}, indent=2, sort_keys=True) + "\n",
+                        encoding="utf-8")
+        rows.append({"format": "head", "path": str(path), "items": len(records), "sha256": sha256_file(path)})
     manifest = "".join(f"{r['sha256']}  {Path(r['path']).name}\n" for r in rows)
     (out / "evidence.sha256").write_text(manifest, encoding="utf-8")
     return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
-
-
-def verify(store: StoreLike = None) -> pd.DataFrame:
-    """Re-check evidence integrity; one row per problem found (empty: all intact).
-
-    Checks every post's text against its recorded SHA-256, each queue item's audit trail (hash chain, the
-    post hash each entry recorded, the last entry agreeing with the status). Columns: post, item_id
-    (None for posts never enqueued), platform, post_id, problem, expected, found.
-    """
-    with opened(store) as st, st.transaction("cannot verify") as conn:
-        problems = evidence.verify(conn)
-    return pd.DataFrame(problems, columns=list(evidence.PROBLEM_COLUMNS))

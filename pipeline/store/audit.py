@@ -12,6 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline.store import ledger
 from pipeline.store.schema import audit_log
 
 GENESIS = "0" * 64
@@ -46,7 +47,8 @@ def last_digests(conn: Connection, item_ids: Iterable[int]) -> dict[int, str]:
 
 
 def append(conn: Connection, entries: list[dict[str, Any]]) -> None:
-    """Append entries (dicts with the HASHED fields), chaining each to its item's previous entry.
+    """Append entries (dicts with the HASHED fields), chaining each to its item's previous entry, and record them
+    in the evidence chain (`ledger`).
 
     The caller holds the item rows (SELECT ... FOR UPDATE, or SQLite's write lock), so no other
     transaction appends to the same items' chains meanwhile.
@@ -60,7 +62,10 @@ def append(conn: Connection, entries: list[dict[str, Any]]) -> None:
         row["entry_sha256"] = entry_digest(prev.get(row["item_id"], GENESIS), row)
         prev[row["item_id"]] = row["entry_sha256"]
         rows.append(row)
-    conn.execute(audit_log.insert(), rows)
+    inserted = conn.execute(audit_log.insert().returning(audit_log.c.id, sort_by_parameter_order=True), rows)
+    for row, pk in zip(rows, inserted.scalars().all(), strict=True):
+        row["id"] = pk
+    ledger.append(conn, "audit", rows)
 
 
 def entries(conn: Connection, item_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:

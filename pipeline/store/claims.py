@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.errors import InputError
-from pipeline.store import dialects
+from pipeline.store import dialects, ledger
 from pipeline.store._types import utcnow
 from pipeline.store.posts import chunks
 from pipeline.store.schema import claims
@@ -43,6 +43,10 @@ def add(conn: Connection, rows: Iterable[dict[str, Any]]) -> int:
     values = list(prepared.values())
     for part in chunks(values, 1000):
         dialects.upsert(conn, claims, part, key=["claim_id"])
+    stored: list[int] = []
+    for part in chunks(ids):
+        stored += conn.execute(sa.select(claims.c.id).where(claims.c.claim_id.in_(part))).scalars().all()
+    ledger.append_current(conn, "claim", stored)
     return len(set(ids) - existing)
 
 

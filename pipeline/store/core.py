@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from sqlalchemy.engine import Connection, Engine
 from pipeline import config
 from pipeline.errors import StoreError
 from pipeline.records import ScanRecord
-from pipeline.store import claims, cursors, migrate, posts
+from pipeline.signing import Head, load_private, new_head
+from pipeline.store import claims, cursors, ledger, migrate, posts
 from pipeline.store.engine import create, errors, first_line, parse_url, shown, transaction
 from pipeline.store.posts import SaveResult
 
@@ -82,18 +84,20 @@ class Store:
         with self.transaction("cannot look up stored posts") as conn:
             return posts.known(conn, keys, hashes)
 
-    def save_scan(self, records: Sequence[ScanRecord], cursor: tuple[str, str] | None = None) -> SaveResult:
+    def save_scan(self, records: Sequence[ScanRecord], cursor: tuple[str, str] | None = None,
+                  marks: Sequence[tuple[str, str]] = ()) -> SaveResult:
         """Store one chunk of scanned posts in ONE transaction.
 
         Posts whose (platform, post_id) or content hash is already stored (or repeated in `records`) are
         skipped and counted as duplicates; new posts with non-empty `flags` are enqueued as `pending` with an
-        audit entry; `cursor=(source, value)` is saved in the same transaction, so a crash never records a
-        cursor past posts that were not stored. Safe to call from several processes at once.
+        audit entry; `cursor=(source, value)` and any other `marks` (name, value) are saved in the same
+        transaction, so a crash never records a cursor past posts that were not stored. Safe to call from several
+        processes at once.
         """
         with self.transaction("cannot save scan results", write=True) as conn:
             result = posts.save_scan(conn, list(records))
-            if cursor is not None:
-                cursors.put(conn, *cursor)
+            for name, value in [*([cursor] if cursor is not None else []), *marks]:
+                cursors.put(conn, name, value)
         return result
 
     def posts_frame(self, since: datetime | None = None, until: datetime | None = None,
@@ -106,6 +110,14 @@ class Store:
         """
         with self.transaction("cannot read posts") as conn:
             return posts.frame(conn, since, until, by)
+
+    def chain_head(self, signing_key: str | PathLike[str] | None = None) -> Head:
+        """The evidence chain's head now, signed with the key at `signing_key` (default: the configured key, see
+        `pipeline.signing.key_path`; unsigned when none is configured)."""
+        key = load_private(signing_key)
+        with self.transaction("cannot read the evidence chain") as conn:
+            seq, sha = ledger.head(conn)
+        return new_head(seq, sha, key)
 
     def get_cursor(self, source: str) -> str | None:
         """The saved cursor of ingest source `source`, or None."""

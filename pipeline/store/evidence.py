@@ -1,15 +1,18 @@
-"""Evidence integrity: re-checking stored hashes and audit chains, and assembling evidence records for export."""
+"""Evidence integrity: re-checking the evidence chain, stored hashes and audit trails, and assembling evidence
+records for export."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.store import audit, queue
+from pipeline.store import audit, ledger, queue
 from pipeline.store.schema import posts, queue_items
 
 PROBLEM_COLUMNS = ("post", "item_id", "platform", "post_id", "problem", "expected", "found")
@@ -19,49 +22,97 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def verify(conn: Connection) -> list[dict[str, Any]]:
-    """Every integrity problem found: post text vs its recorded SHA-256, the hash each audit entry recorded,
-    each item's audit hash chain, and whether its last entry agrees with its status."""
-    problems: list[dict[str, Any]] = []
-    current: dict[int, str] = {}
-    items = {r.id: r.status for r in conn.execute(sa.select(queue_items.c.id, queue_items.c.status))}
-    query = sa.select(posts.c.id, posts.c.platform, posts.c.post_id, posts.c.text, posts.c.content_sha256)
-    keys: dict[int, tuple[str, str]] = {}
-    for row in conn.execution_options(yield_per=2000).execute(query.order_by(posts.c.id)):
+@dataclass
+class Check:
+    """What `verify` found: the problems, the chain's (length, head hash) and the stored hash at each asked seq."""
+
+    problems: list[dict[str, Any]]
+    head: tuple[int, str]
+    at: dict[int, str] = field(default_factory=dict)
+
+
+def verify(conn: Connection, at: Iterable[int] = ()) -> Check:
+    """Every integrity problem found, reading each table in one streaming pass or in pages:
+
+    - the evidence chain (`ledger`): no gap, every link recomputes; every post, queue item state, audit entry and
+      claim matches its latest entry, none is missing and none is recorded twice where facts never change;
+    - each post's text against its recorded SHA-256;
+    - each queue item's audit trail: present, its per-item hash chain, the post hash each entry recorded, its last
+      entry agreeing with the item's status.
+
+    `at`: chain lengths whose head hash to report (to compare with signed heads).
+    """
+    problems, head, found = ledger.chain_problems(conn, at)
+    problems += ledger.fact_problems(conn)
+    problems += _post_hashes(conn)
+    problems += _trails(conn)
+    keys = _keys(conn, {p["post"] for p in problems if p["post"] is not None})
+    for problem in problems:
+        if problem["post"] in keys:
+            problem["platform"], problem["post_id"], item_id = keys[problem["post"]]
+            problem["item_id"] = problem["item_id"] or item_id
+    return Check(problems, head, found)
+
+
+def _keys(conn: Connection, ids: set[int]) -> dict[int, tuple[str, str, int | None]]:
+    """(platform, post_id, queue item id or None) of the posts `ids`."""
+    out: dict[int, tuple[str, str, int | None]] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), 500):
+        query = (sa.select(posts.c.id, posts.c.platform, posts.c.post_id, queue_items.c.id.label("item_id"))
+                 .outerjoin(queue_items, queue_items.c.id == posts.c.id).where(posts.c.id.in_(wanted[start:start + 500])))
+        out.update({r.id: (r.platform, r.post_id, r.item_id) for r in conn.execute(query)})
+    return out
+
+
+def _post_hashes(conn: Connection) -> Iterator[dict[str, Any]]:
+    query = (sa.select(posts.c.id, posts.c.text, posts.c.content_sha256, queue_items.c.id.label("item_id"))
+             .outerjoin(queue_items, queue_items.c.id == posts.c.id).order_by(posts.c.id)
+             .execution_options(yield_per=2000))
+    for row in conn.execute(query):
         found = sha256_text(row.text)
-        current[row.id] = row.content_sha256
-        if row.id in items:
-            keys[row.id] = (row.platform, row.post_id)
         if found != row.content_sha256:
-            problems.append({"post": row.id, "item_id": row.id if row.id in items else None,
-                             "platform": row.platform, "post_id": row.post_id,
-                             "problem": "post text does not match its recorded SHA-256",
-                             "expected": row.content_sha256, "found": found})
-    trail: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for entry in audit.entries(conn):
-        trail[entry["item_id"]].append(entry)
+            yield {"post": row.id, "item_id": row.item_id, "platform": None, "post_id": None,
+                   "problem": "post text does not match its recorded SHA-256", "expected": row.content_sha256,
+                   "found": found}
 
-    def report(item_id: int, problem: str, expected: Any = None, found: Any = None) -> None:
-        platform, post_id = keys.get(item_id, (None, None))
-        problems.append({"post": item_id, "item_id": item_id, "platform": platform, "post_id": post_id,
-                         "problem": problem, "expected": expected, "found": found})
 
-    broken = audit.broken_chains([e for entries in trail.values() for e in entries])
-    for item_id, status in sorted(items.items()):
-        entries = trail.get(item_id, [])
-        if not entries:
-            report(item_id, "queue item has no audit trail")
-            continue
-        if item_id in broken:
-            report(item_id, broken[item_id])
-        recorded = {e["content_sha256"] for e in entries}
-        if recorded != {current.get(item_id)}:
-            report(item_id, "post SHA-256 differs from the one recorded in its audit trail",
-                   expected=entries[0]["content_sha256"], found=current.get(item_id))
-        if entries[-1]["to_status"] != status:
-            report(item_id, "status does not match the last audit entry", expected=entries[-1]["to_status"],
-                   found=status)
-    return problems
+def _trails(conn: Connection) -> Iterator[dict[str, Any]]:
+    """Queue items a page at a time, each page's audit entries read with it."""
+    last = 0
+    while True:
+        items = conn.execute(
+            sa.select(queue_items.c.id, queue_items.c.status, posts.c.content_sha256)
+            .outerjoin(posts, posts.c.id == queue_items.c.id).where(queue_items.c.id > last)
+            .order_by(queue_items.c.id).limit(2000)).all()
+        if not items:
+            return
+        trail: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for entry in audit.entries(conn, [item.id for item in items]):
+            trail[entry["item_id"]].append(entry)
+        broken = audit.broken_chains([e for entries in trail.values() for e in entries])
+        for item in items:
+            yield from _trail_problems(item.id, item.status, item.content_sha256, trail.get(item.id, []),
+                                       broken.get(item.id))
+        last = items[-1].id
+
+
+def _trail_problems(item_id: int, status: str, current: str | None, entries: list[dict[str, Any]],
+                    broken: str | None) -> Iterator[dict[str, Any]]:
+    def problem(text: str, expected: Any = None, found: Any = None) -> dict[str, Any]:
+        return {"post": item_id, "item_id": item_id, "platform": None, "post_id": None, "problem": text,
+                "expected": expected, "found": found}
+
+    if not entries:
+        yield problem("queue item has no audit trail")
+        return
+    if broken:
+        yield problem(broken)
+    if {e["content_sha256"] for e in entries} != {current}:
+        yield problem("post SHA-256 differs from the one recorded in its audit trail",
+                      expected=entries[0]["content_sha256"], found=current)
+    if entries[-1]["to_status"] != status:
+        yield problem("status does not match the last audit entry", expected=entries[-1]["to_status"], found=status)
 
 
 def records(conn: Connection, statuses: tuple[str, ...] = ("confirmed", "escalated")) -> list[dict[str, Any]]:

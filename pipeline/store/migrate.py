@@ -8,29 +8,40 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from pipeline.errors import StoreError
-from pipeline.store import _step_workspace
+from pipeline.store import _step_workspace, ledger
 from pipeline.store._types import utcnow
 from pipeline.store.engine import transaction
 from pipeline.store.schema import SCHEMA_VERSION, metadata, schema_version
+from pipeline.store.schema import ledger as ledger_table
+
+
+def _add_ledger(conn: Connection) -> None:
+    """Version 3: the evidence chain. Creates the ledger (append-only) and records every stored fact in it."""
+    ledger_table.create(conn)
+    _triggers(conn, tables=("ledger",))
+    ledger.chain_existing(conn)
+
 
 #: STEPS[n] upgrades a database from version n-1 to n. A fresh database is created at SCHEMA_VERSION directly.
-STEPS: dict[int, Callable[[Connection], None]] = {2: _step_workspace.upgrade}
+STEPS: dict[int, Callable[[Connection], None]] = {2: _step_workspace.upgrade, 3: _add_ledger}
 
 # Any transaction-level advisory lock id will do, as long as it is patroli's own.
 _PG_LOCK = 0x7061_7472
 
+#: Tables that only ever grow: triggers refuse UPDATE, DELETE (and TRUNCATE) on them.
+APPEND_ONLY = ("audit_log", "ledger")
 _SQLITE_TRIGGERS = (
-    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS {t}_no_update BEFORE UPDATE ON {t} "
+    "BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS {t}_no_delete BEFORE DELETE ON {t} "
+    "BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END",
 )
 _PG_TRIGGERS = (
-    "CREATE OR REPLACE FUNCTION patroli_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
-    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
-    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log "
-    "FOR EACH STATEMENT EXECUTE FUNCTION patroli_audit_append_only()",
+    "CREATE OR REPLACE FUNCTION patroli_{t}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION '{t} is append-only'; END $$",
+    "DROP TRIGGER IF EXISTS {t}_append_only ON {t}",
+    "CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {t} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION patroli_{t}_append_only()",
 )
 
 
@@ -74,6 +85,7 @@ def upgrade(engine: Engine) -> int:
         return found
 
 
-def _triggers(conn: Connection) -> None:
-    for statement in _PG_TRIGGERS if conn.dialect.name == "postgresql" else _SQLITE_TRIGGERS:
-        conn.exec_driver_sql(statement)
+def _triggers(conn: Connection, tables: tuple[str, ...] = APPEND_ONLY) -> None:
+    for table in tables:
+        for statement in _PG_TRIGGERS if conn.dialect.name == "postgresql" else _SQLITE_TRIGGERS:
+            conn.exec_driver_sql(statement.format(t=table))

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
 from pipeline.records import ROW_COLUMNS, ScanRecord
-from pipeline.store import audit, dialects, queue_facets
+from pipeline.store import audit, dialects, ledger, queue_facets
 from pipeline.store._types import utcnow
 from pipeline.store.schema import posts, queue_items
 from pipeline.values import as_utc
@@ -89,12 +89,14 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
             for row in conn.execute(stmt, part):
                 inserted.append((row.id, by_key[(row.platform, row.post_id)]))
     now = now or utcnow()
+    ledger.append(conn, "post", [row | {"id": pk} for pk, row in inserted])
     flagged = [(pk, row) for pk, row in inserted if row["flags"]]
     if flagged:
-        conn.execute(queue_items.insert(), [
-            {"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
-             "updated_at": now, **queue_facets.columns(row)} for pk, row in flagged])
+        items = [{"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
+                  "updated_at": now, **queue_facets.columns(row)} for pk, row in flagged]
+        conn.execute(queue_items.insert(), items)
         queue_facets.add_items(conn, flagged)
+        ledger.append(conn, "item", items)
         audit.append(conn, [
             {"item_id": pk, "at": now, "actor": "patroli", "action": "enqueue", "from_status": None,
              "to_status": "pending", "note": f"flagged: {', '.join(row['flags'])}",

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.errors import InputError, StoreError
-from pipeline.store import audit
+from pipeline.store import audit, ledger
 from pipeline.store.schema import STATUSES, posts, queue_items
 
 ITEM_COLUMNS = (
@@ -99,4 +99,5 @@ def apply(conn: Connection, item: dict[str, Any], *, action: str, actor: str, to
         "to_status": to_status, "note": note, "reason_code": reason, "model_version": item["model_version"],
         "verdicts": verdicts, "content_sha256": item["content_sha256"],
     }])
+    ledger.append_current(conn, "item", [item["item_id"]])
     return get(conn, item["item_id"])

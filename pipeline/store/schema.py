@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pipeline.store._types import UTCDateTime
 
 #: The schema version this patroli writes; a database with a higher one is refused.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Queue statuses, in workflow order.
 STATUSES: tuple[str, ...] = ("pending", "in_review", "confirmed", "dismissed", "escalated")
@@ -119,6 +119,19 @@ audit_log = sa.Table(
     sa.Column("content_sha256", sa.String(64), nullable=False),
     sa.Column("entry_sha256", sa.String(64), nullable=False),
     sa.Index("ix_audit_item", "item_id", "id"),
+)
+
+# The one global hash chain over every stored fact (see store/ledger.py). Append-only like audit_log; `seq` is
+# gapless (1, 2, ...) and given by the writer, so a removed entry shows as a gap or a broken link.
+ledger = sa.Table(
+    "ledger",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("ref", sa.BigInteger, nullable=False),
+    sa.Column("payload_sha256", sa.String(64), nullable=False),
+    sa.Column("entry_sha256", sa.String(64), nullable=False),
+    sa.Index("ix_ledger_fact", "kind", "ref", "seq"),
 )
 
 cursors = sa.Table(
