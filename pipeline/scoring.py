@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,20 @@ def priority(scores: dict[str, float], flags: Iterable[str], shares: int | None 
     return round(100.0 * risk * (1.0 + reach) / 2.0, 4)
 
 
+@dataclass(slots=True)
+class Assessment:
+    """What scoring found for one text: a score per label, the flags, their evidence and the queue priority."""
+
+    scores: dict[str, float]
+    flags: list[str]
+    evidence: dict[str, Any]
+    priority: float
+
+
+#: A post's reach figures: (shares, views, followers), None where unknown.
+Reach = tuple[int | None, int | None, int | None]
+
+
 class Scorer:
     """Scores posts with a model (and optionally a known-claims index) into scan records."""
 
@@ -60,31 +75,38 @@ class Scorer:
 
     def score(self, posts: Sequence[Post]) -> list[ScanRecord]:
         """One record per post: scores, flags, evidence, priority, model version and the post's own fields."""
-        if not posts:
+        found = self.assess([p.text for p in posts], [(p.shares, p.views, p.followers) for p in posts])
+        captured = datetime.now(UTC)
+        return [ScanRecord.of(post, scores=a.scores, flags=a.flags, evidence=a.evidence, priority=a.priority,
+                              model_version=self.model.version, captured_at=captured)
+                for post, a in zip(posts, found, strict=True)]
+
+    def assess(self, texts: Sequence[str], reach: Sequence[Reach]) -> list[Assessment]:
+        """One assessment per text (with its post's reach, for the priority): what `score` puts in a record, without
+        the post itself, so that worker processes exchange only texts and results."""
+        if not texts:
             return []
         labels = self.model.labels
         clf = self.model.estimator
-        M, normalized, stemmed = clf.featurize([p.text for p in posts])
+        M, normalized, stemmed = clf.featurize(list(texts))
         proba = clf.proba_from_features(M)
-        matches: list[Match | None] = [None] * len(posts)
+        matches: list[Match | None] = [None] * len(texts)
         if self.claims is not None:
             hoax = labels.index("hoax")
-            matches = self.claims.best_matches([p.text for p in posts])
+            matches = self.claims.best_matches(list(texts))
             similarity = [m.similarity if m is not None else 0.0 for m in matches]
             # A match raises the hoax score past this model's own hoax threshold, so it flags by itself.
             proba[:, hoax] = self.claims.combine_hoax(proba[:, hoax], similarity,
                                                       flag_threshold=self.thresholds["hoax"])
         flags = self.model.flags(proba, self.thresholds)
-        captured = datetime.now(UTC)
-        records = []
-        for i, (post, row) in enumerate(zip(posts, proba.tolist(), strict=True)):
+        out = []
+        for i, row in enumerate(proba.tolist()):
             scores = {label: round(p, 6) for label, p in zip(labels, row, strict=True)}
             evidence: dict[str, Any] = {}
             if flags[i]:
                 evidence.update(explain_row(clf, M[i], normalized[i], stemmed[i], flags[i], self.top_terms))
             if matches[i] is not None:
                 evidence["claim"] = matches[i].as_evidence()
-            rank = priority(scores, flags[i], post.shares, post.views, post.followers) if flags[i] else 0.0
-            records.append(ScanRecord.of(post, scores=scores, flags=flags[i], evidence=evidence, priority=rank,
-                                         model_version=self.model.version, captured_at=captured))
-        return records
+            rank = priority(scores, flags[i], *reach[i]) if flags[i] else 0.0
+            out.append(Assessment(scores, flags[i], evidence, rank))
+        return out

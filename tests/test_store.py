@@ -47,8 +47,11 @@ def test_save_scan_dedupes_enqueues_and_sets_cursor(db_url, make_record):
             make_record(60), make_record(60),  # repeated within the chunk
             make_record(70, flags=()),
         ]
-        assert store.save_scan(again) == SaveResult(stored=2, duplicates=3, enqueued=1)
+        # The same text under another key is kept as a copy of the stored post, not as a second post.
+        assert store.save_scan(again) == SaveResult(stored=2, duplicates=2, enqueued=1, copies=1)
         frame = store.posts_frame()
+        assert [(c["platform"], c["post_id"], c["original_id"]) for c in store.copies_of([2])] == [
+            ("twitter", "50", 2)]
     assert len(frame) == 11
     assert frame["content_sha256"].is_unique
     assert _raw(db_url, "SELECT count(*) FROM queue_items WHERE status = 'pending'") == [(7,)]
