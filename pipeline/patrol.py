@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from pipeline.config import DEFAULT_DB_URL
 from pipeline.errors import ConfigError, PatroliError
 from pipeline.ingest.registry import make_ingestor
+from pipeline.pool import default_workers
 from pipeline.scanner import ScanSummary, open_session, scan_items
 from pipeline.scoring import Scorer
 from pipeline.store import Store
@@ -33,7 +34,7 @@ EXIT_PARTIAL = 10  # some sources failed, the others were scanned
 EXIT_FAILED = 11  # every source failed
 EXIT_LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: cron may simply try again later)
 
-_PATROL_KEYS = {"database", "model", "lock_file", "log_file", "chunk_size", "output"}
+_PATROL_KEYS = {"database", "model", "lock_file", "log_file", "chunk_size", "output", "workers"}
 
 
 @dataclass
@@ -49,6 +50,7 @@ class PatrolConfig:
     log_file: Path | None = None
     output: Path | None = None
     chunk_size: int = 1000
+    workers: int | None = None  # None: the machine's cores
 
 
 def load_config(path: str | Path) -> PatrolConfig:
@@ -81,6 +83,9 @@ def load_config(path: str | Path) -> PatrolConfig:
     database = str(patrol.get("database", DEFAULT_DB_URL))
     if database.startswith("sqlite:///") and not database.startswith("sqlite:////"):
         database = f"sqlite:///{base / database.removeprefix('sqlite:///')}"
+    workers = patrol.get("workers")
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+        raise ConfigError(f"{path}: [patrol] workers must be a whole number of processes, at least 1")
     thresholds = raw.get("thresholds", {})
     if not all(isinstance(v, int | float) for v in thresholds.values()):
         raise ConfigError(f"{path}: [thresholds] values must be numbers")
@@ -88,7 +93,7 @@ def load_config(path: str | Path) -> PatrolConfig:
                         model=str(local(patrol["model"])) if "model" in patrol else None,
                         lock_file=local(patrol.get("lock_file", path.with_suffix(".lock").name)),
                         log_file=local(patrol.get("log_file")), output=local(patrol.get("output")),
-                        chunk_size=int(patrol.get("chunk_size", PatrolConfig.chunk_size)))
+                        chunk_size=int(patrol.get("chunk_size", PatrolConfig.chunk_size)), workers=workers)
 
 
 class _JsonFormatter(logging.Formatter):
@@ -176,15 +181,21 @@ class PatrolResult:
         status = f"{len(self.sources) - len(failed)}/{len(self.sources)} sources ok"
         if failed:
             status += "; failed: " + "; ".join(failed)
-        return (f"patrol{' (dry run)' if self.dry_run else ''}: {status}; {total.posts} new posts scored, "
-                f"{total.flagged_posts} flagged ({flags}); {total.enqueued} enqueued; {total.duplicates} duplicates, "
-                f"{total.problems} malformed records skipped; {self.seconds:.1f} s")
+        return (f"patrol{' (dry run)' if self.dry_run else ''}: {status}; {total.posts} new posts "
+                f"({total.copies} copies of earlier posts), {total.flagged_posts} flagged ({flags}); "
+                f"{total.enqueued} enqueued; {total.duplicates} already stored, {total.problems} malformed records "
+                f"skipped; {self.seconds:.1f} s")
 
 
 def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full_refresh: bool = False,
-               only: tuple[str, ...] = (), log_stream: TextIO | None = None) -> PatrolResult:
-    """Run every configured source (or `only` those) once; see the module docstring for the guarantees."""
+               only: tuple[str, ...] = (), log_stream: TextIO | None = None,
+               workers: int | None = None) -> PatrolResult:
+    """Run every configured source (or `only` those) once; see the module docstring for the guarantees.
+
+    `workers` (default: the config's, else the machine's cores) is the number of scoring processes.
+    """
     config = config if isinstance(config, PatrolConfig) else load_config(config)
+    workers = workers or config.workers or default_workers()
     unknown = set(only) - set(config.sources)
     if unknown:
         raise ConfigError(f"--source {', '.join(sorted(unknown))}: not in {config.path} "
@@ -199,7 +210,8 @@ def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full
         with open_session(model=config.model, db=config.database, thresholds=config.thresholds) as session:
             _log(logger, "run_start", config=str(config.path), dry_run=dry_run, full_refresh=full_refresh,
                  model_version=session.model.version)
-            results = [_run_source(name, table, session.scorer, session.store, config, logger, dry_run, full_refresh)
+            results = [_run_source(name, table, session.scorer, session.store, config, logger, dry_run, full_refresh,
+                                   workers)
                        for name, table in config.sources.items() if not only or name in only]
         result = PatrolResult(results, time.perf_counter() - start, dry_run)
         _log(logger, "run_end", exit_code=result.exit_code, summary=result.line())
@@ -207,7 +219,7 @@ def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full
 
 
 def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Store, config: PatrolConfig,
-                logger: logging.Logger, dry_run: bool, full_refresh: bool) -> SourceResult:
+                logger: logging.Logger, dry_run: bool, full_refresh: bool, workers: int) -> SourceResult:
     summary = ScanSummary()
     _log(logger, "source_start", source=name, kind=table.get("kind"))
 
@@ -219,7 +231,7 @@ def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Store, 
         cursor = None if full_refresh else store.get_cursor(name)
         chunks = scan_items(ingestor.iter_posts(cursor), scorer, store=None if dry_run else store, source=name,
                             chunk_size=config.chunk_size, on_problem=problem, summary=summary,
-                            skip_known=not dry_run)
+                            skip_known=not dry_run, workers=workers)
         with _output(config.output, dry_run) as out:
             for records in chunks:
                 for record in records:
@@ -232,7 +244,8 @@ def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Store, 
         _log(logger, "source_failed", logging.ERROR, source=name, error=error)
         return SourceResult(name, False, summary, error)
     _log(logger, "source_done", source=name, posts=summary.posts, flagged=summary.flagged_posts,
-         enqueued=summary.enqueued, duplicates=summary.duplicates, problems=summary.problems)
+         enqueued=summary.enqueued, copies=summary.copies, duplicates=summary.duplicates,
+         problems=summary.problems)
     return SourceResult(name, True, summary)
 
 

@@ -51,6 +51,9 @@ ANALYST_OPTION = click.option("--analyst", default=default_analyst, metavar="NAM
 NOTE_OPTION = click.option("--note", default=None, help="Free-text note for the audit trail.")
 REASON_OPTION = click.option("--reason", "reason", default=None, metavar="CODE",
                              help="Reason code for the audit trail.")
+WORKERS_OPTION = click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+                               help="Score in N worker processes; 1 scores in this process  [default: the "
+                                    "machine's cores]")
 THRESHOLD_OPTION = click.option("--threshold", "thresholds", multiple=True, metavar="LABEL=X",
                                 help="Override a label's threshold (repeatable).")
 

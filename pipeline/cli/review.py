@@ -73,11 +73,15 @@ def show(item_id: int, db: str | None, fmt: str) -> None:
         echo_json(found)
         return
     for name, value in found.items():
-        if name not in ("audit", "text", "raw"):
+        if name not in ("audit", "text", "raw", "copy_posts"):
             click.echo(f"{name:>17}: {value}")
     click.echo(f"\n{found['text']}\n")
     render(pd.DataFrame(found["audit"])[["at", "actor", "action", "from_status", "to_status", "note",
                                           "reason_code", "verdicts"]], fmt)
+    if found["copy_posts"]:
+        click.echo(f"\ncopies of the same post ({len(found['copy_posts'])}):")
+        render(pd.DataFrame(found["copy_posts"])[["platform", "post_id", "author", "created_at", "shares", "views",
+                                                   "followers", "source"]], fmt)
 
 
 @review.command()

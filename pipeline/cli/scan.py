@@ -8,8 +8,9 @@ import sys
 import click
 from tqdm import tqdm
 
-from pipeline.cli._common import DB_OPTION, MODEL_OPTION, THRESHOLD_OPTION, parse_thresholds
+from pipeline.cli._common import DB_OPTION, MODEL_OPTION, THRESHOLD_OPTION, WORKERS_OPTION, parse_thresholds
 from pipeline.config import db_url
+from pipeline.pool import default_workers
 from pipeline.records import ScanRecord
 from pipeline.scanner import ScanSummary, file_items, open_session, scan_items
 from pipeline.writers import ResultWriter
@@ -25,16 +26,21 @@ from pipeline.writers import ResultWriter
 @THRESHOLD_OPTION
 @MODEL_OPTION
 @click.option("--chunk-size", default=2000, show_default=True, help="Posts scored per chunk.")
+@WORKERS_OPTION
 @click.option("--show-flagged", is_flag=True, help="Print each flagged post with its evidence.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar  [default: when stderr is a terminal]")
 def scan(inputs: tuple[str, ...], text_column: str, id_column: str | None, out: str | None, db: str | None,
-         no_db: bool, thresholds: tuple[str, ...], model_path: str | None, chunk_size: int, show_flagged: bool,
-         progress: bool | None) -> None:
-    """Score posts from CSV, JSONL, Parquet or text files (globs, directories, .gz) and enqueue the flagged."""
+         no_db: bool, thresholds: tuple[str, ...], model_path: str | None, chunk_size: int, workers: int | None,
+         show_flagged: bool, progress: bool | None) -> None:
+    """Score posts from CSV, JSONL, Parquet or text files (globs, directories, .gz) and enqueue the flagged.
+
+    Every post gets its output record, in input order; a copy of an earlier post's text is marked duplicate_of.
+    """
     summary = run_scan(inputs, text_column=text_column, id_column=id_column, out=out,
                        db=None if no_db else db_url(db), thresholds=parse_thresholds(thresholds),
                        model_path=model_path, chunk_size=chunk_size, show_flagged=show_flagged,
-                       progress=sys.stderr.isatty() if progress is None else progress)
+                       progress=sys.stderr.isatty() if progress is None else progress,
+                       workers=workers or default_workers())
     click.echo(summary.line(), err=True)
 
 
@@ -53,8 +59,9 @@ def _print_flagged(record: ScanRecord) -> None:
 
 def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None, out: str | None,
              db: str | None, thresholds: dict[str, float], model_path: str | None, chunk_size: int,
-             show_flagged: bool, progress: bool) -> ScanSummary:
-    """Scan `inputs` into the queue database `db` (None: store nothing), writing `out` when given."""
+             show_flagged: bool, progress: bool, workers: int = 1) -> ScanSummary:
+    """Scan `inputs` into the queue database `db` (None: store nothing), writing `out` when given, scoring in
+    `workers` processes."""
     summary = ScanSummary()
     with open_session(model=model_path, db=db, thresholds=thresholds) as session:
         writer = ResultWriter(out, session.model.labels) if out else None
@@ -69,7 +76,7 @@ def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None
         try:
             items = file_items(list(inputs), text_column=text_column, id_column=id_column)
             for records in scan_items(items, session.scorer, store=session.store, chunk_size=chunk_size,
-                                      on_problem=problem, summary=summary):
+                                      on_problem=problem, summary=summary, workers=workers):
                 if writer is not None:
                     writer.write(records)
                 bar.update(len(records))
