@@ -1,5 +1,6 @@
 """Shared CLI plumbing: the group that turns PatroliError into one line and an exit code, the options several
-commands share (each defined once here), and rendering tables and JSON."""
+commands share (each defined once here), and JSON output. Tables are rendered by `_render` (pandas), which
+only the commands that print tables import: `patroli --version` and help load neither pandas nor scikit-learn."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import os
 from typing import Any
 
 import click
-import pandas as pd
 
 from pipeline.errors import ConfigError, PatroliError
 from pipeline.labels import LABELS
@@ -70,20 +70,6 @@ def parse_thresholds(pairs: tuple[str, ...]) -> dict[str, float]:
         except ValueError:
             raise ConfigError(f"--threshold {pair!r}: {value!r} is not a number") from None
     return out
-
-
-def render(frame: pd.DataFrame, fmt: str) -> None:
-    """Print a DataFrame as a plain table or as JSON records (one JSON array)."""
-    if fmt == "json":
-        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-        echo_json(records)
-        return
-    if frame.empty:
-        click.echo("(nothing)")
-        return
-    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
-                           "display.max_colwidth", 60):
-        click.echo(frame.to_string(index=False))
 
 
 def echo_json(obj: Any) -> None:

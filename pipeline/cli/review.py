@@ -17,8 +17,8 @@ from pipeline.cli._common import (
     REASON_OPTION,
     PatroliGroup,
     echo_json,
-    render,
 )
+from pipeline.cli._render import render
 from pipeline.labels import LABELS
 from pipeline.review import FORMATS
 from pipeline.store import STATUSES
