@@ -30,7 +30,7 @@ def test_wheel_installs_outside_the_checkout_and_scans_with_the_shipped_model(tm
     (wheel,) = dist.glob("patroli-*.whl")
     (sdist,) = dist.glob("patroli-*.tar.gz")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("pipeline/classify/__init__.py", "pipeline/models/default/model.joblib",
+    for needed in ("pipeline/classify/__init__.py", "pipeline/models/default/model.pkl.gz",
                    "pipeline/models/default/model_card.json", "pipeline/data/lexicons/slang.csv",
                    "pipeline/data/samples/posts.csv", "pipeline/data/checks/cases.jsonl"):
         assert needed in names, needed
