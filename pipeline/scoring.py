@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import scipy.sparse as sp
+
 from pipeline.claims import ClaimIndex, Match
 from pipeline.classify.artifact import Model
 from pipeline.classify.explain import explain_row
@@ -63,6 +66,15 @@ class Assessment:
 Reach = tuple[int | None, int | None, int | None]
 
 
+def _row(M: sp.csr_matrix, i: int) -> sp.csr_matrix:
+    """Row i of M as a 1-row matrix sharing M's arrays: what M[i] gives, without scipy's general indexing."""
+    start, end = M.indptr[i], M.indptr[i + 1]
+    row = sp.csr_matrix((M.data[start:end], M.indices[start:end], np.array([0, end - start])),
+                        shape=(1, M.shape[1]), copy=False)
+    row.has_sorted_indices = M.has_sorted_indices
+    return row
+
+
 class Scorer:
     """Scores posts with a model (and optionally a known-claims index) into scan records."""
 
@@ -104,7 +116,7 @@ class Scorer:
             scores = {label: round(p, 6) for label, p in zip(labels, row, strict=True)}
             evidence: dict[str, Any] = {}
             if flags[i]:
-                evidence.update(explain_row(clf, M[i], normalized[i], stemmed[i], flags[i], self.top_terms))
+                evidence.update(explain_row(clf, _row(M, i), normalized[i], stemmed[i], flags[i], self.top_terms))
             if matches[i] is not None:
                 evidence["claim"] = matches[i].as_evidence()
             rank = priority(scores, flags[i], *reach[i]) if flags[i] else 0.0
