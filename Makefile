@@ -36,7 +36,9 @@ evaluate: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --posts 300000
+	$(BIN)/python benchmarks/bench_scan.py --posts 100000 --core-posts 20000 --claims 100000
 	$(BIN)/python benchmarks/bench_claims.py --claims 100000 --posts 20000
+	$(BIN)/python benchmarks/bench_dask.py --posts 2000000 --single-posts 100000
 
 bench-web: $(STAMP)
 	$(BIN)/python benchmarks/bench_web.py --items 100000 --json benchmarks/results/web.json

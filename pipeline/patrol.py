@@ -29,6 +29,7 @@ from typing import Any, TextIO
 from pipeline.config import DEFAULT_DB_URL
 from pipeline.errors import EXIT_PARTIAL, ConfigError, PatroliError
 from pipeline.ingest.registry import make_ingestor
+from pipeline.pool import default_workers
 from pipeline.records import ScanRecord
 from pipeline.scanner import ScanSummary, open_session, scan_items
 from pipeline.scoring import Scorer
@@ -40,7 +41,7 @@ EXIT_OK = 0
 EXIT_FAILED = 11  # every source failed
 EXIT_LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: cron may simply try again later)
 
-_PATROL_KEYS = {"database", "model", "lock_file", "log_file", "chunk_size", "output", "signing_key"}
+_PATROL_KEYS = {"database", "model", "lock_file", "log_file", "chunk_size", "output", "signing_key", "workers"}
 
 
 @dataclass
@@ -57,6 +58,7 @@ class PatrolConfig:
     output: Path | None = None
     chunk_size: int = 1000
     signing_key: Path | None = None
+    workers: int | None = None  # None: the machine's cores
 
 
 def load_config(path: str | Path) -> PatrolConfig:
@@ -89,6 +91,9 @@ def load_config(path: str | Path) -> PatrolConfig:
     database = str(patrol.get("database", DEFAULT_DB_URL))
     if database.startswith("sqlite:///") and not database.startswith("sqlite:////"):
         database = f"sqlite:///{base / database.removeprefix('sqlite:///')}"
+    workers = patrol.get("workers")
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+        raise ConfigError(f"{path}: [patrol] workers must be a whole number of processes, at least 1")
     thresholds = raw.get("thresholds", {})
     if not all(isinstance(v, int | float) for v in thresholds.values()):
         raise ConfigError(f"{path}: [thresholds] values must be numbers")
@@ -97,7 +102,7 @@ def load_config(path: str | Path) -> PatrolConfig:
                         lock_file=local(patrol.get("lock_file", path.with_suffix(".lock").name)),
                         log_file=local(patrol.get("log_file")), output=local(patrol.get("output")),
                         chunk_size=int(patrol.get("chunk_size", PatrolConfig.chunk_size)),
-                        signing_key=local(patrol.get("signing_key")))
+                        signing_key=local(patrol.get("signing_key")), workers=workers)
 
 
 class _JsonFormatter(logging.Formatter):
@@ -185,17 +190,22 @@ class PatrolResult:
         status = f"{len(self.sources) - len(failed)}/{len(self.sources)} sources ok"
         if failed:
             status += "; failed: " + "; ".join(failed)
-        return (f"patrol{' (dry run)' if self.dry_run else ''}: {status}; {total.posts} new posts scored, "
-                f"{total.flagged_posts} flagged ({flags}); {total.enqueued} enqueued; {total.duplicates} duplicates, "
-                f"{total.problems} malformed records skipped"
-                + (f", {total.files_skipped} input files skipped or cut short" if total.files_skipped else "")
+        return (f"patrol{' (dry run)' if self.dry_run else ''}: {status}; {total.posts} new posts "
+                f"({total.copies} copies of earlier posts), {total.flagged_posts} flagged ({flags}); "
+                f"{total.enqueued} enqueued; {total.duplicates} already stored, {total.problems} malformed records "
+                f"skipped" + (f", {total.files_skipped} input files skipped or cut short" if total.files_skipped else "")
                 + f"; {self.seconds:.1f} s")
 
 
 def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full_refresh: bool = False,
-               only: tuple[str, ...] = (), log_stream: TextIO | None = None) -> PatrolResult:
-    """Run every configured source (or `only` those) once; see the module docstring for the guarantees."""
+               only: tuple[str, ...] = (), log_stream: TextIO | None = None,
+               workers: int | None = None) -> PatrolResult:
+    """Run every configured source (or `only` those) once; see the module docstring for the guarantees.
+
+    `workers` (default: the config's, else the machine's cores) is the number of scoring processes.
+    """
     config = config if isinstance(config, PatrolConfig) else load_config(config)
+    workers = workers or config.workers or default_workers()
     unknown = set(only) - set(config.sources)
     if unknown:
         raise ConfigError(f"--source {', '.join(sorted(unknown))}: not in {config.path} "
@@ -215,7 +225,7 @@ def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full
                  model_version=session.model.version)
             with _output(config.output, store, dry_run, logger) as out:
                 results = [_run_source(name, table, session.scorer, store, config, logger, dry_run, full_refresh,
-                                       out)
+                                       out, workers)
                            for name, table in config.sources.items() if not only or name in only]
             head = None if dry_run else store.chain_head(config.signing_key)
         result = PatrolResult(results, time.perf_counter() - start, dry_run)
@@ -225,7 +235,8 @@ def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full
 
 
 def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Store, config: PatrolConfig,
-                logger: logging.Logger, dry_run: bool, full_refresh: bool, out: OutputFile | None) -> SourceResult:
+                logger: logging.Logger, dry_run: bool, full_refresh: bool, out: OutputFile | None,
+                workers: int) -> SourceResult:
     summary = ScanSummary()
     _log(logger, "source_start", source=name, kind=table.get("kind"))
 
@@ -237,7 +248,8 @@ def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Store, 
         cursor = None if full_refresh else store.get_cursor(name)
         chunks = scan_items(ingestor.iter_posts(cursor), scorer, store=None if dry_run else store, source=name,
                             chunk_size=config.chunk_size, on_problem=problem, summary=summary,
-                            skip_known=not dry_run, before_save=None if out is None else out.write)
+                            skip_known=not dry_run, before_save=None if out is None else out.write,
+                            workers=workers)
         for records in chunks:
             _log(logger, "chunk_committed" if not dry_run else "chunk_scored", source=name,
                  posts=len(records), total=summary.posts)
@@ -246,8 +258,8 @@ def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Store, 
         _log(logger, "source_failed", logging.ERROR, source=name, error=error)
         return SourceResult(name, False, summary, error)
     _log(logger, "source_done", source=name, posts=summary.posts, flagged=summary.flagged_posts,
-         enqueued=summary.enqueued, duplicates=summary.duplicates, problems=summary.problems,
-         files_skipped=summary.files_skipped)
+         enqueued=summary.enqueued, copies=summary.copies, duplicates=summary.duplicates,
+         problems=summary.problems, files_skipped=summary.files_skipped)
     return SourceResult(name, True, summary)
 
 

@@ -20,7 +20,10 @@ from pipeline.values import as_utc, to_json
 
 #: Columns of a flat (CSV or Parquet) output row, before one score_<label> column per label.
 FLAT_COLUMNS = ("platform", "post_id", "author", "created_at", "url", "source", "text", "flags", "priority",
-                "claim_id", "claim_similarity", "model_version", "content_sha256", "evidence")
+                "claim_id", "claim_similarity", "model_version", "content_sha256", "duplicate_of", "evidence")
+#: Columns of the copies table that a copy's record fills (besides original_id, the stored first post).
+COPY_COLUMNS = ("platform", "post_id", "content_sha256", "author", "url", "created_at", "captured_at", "shares",
+                "views", "followers", "source", "raw")
 #: Columns of the posts table that a record fills.
 ROW_COLUMNS = ("platform", "post_id", "content_sha256", "text", "author", "url", "created_at", "captured_at",
                "shares", "views", "followers", "source", "raw", "scores", "flags", "evidence", "model_version",
@@ -33,6 +36,8 @@ class ScanRecord:
     terms per flagged label, "claim" -> the matched known claim), its queue priority and the model version.
 
     `content_sha256` is the SHA-256 of `text` (computed when not given); `captured_at` is when patroli read it.
+    `duplicate_of` is set on a copy: the key (platform, post_id) of the first post with the same content, whose
+    scores, flags, evidence and priority the copy carries without being scored again.
     """
 
     platform: str
@@ -53,6 +58,7 @@ class ScanRecord:
     source: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     content_sha256: str = ""
+    duplicate_of: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not self.content_sha256 and isinstance(self.text, str):
@@ -67,6 +73,16 @@ class ScanRecord:
                    author=post.author, url=post.url, created_at=post.created_at, shares=post.shares,
                    views=post.views, followers=post.followers, source=post.source, raw=post.raw,
                    content_sha256=post.content_sha256)
+
+    def copy_for(self, post: Post, captured_at: datetime) -> ScanRecord:
+        """The record of `post`, a copy of this record's post (same content): this record's scan results, the
+        copy's own fields, and `duplicate_of` naming this record's post (or the post it is itself a copy of)."""
+        return ScanRecord(platform=post.platform, post_id=post.post_id, text=post.text, scores=self.scores,
+                          flags=self.flags, evidence=self.evidence, priority=self.priority,
+                          model_version=self.model_version, captured_at=captured_at, author=post.author,
+                          url=post.url, created_at=post.created_at, shares=post.shares, views=post.views,
+                          followers=post.followers, source=post.source, raw=post.raw,
+                          content_sha256=self.content_sha256, duplicate_of=self.duplicate_of or self.key)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -86,7 +102,7 @@ class ScanRecord:
             "source": self.source, "text": self.text, "scores": self.scores, "flags": self.flags,
             "evidence": self.evidence, "priority": self.priority, "claim_id": claim.get("claim_id"),
             "claim_similarity": claim.get("similarity"), "model_version": self.model_version,
-            "content_sha256": self.content_sha256,
+            "content_sha256": self.content_sha256, "duplicate_of": _key_text(self.duplicate_of),
         }
 
     def jsonl(self) -> str:
@@ -126,6 +142,11 @@ class ScanRecord:
         }
 
 
+def _key_text(key: tuple[str, str] | None) -> str | None:
+    """A post key as the text "platform:post_id" (None stays None)."""
+    return None if key is None else f"{key[0]}:{key[1]}"
+
+
 def _count(value: Any, name: str, where: str) -> int | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -137,13 +158,16 @@ def _count(value: Any, name: str, where: str) -> int | None:
 
 def records_frame(records: Sequence[ScanRecord], labels: Sequence[str]) -> pd.DataFrame:
     """Scan records as a tidy DataFrame: platform, post_id, author, created_at (UTC), url, source, text, one float64
-    column per label, flags, evidence, claim_id, claim_similarity, priority, model_version, content_sha256."""
+    column per label, flags, evidence, claim_id, claim_similarity, priority, model_version, content_sha256,
+    duplicate_of ("platform:post_id" of the first post with the same content, None for a first post)."""
     columns = ["platform", "post_id", "author", "created_at", "url", "source", "text", *labels, "flags",
-               "evidence", "claim_id", "claim_similarity", "priority", "model_version", "content_sha256"]
+               "evidence", "claim_id", "claim_similarity", "priority", "model_version", "content_sha256",
+               "duplicate_of"]
     rows = [{"platform": r.platform, "post_id": r.post_id, "author": r.author, "created_at": r.created_at,
              "url": r.url, "source": r.source, "text": r.text, "flags": r.flags, "evidence": r.evidence,
              "priority": r.priority, "model_version": r.model_version, "content_sha256": r.content_sha256,
-             **r.scores, "claim_id": r.claim.get("claim_id"), "claim_similarity": r.claim.get("similarity")}
+             "duplicate_of": _key_text(r.duplicate_of), **r.scores, "claim_id": r.claim.get("claim_id"),
+             "claim_similarity": r.claim.get("similarity")}
             for r in records]
     frame = pd.DataFrame(rows, columns=columns)
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
 
 from pipeline.claims import ClaimIndex, Match
 from pipeline.classify.artifact import Model
@@ -53,6 +57,29 @@ def top_label(flags: Iterable[str], scores: dict[str, float]) -> str | None:
     return max(flags, key=lambda label: RISK_WEIGHTS.get(label, 0.5) * float(scores.get(label, 0.0)), default=None)
 
 
+@dataclass(slots=True)
+class Assessment:
+    """What scoring found for one text: a score per label, the flags, their evidence and the queue priority."""
+
+    scores: dict[str, float]
+    flags: list[str]
+    evidence: dict[str, Any]
+    priority: float
+
+
+#: A post's reach figures: (shares, views, followers), None where unknown.
+Reach = tuple[int | None, int | None, int | None]
+
+
+def _row(M: sp.csr_matrix, i: int) -> sp.csr_matrix:
+    """Row i of M as a 1-row matrix sharing M's arrays: what M[i] gives, without scipy's general indexing."""
+    start, end = M.indptr[i], M.indptr[i + 1]
+    row = sp.csr_matrix((M.data[start:end], M.indices[start:end], np.array([0, end - start])),
+                        shape=(1, M.shape[1]), copy=False)
+    row.has_sorted_indices = M.has_sorted_indices
+    return row
+
+
 class Scorer:
     """Scores posts with a model (and optionally a known-claims index) into scan records."""
 
@@ -65,31 +92,38 @@ class Scorer:
 
     def score(self, posts: Sequence[Post]) -> list[ScanRecord]:
         """One record per post: scores, flags, evidence, priority, model version and the post's own fields."""
-        if not posts:
+        found = self.assess([p.text for p in posts], [(p.shares, p.views, p.followers) for p in posts])
+        captured = datetime.now(UTC)
+        return [ScanRecord.of(post, scores=a.scores, flags=a.flags, evidence=a.evidence, priority=a.priority,
+                              model_version=self.model.version, captured_at=captured)
+                for post, a in zip(posts, found, strict=True)]
+
+    def assess(self, texts: Sequence[str], reach: Sequence[Reach]) -> list[Assessment]:
+        """One assessment per text (with its post's reach, for the priority): what `score` puts in a record, without
+        the post itself, so that worker processes exchange only texts and results."""
+        if not texts:
             return []
         labels = self.model.labels
         clf = self.model.estimator
-        M, normalized, stemmed = clf.featurize([p.text for p in posts])
+        M, normalized, stemmed = clf.featurize(list(texts))
         proba = clf.proba_from_features(M)
-        matches: list[Match | None] = [None] * len(posts)
+        matches: list[Match | None] = [None] * len(texts)
         if self.claims is not None:
             hoax = labels.index("hoax")
-            matches = self.claims.best_matches([p.text for p in posts])
+            matches = self.claims.best_matches(list(texts))
             similarity = [m.similarity if m is not None else 0.0 for m in matches]
             # A match raises the hoax score past this model's own hoax threshold, so it flags by itself.
             proba[:, hoax] = self.claims.combine_hoax(proba[:, hoax], similarity,
                                                       flag_threshold=self.thresholds["hoax"])
         flags = self.model.flags(proba, self.thresholds)
-        captured = datetime.now(UTC)
-        records = []
-        for i, (post, row) in enumerate(zip(posts, proba.tolist(), strict=True)):
+        out = []
+        for i, row in enumerate(proba.tolist()):
             scores = {label: round(p, 6) for label, p in zip(labels, row, strict=True)}
             evidence: dict[str, Any] = {}
             if flags[i]:
-                evidence.update(explain_row(clf, M[i], normalized[i], stemmed[i], flags[i], self.top_terms))
+                evidence.update(explain_row(clf, _row(M, i), normalized[i], stemmed[i], flags[i], self.top_terms))
             if matches[i] is not None:
                 evidence["claim"] = matches[i].as_evidence()
-            rank = priority(scores, flags[i], post.shares, post.views, post.followers) if flags[i] else 0.0
-            records.append(ScanRecord.of(post, scores=scores, flags=flags[i], evidence=evidence, priority=rank,
-                                         model_version=self.model.version, captured_at=captured))
-        return records
+            rank = priority(scores, flags[i], *reach[i]) if flags[i] else 0.0
+            out.append(Assessment(scores, flags[i], evidence, rank))
+        return out

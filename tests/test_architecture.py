@@ -18,6 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("text", "ingest", "store"),
     ("classify", "claims"),
     ("scoring",),
+    ("pool",),
     ("scanner", "writers", "review", "report"),
     ("patrol", "distributed"),
     ("web",),

@@ -93,8 +93,23 @@ def test_model_round_trip_and_sha_check(tmp_path: Path, fitted: PatroliClassifie
     assert list(scores.columns) == list(LABELS) and (scores.dtypes == "float64").all()
     card = json.loads((tmp_path / "model_card.json").read_text())
     assert card["thresholds"].keys() == set(LABELS)
-    with (tmp_path / "model.joblib").open("ab") as handle:
+    with (tmp_path / "model.pkl.gz").open("ab") as handle:
         handle.write(b"\0")
+    with pytest.raises(ModelError, match="does not match the card"):
+        load_model(tmp_path)
+
+
+def test_a_model_saved_by_joblib_still_loads_and_is_checked(tmp_path: Path, fitted: PatroliClassifier) -> None:
+    import hashlib
+
+    import joblib
+
+    joblib.dump(fitted, tmp_path / "model.joblib", compress=("xz", 6))
+    digest = hashlib.sha256((tmp_path / "model.joblib").read_bytes()).hexdigest()
+    (tmp_path / "model_card.json").write_text(json.dumps({"version": "old", "model_sha256": digest}))
+    old = load_model(tmp_path)
+    assert old.version == "old" and old.score(["selamat pagi"]).shape == (1, len(LABELS))
+    (tmp_path / "model_card.json").write_text(json.dumps({"version": "old", "model_sha256": "0" * 64}))
     with pytest.raises(ModelError, match="does not match the card"):
         load_model(tmp_path)
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from pipeline.cli._common import table_text
+from pipeline.cli._render import table_text
 from pipeline.config import SAMPLES_DIR
 from pipeline.errors import EXIT_PARTIAL
 from pipeline.labels import LABELS

@@ -45,13 +45,23 @@ def test_scan_quality_on_hand_written_samples(model: pipeline.Model) -> None:
     assert harmful["flags"].map(bool).mean() > 0.6
 
 
-def test_scan_deduplicates_by_key_and_content(tmp_path: Path, model: pipeline.Model) -> None:
-    posts = [Post("twitter", "1", "Sebarkan! air rebusan sandal bisa menyembuhkan corona"),
+def test_every_post_gets_its_record_and_copies_name_their_first_post(model: pipeline.Model) -> None:
+    hoax = "Sebarkan! air rebusan sandal bisa menyembuhkan corona"
+    posts = [Post("twitter", "1", hoax),
              Post("twitter", "1", "teks lain dengan id sama"),
-             Post("facebook", "9", "Sebarkan! air rebusan sandal bisa menyembuhkan corona"),
-             Post("twitter", "2", "Selamat pagi, cuaca cerah hari ini")]
-    frame = pipeline.scan(posts, model=model)
-    assert frame["post_id"].tolist() == ["1", "2"]
+             Post("facebook", "9", hoax, author="b"),
+             Post("twitter", "2", "Selamat pagi, cuaca cerah hari ini"),
+             Post("twitter", "1", hoax)]
+    frame = pipeline.scan(posts, model=model, chunk_size=2)
+    assert frame["post_id"].tolist() == ["1", "1", "9", "2", "1"]
+    assert frame["duplicate_of"].fillna("").tolist() == ["", "", "twitter:1", "", "twitter:1"]
+    first, copy = frame.iloc[0], frame.iloc[2]
+    assert copy["author"] == "b" and copy["platform"] == "facebook"
+    for name in (*LABELS, "priority", "content_sha256"):
+        assert copy[name] == first[name]
+    assert copy["flags"] == first["flags"] and copy["evidence"] == first["evidence"]
+    # An edited post (same key, other text) is scored as what it now says.
+    assert frame.iloc[1]["content_sha256"] != first["content_sha256"]
 
 
 def test_scan_stores_flagged_posts_in_the_queue(tmp_path: Path, model: pipeline.Model) -> None:

@@ -47,8 +47,11 @@ def test_save_scan_dedupes_enqueues_and_sets_cursor(db_url, make_record):
             make_record(60), make_record(60),  # repeated within the chunk
             make_record(70, flags=()),
         ]
-        assert store.save_scan(again) == SaveResult(stored=2, duplicates=3, enqueued=1)
+        # The same text under another key is kept as a copy of the stored post, not as a second post.
+        assert store.save_scan(again) == SaveResult(stored=2, duplicates=2, enqueued=1, copies=1)
         frame = store.posts_frame()
+        assert [(c["platform"], c["post_id"], c["original_id"]) for c in store.copies_of([2])] == [
+            ("twitter", "50", 2)]
     assert len(frame) == 11
     assert frame["content_sha256"].is_unique
     assert _raw(db_url, "SELECT count(*) FROM queue_items WHERE status = 'pending'") == [(7,)]
@@ -223,3 +226,24 @@ def test_concurrent_save_scan_stores_each_post_once(db_url, make_record, run_pro
     assert sum(t[2] for t in totals) == 100
     assert _raw(db_url, "SELECT count(*) FROM posts") == [(200,)]
     assert _raw(db_url, "SELECT count(*), count(DISTINCT item_id) FROM audit_log") == [(100, 100)]
+
+
+def test_version_1_database_gets_copies_and_spread_columns(db_url, make_record):
+    with Store.open(db_url) as store:
+        store.save_scan([make_record(1), make_record(2, flags=()), make_record(3, author=None)])
+    # Turn it back into what patroli 0.1 (schema version 1) wrote.
+    _raw(db_url, "DROP TABLE copies")
+    for name in ("copies", "authors", "platforms", "reach_shares", "reach_views", "reach_followers"):
+        _raw(db_url, f"ALTER TABLE queue_items DROP COLUMN {name}")
+    _raw(db_url, "DELETE FROM schema_version")
+    _raw(db_url, "INSERT INTO schema_version (version, applied_at) VALUES (1, :t)", t=datetime(2026, 1, 1))
+    with Store.open(db_url) as store:
+        assert _raw(db_url, "SELECT id, copies, authors, platforms, reach_shares, reach_views, reach_followers "
+                            "FROM queue_items ORDER BY id") == [(1, 0, 1, 1, 10, 100, 1000),
+                                                                (3, 0, 0, 1, 30, 300, 1000)]
+        result = store.save_scan([make_record(9, text=make_record(1).text, author="lain", platform="facebook",
+                                              shares=5)])
+        assert result.copies == 1
+    assert _raw(db_url, "SELECT copies, authors, platforms, reach_shares FROM queue_items WHERE id = 1") == [
+        (1, 2, 2, 15)]
+    assert _raw(db_url, "SELECT max(version) FROM schema_version") == [(SCHEMA_VERSION,)]

@@ -107,3 +107,28 @@ def test_fast_stemmer_matches_stock_sastrawi_on_corpus_words() -> None:
     mismatches = [(w, stock[w], fast.stem(w)) for w in words if stock[w] != fast.stem(w)]
     assert mismatches == []
     assert sum(stock[w] != w for w in words) > 500  # the sample really exercises the affix rules
+
+
+def _words_of_own_files() -> list[str]:
+    from pipeline.config import CHECKS_DIR, SAMPLES_DIR
+
+    text = " ".join(p.read_text(encoding="utf-8") for p in [*CHECKS_DIR.glob("*.jsonl"), *SAMPLES_DIR.glob("*")])
+    return sorted(set(re.findall(r"[a-z]+(?:-[a-z]+)?", text.lower())))
+
+
+def test_guarded_prefix_rules_stem_as_every_rule_run_in_turn() -> None:
+    from Sastrawi.Stemmer.Stemmer import Stemmer
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    from pipeline.text.stem import SetDictionary, _sastrawi_stemmer
+
+    words = _words_of_own_files()
+    if (DATA_DIR / "ibrohim2019").exists():
+        tweets = pd.read_csv(DATA_DIR / "ibrohim2019" / "re_dataset.csv", encoding="latin-1")["Tweet"]
+        words += sorted({w for t in tweets for w in re.findall(r"[a-z]+(?:-[a-z]+)?", t.lower())})
+    every_rule = Stemmer(SetDictionary(StemmerFactory().get_words()))
+    guarded = _sastrawi_stemmer()
+    mismatches = [(w, every_rule.stem_word(w), guarded.stem_word(w)) for w in words
+                  if every_rule.stem_word(w) != guarded.stem_word(w)]
+    assert mismatches == []
+    assert len(words) > 3000 and sum(every_rule.stem_word(w) != w for w in words) > 800

@@ -1,5 +1,5 @@
 """The classifier: features, the scikit-learn estimator, training, calibration, evaluation, explanations and the
-model artifact (a joblib file checked against its card)."""
+model artifact (a compressed pickle checked against its card)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,18 @@
-"""The shipped model: a joblib file plus `model_card.json`, refused on load unless its SHA-256 matches the card."""
+"""The shipped model: a gzip-compressed pickle plus `model_card.json`, refused on load unless its SHA-256 matches the
+card.
+
+A plain pickle (protocol 5, read by the C unpickler) loads about ten times faster than the same object through
+joblib, whose unpickler is written in Python: the model's vocabularies and caches are large dicts. Older model
+directories with a `model.joblib` still load.
+"""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
 import json
+import pickle
 import platform
 from datetime import UTC, datetime
 from importlib import metadata
@@ -20,7 +30,8 @@ from pipeline.datasets import sha256_file
 from pipeline.errors import ModelError
 from pipeline.labels import FLAG_LABELS, check_label
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.pkl.gz"
+LEGACY_MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
 
 
@@ -78,11 +89,11 @@ class Model:
         return {lab: explain(self.estimator, text, lab, top) for lab in labels}
 
     def save(self, directory: str | Path, extra_card: dict[str, Any] | None = None) -> Path:
-        """Write model.joblib (compressed) and model_card.json with the file's SHA-256."""
+        """Write model.pkl.gz and model_card.json with the file's SHA-256 (the same bytes for the same model)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / MODEL_FILE
-        joblib.dump(self.estimator, path, compress=("xz", 6))
+        path.write_bytes(gzip.compress(pickle.dumps(self.estimator, protocol=5), compresslevel=6, mtime=0))
         card = {**self.card, **(extra_card or {})}
         card.update({
             "model_file": MODEL_FILE,
@@ -116,19 +127,26 @@ def load_model(path: str | Path | None = None) -> Model:
     directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
     if directory.is_file():
         directory = directory.parent
-    card_path, model_path = directory / CARD_FILE, directory / MODEL_FILE
-    if not card_path.exists() or not model_path.exists():
+    card_path = directory / CARD_FILE
+    model_path = next((directory / name for name in (MODEL_FILE, LEGACY_MODEL_FILE) if (directory / name).exists()),
+                      None)
+    if not card_path.exists() or model_path is None:
         raise ModelError(f"no model in {directory} (expected {MODEL_FILE} and {CARD_FILE}); run `patroli train`")
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
+        data = model_path.read_bytes()
     except (OSError, ValueError) as exc:
         raise ModelError(f"model card {card_path} is unreadable: {exc}") from exc
-    expected, actual = card.get("model_sha256"), sha256_file(model_path)
+    # The bytes that are checked are the bytes that are loaded: nothing can swap the file in between.
+    expected, actual = card.get("model_sha256"), hashlib.sha256(data).hexdigest()
     if expected != actual:
         raise ModelError(f"refusing to load {model_path}: its SHA-256 {actual[:12]}… does not match the card's "
                          f"{str(expected)[:12]}… (a changed model file could run arbitrary code)")
     try:
-        estimator = joblib.load(model_path)
+        if model_path.name == MODEL_FILE:
+            estimator = pickle.loads(gzip.decompress(data))  # noqa: S301 - checked against the card above
+        else:
+            estimator = joblib.load(io.BytesIO(data))
     except Exception as exc:  # a corrupt but hash-matching file (e.g. written by an incompatible library)
         raise ModelError(f"cannot load {model_path}: {exc}") from exc
     return Model(estimator, card)

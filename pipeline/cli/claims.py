@@ -10,7 +10,8 @@ import pandas as pd
 
 from pipeline.claims import evaluate_claim_matching, import_claims, list_claims, search_claims
 from pipeline.claims.db import LIST_COLUMNS
-from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, FORMAT_OPTION, PatroliGroup, render
+from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, FORMAT_OPTION, PatroliGroup
+from pipeline.cli._render import render
 
 
 @click.group("claims", cls=PatroliGroup)

@@ -10,7 +10,8 @@ import pandas as pd
 
 from pipeline.classify.evaluate import evaluate as run_evaluation
 from pipeline.classify.train import train as train_model
-from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, MODEL_OPTION, echo_json, render
+from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, MODEL_OPTION, echo_json
+from pipeline.cli._render import render
 from pipeline.errors import InputError, StoreError
 from pipeline.posts import Post
 from pipeline.review import feedback_frame

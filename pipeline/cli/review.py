@@ -20,8 +20,8 @@ from pipeline.cli._common import (
     SIGNING_KEY_OPTION,
     PatroliGroup,
     echo_json,
-    render,
 )
+from pipeline.cli._render import render
 from pipeline.labels import LABELS
 from pipeline.review import FORMATS
 from pipeline.scoring import top_label
@@ -61,6 +61,11 @@ def _show_item(found: dict[str, Any]) -> None:
     reach = [f"{name} {found[name]:,}" for name in ("shares", "views", "followers") if found[name] is not None]
     if reach:
         lines.append(("reach", " · ".join(reach)))
+    if found.get("copies"):
+        summed = [f"{name} {found[f'reach_{name}']:,}" for name in ("shares", "views", "followers")
+                  if found.get(f"reach_{name}") is not None]
+        lines.append(("spread", f"{found['copies']:,} copies · {found['authors']:,} authors · {found['platforms']} "
+                                f"platforms" + (f" · together {' · '.join(summed)}" if summed else "")))
     lines.append(("flags", " · ".join(f"{label} {scores.get(label, 0.0):.2f}" for label in found["flags"]) or "none"))
     for label in found["flags"]:
         terms = ", ".join(f"{term} ({weight:+.2f})" for term, weight in evidence.get(label) or [])
@@ -85,6 +90,10 @@ def _show_item(found: dict[str, Any]) -> None:
     for paragraph in found["text"].splitlines() or [""]:
         click.echo(textwrap.fill(paragraph, width=max(40, width - 4), initial_indent="    ",
                                  subsequent_indent="    ") or "    ")
+    if found.get("copy_posts"):
+        click.echo(f"\ncopies of the same post ({len(found['copy_posts'])}):")
+        render(pd.DataFrame(found["copy_posts"])[["platform", "post_id", "author", "created_at", "shares", "views",
+                                                   "followers", "source"]], "table")
     if found.get("audit"):
         click.echo("")
         trail = pd.DataFrame(found["audit"])

@@ -8,9 +8,11 @@ import sys
 import click
 from tqdm import tqdm
 
-from pipeline.cli._common import DB_OPTION, MODEL_OPTION, THRESHOLD_OPTION, parse_thresholds
+from pipeline.cli._common import DB_OPTION, MODEL_OPTION, THRESHOLD_OPTION, WORKERS_OPTION, parse_thresholds
 from pipeline.config import db_url
-from pipeline.errors import EXIT_PARTIAL
+from pipeline.distributed import Columns, load_flagged, score_dataset
+from pipeline.errors import EXIT_PARTIAL, ConfigError
+from pipeline.pool import default_workers
 from pipeline.records import ScanRecord
 from pipeline.scanner import ScanSummary, file_items, open_session, scan_items
 from pipeline.writers import ResultWriter
@@ -26,12 +28,22 @@ from pipeline.writers import ResultWriter
 @THRESHOLD_OPTION
 @MODEL_OPTION
 @click.option("--chunk-size", default=2000, show_default=True, help="Posts scored per chunk.")
+@WORKERS_OPTION
 @click.option("--show-flagged", is_flag=True, help="Print each flagged post with its evidence.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar  [default: when stderr is a terminal]")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: score on a Dask cluster (extra patroli[dask]); --out is then a directory URL.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: the scheduler (tcp://host:8786)  [default: a local cluster of --workers]")
+@click.option("--to-queue", is_flag=True, help="With --engine dask: load the flagged posts into the queue of --db.")
 def scan(inputs: tuple[str, ...], text_column: str, id_column: str | None, out: str | None, db: str | None,
-         no_db: bool, thresholds: tuple[str, ...], model_path: str | None, chunk_size: int, show_flagged: bool,
-         progress: bool | None) -> None:
+         no_db: bool, thresholds: tuple[str, ...], model_path: str | None, chunk_size: int, workers: int | None,
+         show_flagged: bool, progress: bool | None, engine: str, scheduler: str | None, to_queue: bool) -> None:
     """Score posts from CSV, JSONL, Parquet or text files (globs, directories, .gz) and enqueue the flagged.
+
+    Every post gets its output record, in input order; a copy of an earlier post's text is marked duplicate_of.
+    With --engine dask, INPUTS are CSV/JSONL/Parquet files at any fsspec URL and --out DIR receives a Parquet
+    dataset partitioned by day (DIR/scored) and the flagged subset (DIR/flagged).
 
     Exit code 10 (partial) when an input file was skipped whole or cut short by damage; its rows are lost, the
     other files' are kept. A malformed record is reported and skipped without changing the exit code.
@@ -39,16 +51,45 @@ def scan(inputs: tuple[str, ...], text_column: str, id_column: str | None, out: 
     \b
     Examples:
       patroli scan data/samples/posts.csv --out results.jsonl --show-flagged
-      patroli scan 'exports/**/*.csv.gz' --text-column isi --id-column id_post --out results.parquet
+      patroli scan 'exports/**/*.csv.gz' --text-column isi --id-column id_post --out results.parquet --workers 4
       patroli scan posts.txt --no-db --threshold hoax=0.8
+      patroli scan 's3://archive/2026/*.parquet' --engine dask --scheduler tcp://10.0.0.5:8786 --out s3://out/ --to-queue
     """
+    if engine == "dask":
+        run_dask(inputs, text_column=text_column, id_column=id_column, out=out, db=None if no_db else db_url(db),
+                 thresholds=parse_thresholds(thresholds), model_path=model_path, workers=workers,
+                 scheduler=scheduler, to_queue=to_queue, show_flagged=show_flagged)
+        return
+    if scheduler or to_queue:
+        raise ConfigError("--scheduler and --to-queue go with --engine dask")
     summary = run_scan(inputs, text_column=text_column, id_column=id_column, out=out,
                        db=None if no_db else db_url(db), thresholds=parse_thresholds(thresholds),
                        model_path=model_path, chunk_size=chunk_size, show_flagged=show_flagged,
-                       progress=sys.stderr.isatty() if progress is None else progress)
+                       progress=sys.stderr.isatty() if progress is None else progress,
+                       workers=workers or default_workers())
     click.echo(summary.line(), err=True)
     if summary.files_skipped:
         sys.exit(EXIT_PARTIAL)
+
+
+def run_dask(inputs: tuple[str, ...], *, text_column: str, id_column: str | None, out: str | None, db: str | None,
+             thresholds: dict[str, float], model_path: str | None, workers: int | None, scheduler: str | None,
+             to_queue: bool, show_flagged: bool) -> None:
+    """`scan --engine dask`: score on a cluster, write the datasets, optionally load the flagged into the queue."""
+    if not out:
+        raise ConfigError("--engine dask needs --out DIR (a directory URL for the scored and flagged datasets)")
+    if show_flagged:
+        raise ConfigError("--show-flagged does not go with --engine dask; read DIR/flagged instead")
+    if to_queue and db is None:
+        raise ConfigError("--to-queue needs a database; drop --no-db")
+    result = score_dataset(list(inputs), out, model=model_path, scheduler=scheduler, workers=workers,
+                           columns=Columns(text=text_column, id=id_column), thresholds=thresholds, db=db)
+    for problem in result.problems:
+        click.echo(f"patroli: skipped: {problem}", err=True)
+    click.echo(result.line(), err=True)
+    if to_queue:
+        stored, copies, enqueued = load_flagged(result.flagged, db)
+        click.echo(f"queue {db}: {stored} flagged posts stored, {copies} copies, {enqueued} enqueued", err=True)
 
 
 def _print_flagged(record: ScanRecord) -> None:
@@ -66,8 +107,9 @@ def _print_flagged(record: ScanRecord) -> None:
 
 def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None, out: str | None,
              db: str | None, thresholds: dict[str, float], model_path: str | None, chunk_size: int,
-             show_flagged: bool, progress: bool) -> ScanSummary:
-    """Scan `inputs` into the queue database `db` (None: store nothing), writing `out` when given."""
+             show_flagged: bool, progress: bool, workers: int = 1) -> ScanSummary:
+    """Scan `inputs` into the queue database `db` (None: store nothing), writing `out` when given, scoring in
+    `workers` processes."""
     summary = ScanSummary()
     with open_session(model=model_path, db=db, thresholds=thresholds) as session:
         writer = ResultWriter(out, session.model.labels) if out else None
@@ -82,7 +124,7 @@ def run_scan(inputs: tuple[str, ...], *, text_column: str, id_column: str | None
         try:
             items = file_items(list(inputs), text_column=text_column, id_column=id_column)
             for records in scan_items(items, session.scorer, store=session.store, chunk_size=chunk_size,
-                                      on_problem=problem, summary=summary):
+                                      on_problem=problem, summary=summary, workers=workers):
                 if writer is not None:
                     writer.write(records)
                 bar.update(len(records))

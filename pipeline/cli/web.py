@@ -6,7 +6,8 @@ from __future__ import annotations
 import click
 
 from pipeline import web
-from pipeline.cli._common import DB_OPTION, FORMAT_OPTION, PatroliGroup, render
+from pipeline.cli._common import DB_OPTION, FORMAT_OPTION, PatroliGroup
+from pipeline.cli._render import render
 from pipeline.store.schema import ROLES
 from pipeline.web import accounts
 

@@ -18,7 +18,7 @@ from pipeline.errors import InputError, StoreError
 from pipeline.labels import LABELS
 from pipeline.review._common import analyst_name, now_utc, utc_columns
 from pipeline.scoring import top_label
-from pipeline.store import StoreLike, audit, opened, queue
+from pipeline.store import StoreLike, audit, opened, posts, queue
 
 DEFAULT_LEASE = timedelta(minutes=30)
 
@@ -52,10 +52,13 @@ def queue_frame(store: StoreLike = None, status: str | Iterable[str] | None = No
 
 
 def item(store: StoreLike, item_id: int) -> dict[str, Any]:
-    """One item: its post (text, raw record, scores, flags, evidence, hash), state, verdicts and `audit` trail."""
+    """One item: its post (text, raw record, scores, flags, evidence, hash), state, verdicts, spread (copies,
+    authors, platforms, reach_shares/views/followers), `audit` trail and `copy_posts` (the stored copies of its
+    post: platform, post_id, author, url, created_at, captured_at, shares, views, followers, source)."""
     with opened(store) as st, st.transaction("cannot read the queue") as conn:
         found = queue.get(conn, item_id)
         found["audit"] = audit.entries(conn, [item_id])
+        found["copy_posts"] = posts.copies_of(conn, [item_id])
     return found
 
 

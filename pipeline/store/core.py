@@ -19,7 +19,7 @@ from pipeline.records import ScanRecord
 from pipeline.signing import Head, load_private, new_head
 from pipeline.store import claims, cursors, ledger, migrate, posts
 from pipeline.store.engine import create, errors, first_line, parse_url, shown, transaction
-from pipeline.store.posts import SaveResult
+from pipeline.store.posts import Rank, SaveResult
 
 
 class Store:
@@ -84,21 +84,37 @@ class Store:
         with self.transaction("cannot look up stored posts") as conn:
             return posts.known(conn, keys, hashes)
 
+    def originals(self, hashes: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored post of each of these content hashes that is stored: hash -> {id, platform, post_id,
+        scores, flags, evidence, priority, model_version}."""
+        with self.transaction("cannot look up stored posts") as conn:
+            return posts.originals(conn, hashes)
+
     def save_scan(self, records: Sequence[ScanRecord], cursor: tuple[str, str] | None = None,
-                  marks: Sequence[tuple[str, str]] = ()) -> SaveResult:
+                  rank: Rank | None = None, marks: Sequence[tuple[str, str]] = ()) -> SaveResult:
         """Store one chunk of scanned posts in ONE transaction.
 
-        Posts whose (platform, post_id) or content hash is already stored (or repeated in `records`) are
-        skipped and counted as duplicates; new posts with non-empty `flags` are enqueued as `pending` with an
-        audit entry; `cursor=(source, value)` and any other `marks` (name, value) are saved in the same
-        transaction, so a crash never records a cursor past posts that were not stored. Safe to call from several
-        processes at once.
+        Records whose (platform, post_id) is already stored (as a post or a copy, or earlier in `records`) are
+        skipped and counted as duplicates. A record whose text is already stored under another key (or earlier
+        in `records`) is stored as a copy of that post (not queued); new posts with non-empty `flags` are enqueued
+        as `pending` with an audit entry. A queue item whose post got copies has its copies, distinct authors and
+        platforms and summed reach recounted, and with `rank` (`scoring.priority`) its priority recomputed from
+        that reach. Everything stored is recorded in the evidence chain. `cursor=(source, value)` and any other
+        `marks` (name, value) are saved in the same transaction, so a crash never records a cursor past posts
+        that were not stored. Safe to call from several processes at once.
         """
         with self.transaction("cannot save scan results", write=True) as conn:
-            result = posts.save_scan(conn, list(records))
+            result = posts.save_scan(conn, list(records), rank=rank)
             for name, value in [*([cursor] if cursor is not None else []), *marks]:
                 cursors.put(conn, name, value)
         return result
+
+    def copies_of(self, post_ids: Iterable[int]) -> list[dict[str, Any]]:
+        """The stored copies of these posts (posts.id, which is also the queue item id), oldest first: id,
+        original_id, platform, post_id, author, url, created_at, captured_at, shares, views, followers, source,
+        content_sha256."""
+        with self.transaction("cannot read copies") as conn:
+            return posts.copies_of(conn, post_ids)
 
     def posts_frame(self, since: datetime | None = None, until: datetime | None = None,
                     by: str = "captured_at") -> pd.DataFrame:

@@ -31,14 +31,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.store._types import UTCDateTime
-from pipeline.store.schema import audit_log, claims, ledger, posts, queue_items
+from pipeline.store.schema import audit_log, claims, copies, ledger, posts, queue_items
 
 GENESIS = "0" * 64
 LEDGER_LOCK = 0x7061_746C  # PostgreSQL advisory lock id serialising appends to the chain
 #: kind -> the table whose rows it records (each keyed by its integer `id`).
-TABLES: dict[str, sa.Table] = {"post": posts, "item": queue_items, "audit": audit_log, "claim": claims}
+TABLES: dict[str, sa.Table] = {"post": posts, "copy": copies, "item": queue_items, "audit": audit_log, "claim": claims}
 #: Kinds whose facts never change once written: a second entry for one of them means a rewrite.
-WRITE_ONCE = ("post", "audit")
+WRITE_ONCE = ("post", "copy", "audit")
 PAGE = 5000
 #: At most this many problems of one kind are listed; the rest are counted in one more row.
 MAX_LISTED = 1000
@@ -147,6 +147,8 @@ def chain_existing(conn: Connection) -> int:
     """
     total = 0
     for kind, table in TABLES.items():
+        if not sa.inspect(conn).has_table(table.name):
+            continue  # added by a later migration, which records its rows
         present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
         columns = [c for c in table.columns if c.name in present]
         last = 0
@@ -226,7 +228,7 @@ def _where(kind: str, ref: int) -> dict[str, Any]:
 
 
 def _table_problems(conn: Connection, kind: str, table: sa.Table) -> Iterator[dict[str, Any]]:
-    name = {"post": "post", "item": "queue item", "audit": "audit entry", "claim": "claim"}[kind]
+    name = {"post": "post", "copy": "copy", "item": "queue item", "audit": "audit entry", "claim": "claim"}[kind]
     latest = (sa.select(sa.func.max(ledger.c.seq)).where(ledger.c.kind == kind, ledger.c.ref == table.c.id)
               .correlate(table).scalar_subquery())
     query = (sa.select(table, ledger.c.payload_sha256.label("_chained"))

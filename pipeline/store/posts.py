@@ -1,9 +1,15 @@
-"""Posts: de-duplication look-ups, the one-transaction scan save, and the posts DataFrame for reports."""
+"""Posts and their copies: de-duplication look-ups, the one-transaction scan save, the spread of a queued post,
+and the posts DataFrame for reports.
+
+Copies are stored in their own table (`schema.copies`), not as posts: a post is what is scored, queued and
+audited, once per text; a copy is another account's or platform's post of the same text, kept with its own
+identity and reach and linked to the first post (`copies_of`), whose queue item counts it.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,10 +20,10 @@ from sqlalchemy.engine import Connection
 
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
-from pipeline.records import ROW_COLUMNS, ScanRecord
+from pipeline.records import COPY_COLUMNS, ROW_COLUMNS, ScanRecord
 from pipeline.store import audit, dialects, ledger, queue_facets
 from pipeline.store._types import utcnow
-from pipeline.store.schema import posts, queue_items
+from pipeline.store.schema import copies, posts, queue_items
 from pipeline.values import as_utc
 
 SAVE_LOCK = 0x7061_7473  # PostgreSQL advisory lock id serialising save_scan
@@ -27,11 +33,18 @@ CHUNK = 500
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:
-    """What `Store.save_scan` did: posts newly stored, posts skipped as already stored, items enqueued."""
+    """What `Store.save_scan` did: posts newly stored, posts skipped as already stored (same platform and post
+    id), items enqueued, and copies stored (same content as a stored post, under another key)."""
 
     stored: int
     duplicates: int
     enqueued: int
+    copies: int = 0
+
+
+#: The priority of a queue item from its post's scores and flags and the reach (shares, views, followers) summed
+#: over the post and its copies: `scoring.priority`.
+Rank = Callable[[dict[str, float], list[str], int | None, int | None, int | None], float]
 
 
 def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -39,11 +52,8 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield items[start:start + size]
 
 
-def known(conn: Connection, keys: Iterable[tuple[str, str]],
-          hashes: Iterable[str]) -> tuple[set[tuple[str, str]], set[str]]:
-    """The (platform, post_id) keys and content hashes among those given that are already stored."""
-    found_keys: set[tuple[str, str]] = set()
-    found_hashes: set[str] = set()
+def _keys_in(conn: Connection, table: sa.Table, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
     by_platform: dict[str, dict[str, None]] = {}
     for platform, post_id in keys:
         by_platform.setdefault(str(platform), {})[str(post_id)] = None
@@ -51,16 +61,36 @@ def known(conn: Connection, keys: Iterable[tuple[str, str]],
     # but scans the whole index for a (platform, post_id) IN list.
     for platform, post_ids in by_platform.items():
         for part in chunks(list(post_ids)):
-            query = sa.select(posts.c.post_id).where(posts.c.platform == platform, posts.c.post_id.in_(part))
-            found_keys.update((platform, post_id) for post_id in conn.execute(query).scalars())
+            query = sa.select(table.c.post_id).where(table.c.platform == platform, table.c.post_id.in_(part))
+            found.update((platform, post_id) for post_id in conn.execute(query).scalars())
+    return found
+
+
+def known(conn: Connection, keys: Iterable[tuple[str, str]],
+          hashes: Iterable[str]) -> tuple[set[tuple[str, str]], set[str]]:
+    """The (platform, post_id) keys (of posts or copies) and content hashes among those given that are stored."""
+    keys = list(keys)
+    found_keys = _keys_in(conn, posts, keys) | _keys_in(conn, copies, keys)
+    return found_keys, set(originals(conn, hashes, columns=()))
+
+
+def originals(conn: Connection, hashes: Iterable[str],
+              columns: Sequence[str] = ("scores", "flags", "evidence", "priority", "model_version"),
+              ) -> dict[str, dict[str, Any]]:
+    """The stored post of each of these content hashes that is stored: hash -> {id, platform, post_id, *columns}."""
+    out: dict[str, dict[str, Any]] = {}
+    selected = [posts.c.id, posts.c.platform, posts.c.post_id, posts.c.content_sha256,
+                *(posts.c[name] for name in columns)]
     for part in chunks(list(dict.fromkeys(hashes))):
-        query = sa.select(posts.c.content_sha256).where(posts.c.content_sha256.in_(part))
-        found_hashes.update(conn.execute(query).scalars())
-    return found_keys, found_hashes
+        for row in conn.execute(sa.select(*selected).where(posts.c.content_sha256.in_(part))):
+            out[row.content_sha256] = dict(row._mapping)
+    return out
 
 
-def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | None = None) -> SaveResult:
-    """Insert new posts, enqueue the flagged ones with an 'enqueue' audit entry; see `Store.save_scan`."""
+def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | None = None,
+              rank: Rank | None = None) -> SaveResult:
+    """Insert new posts and copies, enqueue the flagged new posts with an 'enqueue' audit entry, and update the
+    spread of items that got copies; see `Store.save_scan`."""
     rows = [r.row() for r in records]
     if not rows:
         return SaveResult(0, 0, 0)
@@ -70,14 +100,18 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SAVE_LOCK})
     old_keys, old_hashes = known(conn, [(r["platform"], r["post_id"]) for r in rows],
                                  [r["content_sha256"] for r in rows])
-    fresh = []
+    fresh, copied = [], []
     for row in rows:
         key = (row["platform"], row["post_id"])
-        if key in old_keys or row["content_sha256"] in old_hashes:
+        if key in old_keys:
             continue
         old_keys.add(key)
-        old_hashes.add(row["content_sha256"])
-        fresh.append(row)
+        # Whatever the record says, content already stored makes a copy: the store keeps one post per text.
+        if row["content_sha256"] in old_hashes:
+            copied.append(row)
+        else:
+            old_hashes.add(row["content_sha256"])
+            fresh.append(row)
     by_key = {(r["platform"], r["post_id"]): r for r in fresh}
     inserted: list[tuple[int, dict[str, Any]]] = []
     if fresh:
@@ -93,7 +127,9 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
     flagged = [(pk, row) for pk, row in inserted if row["flags"]]
     if flagged:
         items = [{"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
-                  "updated_at": now, **queue_facets.columns(row)} for pk, row in flagged]
+                  "updated_at": now, "copies": 0, "authors": int(row["author"] is not None), "platforms": 1,
+                  "reach_shares": row["shares"], "reach_views": row["views"], "reach_followers": row["followers"],
+                  **queue_facets.columns(row)} for pk, row in flagged]
         conn.execute(queue_items.insert(), items)
         queue_facets.add_items(conn, flagged)
         ledger.append(conn, "item", items)
@@ -102,7 +138,67 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
              "to_status": "pending", "note": f"flagged: {', '.join(row['flags'])}",
              "model_version": row["model_version"], "content_sha256": row["content_sha256"]}
             for pk, row in flagged])
-    return SaveResult(stored=len(inserted), duplicates=len(rows) - len(inserted), enqueued=len(flagged))
+    stored_copies = _save_copies(conn, copied, rank)
+    return SaveResult(stored=len(inserted), duplicates=len(rows) - len(inserted) - stored_copies,
+                      enqueued=len(flagged), copies=stored_copies)
+
+
+def _save_copies(conn: Connection, rows: list[dict[str, Any]], rank: Rank | None) -> int:
+    """Store copies under the id of their stored first post; then recount the spread of the first posts' items."""
+    if not rows:
+        return 0
+    first = {h: found["id"] for h, found in originals(conn, [r["content_sha256"] for r in rows], ()).items()}
+    values = [{"original_id": first[r["content_sha256"]], **{name: r[name] for name in COPY_COLUMNS}}
+              for r in rows if r["content_sha256"] in first]
+    stmt = dialects.insert(conn, copies).on_conflict_do_nothing().returning(copies.c.id, copies.c.original_id)
+    stored: list[tuple[int, int]] = []
+    for part in chunks(values, 2000):
+        stored.extend(conn.execute(stmt, part).tuples())
+    ledger.append_current(conn, "copy", [copy_id for copy_id, _ in stored])
+    update_spread(conn, {original for _, original in stored}, rank)
+    return len(stored)
+
+
+def update_spread(conn: Connection, post_ids: Iterable[int], rank: Rank | None = None) -> None:
+    """Recount the copies, distinct authors and platforms and summed reach of the queue items of these posts, and
+    (with `rank`) recompute their priority from that reach. Posts without a queue item are left alone."""
+    ids = sorted(post_ids)
+    for part in chunks(ids):
+        members = sa.union_all(
+            sa.select(posts.c.id.label("oid"), posts.c.author, posts.c.platform, posts.c.shares, posts.c.views,
+                      posts.c.followers).where(posts.c.id.in_(part)),
+            sa.select(copies.c.original_id, copies.c.author, copies.c.platform, copies.c.shares, copies.c.views,
+                      copies.c.followers).where(copies.c.original_id.in_(part))).subquery()
+        spread = (sa.select(members.c.oid, (sa.func.count() - 1).label("copies"),
+                            sa.func.count(sa.distinct(members.c.author)).label("authors"),
+                            sa.func.count(sa.distinct(members.c.platform)).label("platforms"),
+                            sa.func.sum(members.c.shares).label("shares"), sa.func.sum(members.c.views).label("views"),
+                            sa.func.sum(members.c.followers).label("followers"))
+                  .group_by(members.c.oid).subquery())
+        query = (sa.select(spread, posts.c.scores, posts.c.flags, queue_items.c.priority)
+                 .join(queue_items, queue_items.c.id == spread.c.oid).join(posts, posts.c.id == spread.c.oid))
+        updates = []
+        for row in conn.execute(query):
+            reach = [None if v is None else int(v) for v in (row.shares, row.views, row.followers)]
+            priority = rank(row.scores, list(row.flags), *reach) if rank is not None else row.priority
+            updates.append({"item": row.oid, "copies": row.copies, "authors": row.authors,
+                            "platforms": row.platforms, "reach_shares": reach[0], "reach_views": reach[1],
+                            "reach_followers": reach[2], "priority": float(priority)})
+        if updates:
+            conn.execute(queue_items.update().where(queue_items.c.id == sa.bindparam("item")), updates)
+            ledger.append_current(conn, "item", [u["item"] for u in updates])
+
+
+def copies_of(conn: Connection, post_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The stored copies of these posts (by posts.id), oldest first: id, original_id, platform, post_id, author,
+    url, created_at, captured_at, shares, views, followers, source, content_sha256."""
+    ids = list(post_ids)
+    out: list[dict[str, Any]] = []
+    columns = [c for c in copies.c if c.name != "raw"]
+    for part in chunks(ids):
+        query = sa.select(*columns).where(copies.c.original_id.in_(part)).order_by(copies.c.id)
+        out.extend(dict(row._mapping) for row in conn.execute(query))
+    return sorted(out, key=lambda row: row["id"])
 
 
 def frame(conn: Connection, since: datetime | None = None, until: datetime | None = None,

@@ -20,7 +20,9 @@ from pipeline.store.schema import STATUSES, posts, queue_items
 ITEM_COLUMNS = (
     queue_items.c.id.label("item_id"), queue_items.c.status, queue_items.c.priority, queue_items.c.claimed_by,
     queue_items.c.lease_expires_at, queue_items.c.verdicts, queue_items.c.enqueued_at, queue_items.c.updated_at,
-    queue_items.c.decided_by, queue_items.c.decided_at, posts.c.platform, posts.c.post_id, posts.c.flags,
+    queue_items.c.decided_by, queue_items.c.decided_at, queue_items.c.copies, queue_items.c.authors,
+    queue_items.c.platforms, queue_items.c.reach_shares, queue_items.c.reach_views, queue_items.c.reach_followers,
+    posts.c.platform, posts.c.post_id, posts.c.flags,
     posts.c.scores, posts.c.text, posts.c.author, posts.c.url, posts.c.created_at, posts.c.captured_at,
     posts.c.shares, posts.c.views, posts.c.followers, posts.c.source, posts.c.content_sha256,
     posts.c.model_version, posts.c.evidence, posts.c.raw,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pipeline.store._types import UTCDateTime
 
 #: The schema version this patroli writes; a database with a higher one is refused.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Queue statuses, in workflow order.
 STATUSES: tuple[str, ...] = ("pending", "in_review", "confirmed", "dismissed", "escalated")
@@ -75,6 +75,14 @@ queue_items = sa.Table(
     sa.Column("copy_key", sa.String(64)),
     # Bit i set: the item is flagged with LABELS[i] (for a SARA sub-label: its SARA flag targets that group).
     sa.Column("label_bits", sa.Integer),
+    # How far the post spread: its copies (same content, other posts; see `copies`), the distinct authors and
+    # platforms of the post and its copies, and their reach summed. The priority is computed from that reach.
+    sa.Column("copies", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("authors", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("platforms", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("reach_shares", sa.BigInteger),
+    sa.Column("reach_views", sa.BigInteger),
+    sa.Column("reach_followers", sa.BigInteger),
     sa.CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="ck_queue_status"),
     sa.Index("ix_queue_claim_order", "status", "priority"),
     sa.Index("ix_queue_priority", "priority"),
@@ -98,6 +106,30 @@ queue_labels = sa.Table(
     sa.Column("label", sa.String(32), primary_key=True),
     sa.Column("score", sa.Float, nullable=False),
     sa.Index("ix_queue_labels_label", "label", "score", "item_id"),
+)
+
+# Copies: posts whose text is that of an earlier stored post (forwarded, reposted). A copy is not scored again and
+# not enqueued; it keeps its own identity, author, time and reach, points at the first post (original_id), and its
+# reach counts towards the first post's queue item. `content_sha256` is the shared text's hash, kept for evidence.
+copies = sa.Table(
+    "copies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("original_id", sa.Integer, sa.ForeignKey("posts.id"), nullable=False),
+    sa.Column("platform", sa.String(64), nullable=False),
+    sa.Column("post_id", sa.String(256), nullable=False),
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("author", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("created_at", UTCDateTime),
+    sa.Column("captured_at", UTCDateTime, nullable=False),
+    sa.Column("shares", sa.BigInteger),
+    sa.Column("views", sa.BigInteger),
+    sa.Column("followers", sa.BigInteger),
+    sa.Column("source", sa.Text),
+    sa.Column("raw", sa.JSON),
+    sa.UniqueConstraint("platform", "post_id", name="uq_copies_key"),
+    sa.Index("ix_copies_original", "original_id", "id"),
 )
 
 # Append-only: triggers (see migrate.py) refuse UPDATE and DELETE, and each row chains the SHA-256 of the

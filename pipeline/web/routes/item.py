@@ -53,7 +53,7 @@ def show(page: Page) -> Response:
         filters, back = parse(QueryParams("")), ""
     with page.store.transaction("cannot read the queue") as conn:
         facets = queue_search.facets_of(conn, item_id)
-        copies = queue_search.copies(conn, item_id, facets.get("copy_key") or "")
+        similar = queue_search.copies(conn, item_id, facets.get("copy_key") or "")
         known = queue_stats.claim(conn, facets["claim_id"]) if facets.get("claim_id") else None
         prev_id, next_id = queue_search.neighbours(conn, filters.query, item_id)
     evidence = found.get("evidence") or {}
@@ -61,7 +61,7 @@ def show(page: Page) -> Response:
     notice = page.query.get("notice")
     mine = found["status"] == "in_review" and found["claimed_by"] == page.user
     return page.render(
-        "item.html", item=found, facets=facets, copies=copies, known=known, claim=evidence.get("claim"),
+        "item.html", item=found, facets=facets, similar=similar, known=known, claim=evidence.get("claim"),
         scores=[(label, scores.get(label)) for label in LABELS], flags=found["flags"] or [],
         target=sara_target(scores) if "sara" in (found["flags"] or []) else None, key_order=KEY_ORDER,
         reasons=REASONS, prev_id=prev_id, next_id=next_id, back=back, mine=mine,

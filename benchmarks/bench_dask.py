@@ -1,0 +1,117 @@
+"""The Dask engine on a local cluster of two worker processes against a single-process scan of the same files.
+
+    .venv/bin/python benchmarks/bench_dask.py [--posts 2000000] [--single-posts 100000] [--workers 2]
+
+Writes a Parquet corpus of real text (corpus.generate_real: two real texts per post, 50,000-row row groups) to a
+temporary directory, scores it with `pipeline.distributed.score_dataset` on a LocalCluster(n_workers=2,
+threads_per_worker=1, processes=True) while sampling each worker process's resident memory twice a second, and
+scans the first `--single-posts` posts with `patroli scan --workers 1 --no-db` for the single-process rate.
+Writes benchmarks/results/dask.json. Needs `patroli[dask]` and the third-party data (PATROLI_DATA_DIR).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import psutil  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+from dask.distributed import Client, LocalCluster  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import generate_real  # noqa: E402
+
+from pipeline.config import require_data_dir  # noqa: E402
+from pipeline.distributed import Columns, score_dataset  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PATROLI = Path(sys.executable).with_name("patroli")
+
+
+class MemorySampler(threading.Thread):
+    """Samples the resident memory of some processes twice a second: peak and a time series per process."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        super().__init__(daemon=True)
+        self.processes = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.series: dict[str, list[tuple[float, int]]] = {name: [] for name in pids}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        start = time.monotonic()
+        while not self.stop.wait(0.5):
+            for name, process in self.processes.items():
+                try:
+                    self.series[name].append((time.monotonic() - start, process.memory_info().rss))
+                except psutil.Error:
+                    pass
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        out = {}
+        for name, points in self.series.items():
+            rss = [r for _, r in points] or [0]
+            quarters = [rss[min(len(rss) - 1, len(rss) * q // 4)] for q in (1, 2, 3, 4)]
+            out[name] = {"peak_mb": round(max(rss) / 2**20), "at_quarters_mb": [round(r / 2**20) for r in quarters]}
+        return out
+
+
+def single_process(corpus: Path, n: int, tmp: Path) -> dict[str, float]:
+    table = pq.read_table(corpus).slice(0, n)
+    part = tmp / "single.parquet"
+    pq.write_table(table, part)
+    start = time.perf_counter()
+    proc = subprocess.run([str(PATROLI), "scan", str(part), "--id-column", "id", "--no-db", "--out",
+                           str(tmp / "single.jsonl"), "--workers", "1", "--no-progress"], capture_output=True,
+                          text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-2000:])
+    return {"posts": table.num_rows, "seconds": round(seconds, 1), "posts_per_s": round(table.num_rows / seconds)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=2_000_000)
+    parser.add_argument("--single-posts", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data-dir", default=None)
+    args = parser.parse_args()
+    data_dir = require_data_dir(args.data_dir)
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        corpus = generate_real(tmp / "corpus.parquet", args.posts, data_dir, seed=3)
+        single = single_process(corpus, min(args.single_posts, args.posts), tmp)
+        print(json.dumps({"single_process": single}), flush=True)
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        with Client(cluster) as client:
+            sampler = MemorySampler(client.run(os.getpid))
+            sampler.start()
+            result = score_dataset(str(corpus), str(tmp / "out"), columns=Columns(id="id"), client=client)
+            sampler.stop.set()
+            sampler.join()
+        cluster.close()
+        dask = {"workers": args.workers, "posts": result.posts, "partitions": result.partitions,
+                "seconds": round(result.seconds, 1), "posts_per_s": round(result.posts / result.seconds),
+                "memory_per_worker": sampler.summary()}
+        print(json.dumps({"dask": dask}), flush=True)
+    results = {"single_process": single, "dask": dask,
+               "speedup": round(dask["posts_per_s"] / single["posts_per_s"], 2), "load": os.getloadavg()}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "dask.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Scan speed on real text, side by side in one run: patroli against the naive pipeline, where the time goes,
+`patroli scan --workers 1` against `--workers 2` end to end, with 100,000 known claims, start-up and model load.
+
+    .venv/bin/python benchmarks/bench_scan.py [--posts 100000] [--core-posts 20000] [--claims 100000]
+
+Needs the third-party data (`--data-dir` or PATROLI_DATA_DIR): the corpus joins two real texts per post (tweets,
+comments, chain messages; see corpus.generate_real), written to a temporary directory, never to the repository.
+Writes benchmarks/results/scan.json. The machine's load matters: compare the ratios taken in one run.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import pstats  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import generate_real  # noqa: E402
+from naive import trained  # noqa: E402
+
+from pipeline.classify.artifact import load_model  # noqa: E402
+from pipeline.config import require_data_dir  # noqa: E402
+from pipeline.scoring import Scorer  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PATROLI = Path(sys.executable).with_name("patroli")
+CHUNK = 2000
+
+#: Profile stages: (name, functions whose cumulative time is the stage's). Shares of the profiled scoring time.
+STAGES = (
+    ("normalise (clean, slang, obfuscation)", ("normalize.py(tokens)",), ("tokenize.py(tokenize)",)),
+    ("tokenise (TweetTokenizer)", ("tokenize.py(tokenize)",), ()),
+    ("stem (Sastrawi, unseen words)", ("stem.py(_stem_uncached)",), ()),
+    ("word n-gram features", ("text.py(transform)",), ()),
+    ("char n-gram features", ("_features.py(char_matrix)",), ()),
+    ("lexicon cues", ("_features.py(cue_matrix)",), ()),
+    ("probabilities", ("estimator.py(proba_from_features)",), ()),
+    ("claims", ("index.py(best_matches)",), ()),
+    ("explanations", ("explain.py(explain_row)",), ()),
+)
+
+
+def texts_of(path: Path) -> list[tuple[str, tuple[int | None, None, None]]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [(r["text"], (r.get("shares"), None, None)) for r in rows]
+
+
+def per_core(corpus: Path, data_dir: Path) -> dict[str, object]:
+    """Posts/s on one core, in this process, on the same texts: patroli's `Scorer.assess` (all labels, flags,
+    evidence) and the naive pipeline (one label), each starting from its model file's state."""
+    posts = texts_of(corpus)
+    texts = [t for t, _ in posts]
+    naive = trained(data_dir)
+    start = time.process_time()
+    for i in range(0, len(texts), CHUNK):
+        naive.score(texts[i:i + CHUNK])
+    naive_seconds = time.process_time() - start
+    scorer = Scorer(load_model())
+    start = time.process_time()
+    for i in range(0, len(posts), CHUNK):
+        chunk = posts[i:i + CHUNK]
+        scorer.assess([t for t, _ in chunk], [r for _, r in chunk])
+    patroli_seconds = time.process_time() - start
+    return {"posts": len(texts), "naive_posts_per_cpu_s": round(len(texts) / naive_seconds),
+            "patroli_posts_per_cpu_s": round(len(texts) / patroli_seconds),
+            "ratio": round(naive_seconds / patroli_seconds, 2)}
+
+
+def profile(corpus: Path, n: int) -> dict[str, float]:
+    """Where a fresh scorer's time goes on the first `n` posts (shares of the profiled `assess` time)."""
+    posts = texts_of(corpus)[:n]
+    scorer = Scorer(load_model())
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(0, len(posts), CHUNK):
+        chunk = posts[i:i + CHUNK]
+        scorer.assess([t for t, _ in chunk], [r for _, r in chunk])
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+
+    def cumulative(patterns: tuple[str, ...]) -> float:
+        found = 0.0
+        for (file, _, name), (_, _, _, ct, _) in stats.items():
+            where = f"{Path(file).name}({name})"
+            if any(p in where for p in patterns):
+                found = max(found, ct)
+        return found
+
+    total = cumulative(("scoring.py(assess)",))
+    shares = {}
+    for name, patterns, minus in STAGES:
+        seconds = cumulative(patterns) - (cumulative(minus) if minus else 0.0)
+        shares[name] = round(100 * seconds / total, 1)
+    shares["other (records, numpy glue)"] = round(100 - sum(shares.values()), 1)
+    return shares
+
+
+def cli_scan(corpus: Path, workers: int, db: str, out: Path) -> dict[str, object]:
+    """`patroli scan` as a subprocess: JSONL in, JSONL and a fresh SQLite queue out."""
+    cmd = [str(PATROLI), "scan", str(corpus), "--id-column", "id", "--out", str(out), "--db", db, "--workers",
+           str(workers), "--no-progress"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"scan failed: {proc.stderr[-2000:]}")
+    posts = sum(1 for _ in out.open(encoding="utf-8"))
+    return {"workers": workers, "posts": posts, "wall_seconds": round(seconds, 1),
+            "posts_per_s": round(posts / seconds), "summary": proc.stderr.strip().splitlines()[-1]}
+
+
+def import_claims(n: int, db: str, tmp: Path) -> None:
+    from bench_claims import synthetic
+
+    from pipeline.claims import import_claims as load
+
+    frame, _ = synthetic(n, 0)
+    frame.to_csv(tmp / "claims.csv", index=False)
+    load(tmp / "claims.csv", db)
+
+
+def wall(cmd: list[str], runs: int = 7) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times), 3)
+
+
+def startup(tmp: Path) -> dict[str, float]:
+    db = f"sqlite:///{tmp / 'startup.db'}"
+    subprocess.run([str(PATROLI), "review", "list", "--db", db], capture_output=True, check=True)
+    load = []
+    for _ in range(3):
+        start = time.perf_counter()
+        load_model()
+        load.append(time.perf_counter() - start)
+    return {"patroli --version": wall([str(PATROLI), "--version"]),
+            "patroli review list": wall([str(PATROLI), "review", "list", "--db", db]),
+            "python -c pass": wall([sys.executable, "-c", "pass"]),
+            "load_model()": round(statistics.median(load), 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=100_000, help="posts in the end-to-end scans")
+    parser.add_argument("--core-posts", type=int, default=20_000, help="posts in the per-core comparison")
+    parser.add_argument("--profile-posts", type=int, default=8_000)
+    parser.add_argument("--claims", type=int, default=100_000)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["core", "profile", "cli", "claims", "startup"])
+    args = parser.parse_args()
+    data_dir = require_data_dir(args.data_dir)
+    results: dict[str, object] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                              "platform": platform.platform(), "load": os.getloadavg()}}
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        core = generate_real(tmp / "core.jsonl", args.core_posts, data_dir, seed=1)
+        corpus = generate_real(tmp / "corpus.jsonl", args.posts, data_dir, seed=2)
+        if "core" not in args.skip:
+            results["per_core"] = per_core(core, data_dir)
+            print(json.dumps(results["per_core"]), flush=True)
+        if "profile" not in args.skip:
+            results["profile_percent"] = profile(core, args.profile_posts)
+            print(json.dumps(results["profile_percent"]), flush=True)
+        if "cli" not in args.skip:
+            runs = []
+            for workers in (1, 2, 1, 2):
+                db = f"sqlite:///{tmp / f'w{workers}-{len(runs)}.db'}"
+                runs.append(cli_scan(corpus, workers, db, tmp / "out.jsonl"))
+                print(json.dumps(runs[-1]), flush=True)
+            best = {w: max(r["posts_per_s"] for r in runs if r["workers"] == w) for w in (1, 2)}
+            results["cli"] = {"runs": runs, "best_posts_per_s": best, "speedup": round(best[2] / best[1], 2)}
+        if "claims" not in args.skip:
+            db = f"sqlite:///{tmp / 'claims.db'}"
+            import_claims(args.claims, db, tmp)
+            results["cli_with_claims"] = cli_scan(corpus, 2, db, tmp / "out.jsonl") | {"claims": args.claims}
+            print(json.dumps(results["cli_with_claims"]), flush=True)
+        if "startup" not in args.skip:
+            results["startup_seconds"] = startup(tmp)
+            print(json.dumps(results["startup_seconds"]), flush=True)
+    results["machine"]["load_after"] = os.getloadavg()  # type: ignore[index]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "scan.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,468 @@
+"""The same scoring on a Dask cluster, for archives one machine cannot get through (extra `patroli[dask]`).
+
+    result = score_dataset("s3://arsip/2026/*.parquet", "s3://arsip/scored", scheduler="tcp://10.0.0.5:8786")
+    load_flagged(result.flagged, "postgresql+psycopg://patroli@db/patroli")     # idempotent
+
+Inputs are CSV, JSONL or Parquet files at any fsspec URL (local paths, `s3://`, `gs://`, `hdfs://` once the
+matching fsspec backend is installed), optionally gzipped. They are cut into partitions (Parquet: one per row group;
+JSONL: byte blocks split at line ends; CSV and gzipped files: one per file), read and scored on the workers with
+`map_partitions` through `Scorer.assess`, the code a local scan uses. The model travels by path: each worker process
+loads it once (checked against the driver's card) and keeps it for every later task; the known-claims index, when
+there is one, is sent to each worker once. A malformed line or an unreadable file is reported and skipped; the
+rest is scored. The result is a Parquet dataset partitioned by day (`day=YYYY-MM-DD`, WIB; `day=unknown` without a
+time) with one row per post, plus the flagged subset; a re-run overwrites both.
+
+Dask is imported only here, and only when a job runs, so the core package does not depend on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from pipeline.claims import ClaimIndex, claim_index
+from pipeline.classify.artifact import Model, load_model
+from pipeline.errors import ConfigError, InputError, ModelError
+from pipeline.ingest._fields import as_text, parse_count
+from pipeline.ingest._time import JAKARTA, parse_time
+from pipeline.labels import FLAG_LABELS
+from pipeline.posts import Post
+from pipeline.records import FLAT_COLUMNS, ScanRecord
+from pipeline.scoring import Scorer, priority
+from pipeline.store import StoreLike, opened
+
+#: Columns of a read partition: a post per row, or a skipped malformed record (`problem` set, no text).
+READ_COLUMNS = ("platform", "post_id", "author", "url", "created_at", "shares", "views", "followers", "source",
+                "text", "problem")
+#: Conventional input column names read besides the text and id columns.
+CONVENTIONAL = {"platform": "platform", "author": "author", "url": "url", "created_at": "created_at",
+                "shares": "shares", "views": "views", "followers": "followers"}
+FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl",
+           ".ndjson": "jsonl", ".json": "jsonl"}
+#: Posts scored at a time inside a partition: bounds a worker's memory whatever the partition size.
+SCORE_BATCH = 2000
+DEFAULT_BLOCKSIZE = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Part:
+    """One partition's input: a whole file, a row group of a Parquet file, or a byte block of a JSONL file."""
+
+    url: str
+    fmt: str
+    row_group: int | None = None
+    start: int = 0
+    length: int | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which input columns hold what: the text, the id (None: `<file>:<row>`), the platform when there is no
+    platform column, and the source name stamped on every post."""
+
+    text: str = "text"
+    id: str | None = None
+    platform: str = "file"
+    source: str | None = None
+
+
+@dataclass
+class DaskResult:
+    """What a Dask scan did: posts scored, flagged, malformed records skipped (with their messages), where the
+    scored and flagged datasets are, and how long it took."""
+
+    posts: int
+    flagged_posts: int
+    problems: list[str]
+    scored: str
+    flagged: str
+    seconds: float
+    partitions: int
+    flags: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        per_label = ", ".join(f"{label} {n}" for label, n in self.flags.items())
+        rate = self.posts / self.seconds if self.seconds > 0 else 0.0
+        return (f"{self.posts} posts scanned in {self.partitions} partitions, {self.flagged_posts} flagged "
+                f"({per_label}); {len(self.problems)} malformed records skipped; {rate:,.0f} posts/s; "
+                f"scored: {self.scored}; flagged: {self.flagged}")
+
+
+def plan_parts(inputs: Sequence[str], blocksize: int = DEFAULT_BLOCKSIZE,
+               storage_options: dict[str, Any] | None = None) -> list[Part]:
+    """The partitions of `inputs` (URLs, globs allowed). InputError when a URL matches no file."""
+    import fsspec
+    from fsspec.core import get_fs_token_paths
+
+    parts: list[Part] = []
+    for url in inputs:
+        fs, _, paths = get_fs_token_paths(url, storage_options=storage_options or {})
+        if not paths:
+            raise InputError(f"{url}: no such file")
+        for path in sorted(paths):
+            full = fs.unstrip_protocol(path)
+            fmt = _format_of(path)
+            if fmt is None:
+                raise InputError(f"{full}: use .parquet, .jsonl or .csv files (optionally .gz)")
+            if fmt == "parquet":
+                try:
+                    with fsspec.open(full, "rb", **(storage_options or {})) as handle:
+                        meta = pq.ParquetFile(handle).metadata
+                except Exception as exc:  # any unreadable file: reported, the others go on
+                    parts.append(Part(full, fmt, problem=f"{full}: not a readable Parquet file ({_reason(exc)})"))
+                    continue
+                rows = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+                parts.extend(Part(full, fmt, row_group=g, start=sum(rows[:g])) for g in range(len(rows)))
+            elif fmt == "jsonl" and not path.endswith(".gz"):
+                size = fs.size(path)
+                parts.extend(Part(full, fmt, start=s, length=blocksize) for s in range(0, max(size, 1), blocksize))
+            else:
+                parts.append(Part(full, fmt))
+    return parts
+
+
+def _format_of(path: str) -> str | None:
+    name = path[:-3] if path.endswith(".gz") else path
+    return FORMATS.get(Path(name).suffix.lower())
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def read_part(part: Part, spec: Columns, storage_options: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One partition as READ_COLUMNS rows; a malformed record or an unreadable file becomes a `problem` row."""
+    columns = spec
+    import fsspec
+    from fsspec.utils import read_block
+
+    if part.problem is not None:
+        return _frame([], [part.problem])
+    try:
+        with fsspec.open(part.url, "rb", compression="infer", **(storage_options or {})) as handle:
+            if part.fmt == "parquet":
+                rows = pq.ParquetFile(handle).read_row_group(part.row_group or 0).to_pylist()
+                return _posts(rows, part, columns, part.start, [])
+            if part.fmt == "jsonl":
+                data = handle.read() if part.length is None else read_block(handle, part.start, part.length,
+                                                                           delimiter=b"\n")
+                return _jsonl(data, part, columns)
+            problems: list[str] = []
+
+            def bad(fields: list[str]) -> None:
+                problems.append(f"{part.url}: a row with {len(fields)} fields; skipped")
+
+            frame = pd.read_csv(handle, dtype=str, keep_default_na=False, sep=None, engine="python",
+                                on_bad_lines=bad)
+    except Exception as exc:  # any unreadable file: reported, the others go on
+        return _frame([], [f"{_where(part)}: unreadable ({_reason(exc)})"])
+    if columns.text not in frame.columns:
+        return _frame([], [f"{part.url}: no text column {columns.text!r}"])
+    return _posts(frame.to_dict(orient="records"), part, columns, 0, problems)
+
+
+def _where(part: Part) -> str:
+    if part.row_group is not None:
+        return f"{part.url} (row group {part.row_group})"
+    return f"{part.url} (bytes from {part.start})" if part.length is not None else part.url
+
+
+def _jsonl(data: bytes, part: Part, columns: Columns) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    offset = part.start
+    for line in data.split(b"\n"):
+        here, offset = offset, offset + len(line) + 1
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            problems.append(f"{part.url}: byte {here}: invalid JSON ({exc.msg}); skipped")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"{part.url}: byte {here}: not a JSON object; skipped")
+            continue
+        row.setdefault("_row", f"@{here}")
+        rows.append(row)
+    return _posts(rows, part, columns, None, problems)
+
+
+def _posts(rows: list[dict[str, Any]], part: Part, columns: Columns, first_row: int | None,
+           problems: list[str]) -> pd.DataFrame:
+    """Input rows (dicts) as posts; rows without text or with an unreadable time or count are problems."""
+    name = part.url.rsplit("/", 1)[-1]
+    posts: list[Post] = []
+    for i, row in enumerate(rows):
+        where = f"{name}:{row.pop('_row', None) or (first_row or 0) + i + 1}"
+        text = as_text(row.get(columns.text))
+        if not text:
+            problems.append(f"{part.url}: {where}: no text in column {columns.text!r}; skipped")
+            continue
+        post_id = as_text(row.get(columns.id)) if columns.id else where
+        if not post_id:
+            problems.append(f"{part.url}: {where}: no id in column {columns.id!r}; skipped")
+            continue
+        try:
+            created = parse_time(row.get("created_at"), JAKARTA)
+            counts = {n: parse_count(row.get(n)) for n in ("shares", "views", "followers")}
+        except ValueError as exc:
+            problems.append(f"{part.url}: {where}: {_reason(exc)}; skipped")
+            continue
+        posts.append(Post(platform=as_text(row.get("platform")) or columns.platform, post_id=post_id, text=text,
+                          author=as_text(row.get("author")), url=as_text(row.get("url")), created_at=created,
+                          source=columns.source, **counts))
+    return _frame(posts, problems)
+
+
+def _frame(posts: list[Post], problems: list[str]) -> pd.DataFrame:
+    rows = [{"platform": p.platform, "post_id": p.post_id, "author": p.author, "url": p.url,
+             "created_at": p.created_at, "shares": p.shares, "views": p.views, "followers": p.followers,
+             "source": p.source, "text": p.text, "problem": None} for p in posts]
+    rows += [{name: None for name in READ_COLUMNS} | {"problem": problem} for problem in problems]
+    return _read_types(pd.DataFrame(rows, columns=list(READ_COLUMNS)))
+
+
+def _read_types(frame: pd.DataFrame) -> pd.DataFrame:
+    for name in ("platform", "post_id", "author", "url", "source", "text", "problem"):
+        frame[name] = frame[name].astype(object)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    for name in ("shares", "views", "followers"):
+        frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def output_columns(labels: Sequence[str]) -> list[str]:
+    """The scored dataset's columns: the flat record (FLAT_COLUMNS without duplicate_of), a score per label, the
+    reach figures, capture time and `day`."""
+    flat = [c for c in FLAT_COLUMNS if c != "duplicate_of"]
+    return [*flat, *(f"score_{label}" for label in labels), "shares", "views", "followers", "captured_at", "day"]
+
+
+def output_schema(labels: Sequence[str]) -> pa.Schema:
+    """The scored dataset's Arrow schema (`output_columns`)."""
+    def kind(name: str) -> pa.DataType:
+        if name.startswith("score_") or name in ("priority", "claim_similarity"):
+            return pa.float64()
+        if name in ("shares", "views", "followers"):
+            return pa.int64()
+        if name in ("created_at", "captured_at"):
+            return pa.timestamp("us", tz="UTC")
+        return pa.string()
+
+    return pa.schema([pa.field(name, kind(name)) for name in output_columns(labels)])
+
+
+def _output_types(frame: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+    for name in output_columns(labels):
+        if name.startswith("score_") or name in ("priority", "claim_similarity"):
+            frame[name] = frame[name].astype("float64")
+        elif name in ("shares", "views", "followers"):
+            frame[name] = frame[name].astype("Int64")
+        elif name in ("created_at", "captured_at"):
+            frame[name] = pd.to_datetime(frame[name], utc=True)
+        else:
+            frame[name] = frame[name].astype(object)
+    return frame
+
+
+# A worker process keeps each model it loaded: (path, expected SHA-256) -> Model.
+_MODELS: dict[tuple[str | None, str], Model] = {}
+
+
+def worker_model(path: str | None, sha256: str) -> Model:
+    """The model at `path` (None: the worker's shipped default), loaded once per worker process; ModelError unless
+    its card names the file the driver was given (`sha256`), so every worker scores with the same model."""
+    key = (path, sha256)
+    model = _MODELS.get(key)
+    if model is None:
+        model = load_model(path)
+        if model.card.get("model_sha256") != sha256:
+            raise ModelError(f"the worker's model {path or '(shipped default)'} is not the driver's "
+                             f"(SHA-256 {str(model.card.get('model_sha256'))[:12]}… instead of {sha256[:12]}…)")
+        _MODELS[key] = model
+    return model
+
+
+def score_part(frame: pd.DataFrame, model_path: str | None, sha256: str, thresholds: dict[str, float],
+               claims: ClaimIndex | None) -> pd.DataFrame:
+    """A read partition's posts scored: one output row per post (problem rows dropped)."""
+    model = worker_model(model_path, sha256)
+    labels = model.labels
+    scorer = Scorer(model, thresholds, claims)
+    posts = frame[frame["problem"].isna()]
+    rows: list[dict[str, Any]] = []
+    captured = datetime.now(UTC)
+    for start in range(0, len(posts), SCORE_BATCH):
+        batch = [_post(row) for row in posts.iloc[start:start + SCORE_BATCH].itertuples(index=False)]
+        # A text repeated within the batch is scored once.
+        unique = list({p.text: p for p in batch}.values())
+        found = dict(zip((p.text for p in unique), scorer.assess(
+            [p.text for p in unique], [(p.shares, p.views, p.followers) for p in unique]), strict=True))
+        for post in batch:
+            a = found[post.text]
+            record = ScanRecord.of(post, scores=a.scores, flags=a.flags, evidence=a.evidence,
+                                   priority=priority(a.scores, a.flags, post.shares, post.views, post.followers)
+                                   if a.flags else 0.0, model_version=model.version, captured_at=captured)
+            row = record.flat(labels)
+            row.pop("duplicate_of")
+            row.update(created_at=post.created_at, shares=post.shares, views=post.views, followers=post.followers,
+                       captured_at=captured, day=_day(post.created_at))
+            rows.append(row)
+    return _output_types(pd.DataFrame(rows, columns=output_columns(labels)), labels)
+
+
+def _post(row: Any) -> Post:
+    def value(name: str) -> Any:
+        v = getattr(row, name)
+        return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+
+    created = value("created_at")
+    return Post(platform=row.platform, post_id=row.post_id, text=row.text, author=value("author"),
+                url=value("url"), created_at=created.to_pydatetime() if created is not None else None,
+                shares=_int(value("shares")), views=_int(value("views")), followers=_int(value("followers")),
+                source=value("source"))
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _day(created: datetime | None) -> str:
+    return created.astimezone(JAKARTA).date().isoformat() if created is not None else "unknown"
+
+
+def _problems(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.loc[frame["problem"].notna(), ["problem"]]
+
+
+def score_dataset(inputs: str | Sequence[str], out: str, *, model: str | Path | None = None,
+                  scheduler: str | None = None, workers: int | None = None, columns: Columns | None = None,
+                  thresholds: dict[str, float] | None = None, db: StoreLike | None = None,
+                  claims: ClaimIndex | None = None, blocksize: int = DEFAULT_BLOCKSIZE,
+                  storage_options: dict[str, Any] | None = None, client: Any = None) -> DaskResult:
+    """Score `inputs` (URLs or globs) on a Dask cluster and write `<out>/scored` (partitioned by day) and
+    `<out>/flagged`.
+
+    The cluster: `client` (a `distributed.Client`), else the scheduler at `scheduler` ("tcp://host:8786"), else a
+    local cluster of `workers` processes (default: the machine's cores) for the job's duration. `model` must be a
+    path every worker can read (None: each worker's shipped default; either way checked against the driver's
+    card). Known claims: `claims`, else those of the database `db` (when given). Returns counts and the problems.
+    """
+    try:
+        import dask
+        import dask.dataframe as dd
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:
+        raise ConfigError("the Dask engine needs the dask extra: pip install 'patroli[dask]'") from err
+
+    start = datetime.now(UTC)
+    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+    columns = columns or Columns()
+    # The driver loads the model too: to check it and resolve thresholds before any worker starts.
+    model_path = None if model is None else str(Path(model).resolve())
+    driver = load_model(model_path)
+    labels, resolved, sha256 = driver.labels, driver.resolve_thresholds(thresholds), driver.card["model_sha256"]
+    if claims is None and db is not None:
+        with opened(db) as store:
+            claims = claim_index(store)
+    parts = plan_parts(inputs, blocksize, storage_options)
+    if not parts:
+        raise InputError("no input files")
+    owned: list[Any] = []
+    if client is None:
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=workers or None, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0")
+            client = Client(cluster)
+            owned.append(cluster)
+        owned.insert(0, client)
+    try:
+        claims_arg: Any = client.scatter(claims, broadcast=True, hash=False) if claims is not None else None
+        meta_read = _read_types(pd.DataFrame(columns=list(READ_COLUMNS)))
+        read = dd.from_map(read_part, parts, args=(columns, storage_options), meta=meta_read,
+                           enforce_metadata=False)
+        meta_out = _output_types(pd.DataFrame(columns=output_columns(labels)), labels)
+        scored = read.map_partitions(score_part, model_path, sha256, resolved, claims_arg,
+                                     meta=meta_out, enforce_metadata=False)
+        flagged = scored[scored["flags"] != ""]
+        target = out.rstrip("/")
+        schema = output_schema(labels)
+        writes = [scored.to_parquet(f"{target}/scored", partition_on=["day"], write_index=False, overwrite=True,
+                                    compute=False, schema=schema, storage_options=storage_options),
+                  flagged.to_parquet(f"{target}/flagged", write_index=False, overwrite=True, compute=False,
+                                     schema=schema, storage_options=storage_options)]
+        counts = scored.map_partitions(_counts, labels, meta=pd.DataFrame(columns=["posts", "flagged", *labels],
+                                                                         dtype="int64")).sum()
+        problems = read.map_partitions(_problems, meta=pd.DataFrame({"problem": pd.Series(dtype=object)}))
+        _, _, totals, found = dask.compute(*writes, counts, problems)
+    finally:
+        for thing in owned:
+            thing.close()
+    seconds = (datetime.now(UTC) - start).total_seconds()
+    return DaskResult(posts=int(totals["posts"]), flagged_posts=int(totals["flagged"]),
+                      problems=found["problem"].tolist(), scored=f"{target}/scored", flagged=f"{target}/flagged",
+                      seconds=seconds, partitions=len(parts),
+                      flags={label: int(totals[label]) for label in FLAG_LABELS if label in labels})
+
+
+def _counts(frame: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    flags = frame["flags"].fillna("")
+    row = {"posts": len(frame), "flagged": int((flags != "").sum())}
+    split = flags.str.split(";")
+    row.update({label: int(split.map(lambda f, label=label: label in f).sum()) for label in labels})
+    return pd.DataFrame([row], dtype="int64")
+
+
+def load_flagged(flagged: str, db: StoreLike = None, *, batch: int = 2000,
+                 storage_options: dict[str, Any] | None = None) -> tuple[int, int, int]:
+    """Load a flagged dataset (written by `score_dataset`) into the review queue of `db`, from this process.
+
+    Idempotent: a post already stored is skipped, a text already stored becomes a copy of its first post, so a job
+    killed mid-way and run again adds nothing twice. Returns (posts stored, copies stored, items enqueued).
+    """
+    dataset = pads.dataset(flagged, format="parquet", filesystem=_filesystem(flagged, storage_options))
+    stored = copies = enqueued = 0
+    with opened(db) as store:
+        labels = [c.removeprefix("score_") for c in dataset.schema.names if c.startswith("score_")]
+        for table in _batches(dataset, batch):
+            records = [_record(row, labels) for row in table.to_pylist()]
+            result = store.save_scan(records, rank=priority)
+            stored, copies, enqueued = stored + result.stored, copies + result.copies, enqueued + result.enqueued
+    return stored, copies, enqueued
+
+
+def _filesystem(url: str, storage_options: dict[str, Any] | None) -> Any:
+    if "://" not in url:
+        return None
+    from fsspec.core import url_to_fs
+
+    return url_to_fs(url, **(storage_options or {}))[0]
+
+
+def _batches(dataset: pads.Dataset, size: int) -> Iterator[pa.Table]:
+    for batch in dataset.to_batches(batch_size=size):
+        yield pa.Table.from_batches([batch])
+
+
+def _record(row: dict[str, Any], labels: list[str]) -> ScanRecord:
+    evidence = json.loads(row["evidence"]) if row.get("evidence") else {}
+    return ScanRecord(platform=row["platform"], post_id=row["post_id"], text=row["text"],
+                      scores={label: row[f"score_{label}"] for label in labels},
+                      flags=[f for f in (row["flags"] or "").split(";") if f], evidence=evidence,
+                      priority=float(row["priority"] or 0.0), model_version=row["model_version"],
+                      captured_at=row["captured_at"], author=row["author"], url=row["url"],
+                      created_at=row["created_at"], shares=row["shares"], views=row["views"],
+                      followers=row["followers"], source=row["source"], content_sha256=row["content_sha256"])

@@ -1,0 +1,141 @@
+"""The Dask engine on a real local cluster of two worker processes: partitions, problems, retries, the queue."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import pipeline
+from pipeline import distributed
+from pipeline.cli import cli
+from pipeline.config import SAMPLES_DIR
+from pipeline.distributed import Columns, load_flagged, score_dataset
+from pipeline.labels import LABELS
+
+dask_distributed = pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[object]:
+    cluster = dask_distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                            dashboard_address=":0")
+    with dask_distributed.Client(cluster) as connected:
+        yield connected
+    cluster.close()
+
+
+def samples() -> pd.DataFrame:
+    return pd.read_json(SAMPLES_DIR / "posts.jsonl", lines=True, dtype={"id": str}, convert_dates=False)
+
+
+def inputs(directory: Path) -> Path:
+    """The sample posts split over JSONL (with a malformed line), Parquet (three row groups) and CSV, plus an empty
+    JSONL file, a Parquet file without rows and a file that is not Parquet at all."""
+    directory.mkdir()
+    frame = samples().drop(columns=["expected_labels"])
+    first, second, third = frame.iloc[:25], frame.iloc[25:50], frame.iloc[50:]
+    lines = [json.dumps(r, ensure_ascii=False) for r in first.to_dict(orient="records")]
+    lines.insert(3, '{"id": "rusak", "text": ')
+    (directory / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    second.to_parquet(directory / "b.parquet", row_group_size=10)
+    third.to_csv(directory / "c.csv", index=False)
+    (directory / "empty.jsonl").write_text("")
+    frame.iloc[:0].to_parquet(directory / "none.parquet")
+    (directory / "broken.parquet").write_bytes(b"PAR1 this is not a parquet file")
+    return directory
+
+
+def test_scores_every_post_as_a_local_scan_does(tmp_path: Path, client: object) -> None:
+    source = inputs(tmp_path / "in")
+    result = score_dataset([str(source / "*.jsonl"), str(source / "*.parquet"), str(source / "c.csv")],
+                           str(tmp_path / "out"), columns=Columns(id="id"), client=client)
+    assert result.posts == 65 and result.partitions == 8
+    assert len(result.problems) == 2
+    assert any("broken.parquet" in p and "not a readable Parquet file" in p for p in result.problems)
+    assert any("a.jsonl" in p and "invalid JSON" in p for p in result.problems)
+
+    scored = pd.read_parquet(result.scored).sort_values("post_id").reset_index(drop=True)
+    assert len(scored) == 65 and scored["post_id"].is_unique
+    assert set(os.listdir(result.scored)) == {f"day={d}" for d in scored["day"].astype(str)}
+    assert all(d.startswith("day=2026-11-") for d in os.listdir(result.scored))
+    flagged = pd.read_parquet(result.flagged)
+    assert set(flagged["post_id"]) == set(scored.loc[scored["flags"] != "", "post_id"])
+    assert result.flagged_posts == len(flagged) > 10
+
+    local = pipeline.scan(SAMPLES_DIR / "posts.jsonl", id_column="id").sort_values("post_id")
+    assert scored["post_id"].tolist() == local["post_id"].tolist()
+    for label in LABELS:
+        assert scored[f"score_{label}"].tolist() == local[label].tolist(), label
+    assert scored["flags"].tolist() == [";".join(f) for f in local["flags"]]
+    assert scored["priority"].tolist() == local["priority"].tolist()
+    # Each worker process loaded the model once, however many partitions it scored.
+    loaded = client.run(lambda: len(distributed._MODELS))  # type: ignore[attr-defined]
+    assert max(loaded.values()) == 1
+
+
+def test_loading_the_flagged_into_the_queue_twice_adds_nothing(tmp_path: Path, client: object) -> None:
+    source = inputs(tmp_path / "in")
+    copies = samples().drop(columns=["expected_labels"]).assign(id=lambda d: "copy-" + d["id"], platform="whatsapp")
+    copies.to_parquet(source / "copies.parquet")
+    db = tmp_path / "q.db"
+    runner = CliRunner()
+    args = ["scan", str(source / "*.jsonl"), str(source / "*.parquet"), str(source / "c.csv"), "--id-column", "id",
+            "--engine", "dask", "--scheduler", client.scheduler.address,  # type: ignore[attr-defined]
+            "--out", str(tmp_path / "out"), "--db", f"sqlite:///{db}", "--to-queue"]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "130 posts scanned" in first.stderr and "patroli: skipped:" in first.stderr
+    with sqlite3.connect(db) as conn:
+        posts, n_copies, items = (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+                                  for t in ("posts", "copies", "queue_items"))
+        spread = conn.execute("SELECT count(*) FROM queue_items WHERE copies = 1 AND platforms >= 1").fetchone()[0]
+    flagged = len(pd.read_parquet(tmp_path / "out" / "flagged"))
+    assert posts + n_copies == flagged and posts == items == flagged // 2 and spread == items
+    again = runner.invoke(cli, args)  # a job killed after its writes and run again
+    assert again.exit_code == 0, again.output
+    assert "0 flagged posts stored, 0 copies, 0 enqueued" in again.stderr
+    assert load_flagged(str(tmp_path / "out" / "flagged"), f"sqlite:///{db}") == (0, 0, 0)
+
+
+def test_a_worker_killed_mid_task_is_retried(tmp_path: Path, client: object) -> None:
+    base = samples().drop(columns=["expected_labels"])
+    big = pd.concat([base.assign(id=base["id"] + f"-{i}", text=base["text"] + f" #{i}") for i in range(60)])
+    big.to_parquet(tmp_path / "big.parquet", row_group_size=650)
+    pids = client.run(os.getpid)  # type: ignore[attr-defined]
+    outcome: dict[str, object] = {}
+
+    def job() -> None:
+        try:
+            outcome["result"] = score_dataset(str(tmp_path / "big.parquet"), str(tmp_path / "out"),
+                                              columns=Columns(id="id"), client=client)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    killed = None
+    deadline = time.monotonic() + 300
+    while killed is None and thread.is_alive() and time.monotonic() < deadline:
+        busy = [w for w, tasks in client.processing().items() if tasks]  # type: ignore[attr-defined]
+        if busy:
+            time.sleep(1.0)  # well inside the task: scoring 650 posts takes seconds
+            killed = pids[busy[0]]
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.1)
+    thread.join(600)
+    assert killed is not None, "no task was caught running"
+    assert "error" not in outcome, outcome.get("error")
+    result = outcome["result"]
+    assert result.posts == len(big)  # type: ignore[attr-defined]
+    scored = pd.read_parquet(tmp_path / "out" / "scored")
+    assert len(scored) == len(big) and scored["post_id"].is_unique
