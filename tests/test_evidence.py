@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from _schema import make_version_1
 from click.testing import CliRunner
 
 from pipeline import report, review
@@ -105,7 +106,8 @@ def test_any_edited_item_field_is_found(store, db_url, column, value):
 
 
 def test_an_item_deleted_with_its_whole_audit_trail_is_found(store, db_url):
-    _sql(db_url, "DELETE FROM audit_log WHERE item_id = 1", "DELETE FROM queue_items WHERE id = 1", unlock=True)
+    _sql(db_url, "DELETE FROM audit_log WHERE item_id = 1", "DELETE FROM queue_labels WHERE item_id = 1",
+         "DELETE FROM queue_items WHERE id = 1", unlock=True)
     problems = _problems(store)
     assert "queue item 1 was recorded in the evidence chain but is gone (deleted?)" in problems
     assert sum("audit entry" in p and "is gone" in p for p in problems) == 2  # enqueue, decide
@@ -272,7 +274,7 @@ def test_upgrading_a_version_1_database_chains_what_it_holds(db_url, make_record
         st.save_scan([make_record(i, flags=("hoax",) if i % 2 else ()) for i in range(1, 7)])
         review.decide(st, 1, "ani", confirm=["hoax"], now=T0)
     # What patroli 1 left: the same tables without the ledger.
-    _sql(db_url, "DROP TABLE ledger", "UPDATE schema_version SET version = 1")
+    make_version_1(db_url)
     with Store.open(db_url) as st:
         assert review.verify(st).empty
         assert review.check(st).length == 6 + 3 + 4  # posts, the items' current states, audit entries

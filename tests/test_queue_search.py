@@ -6,6 +6,7 @@ from __future__ import annotations
 import _web
 import pytest
 import sqlalchemy as sa
+from _schema import make_version_1
 
 from pipeline import review
 from pipeline.errors import InputError
@@ -82,23 +83,7 @@ def test_upgrade_from_version_1_backfills_the_facets(db_url):
         ids = _web.seed(store)
         with store.transaction("test") as conn:
             expected = {r["item_id"]: r for r in queue_search.page(conn, QueueQuery(), 0, 100)}
-    # Turn the database back into a version-1 one: no facet columns, labels, users or sessions.
-    engine = sa.create_engine(db_url)
-    with engine.begin() as conn:
-        for table in ("web_sessions", "users", "queue_labels"):
-            conn.exec_driver_sql(f"DROP TABLE {table}")
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("DROP TABLE queue_text")
-        else:
-            conn.exec_driver_sql("DROP INDEX IF EXISTS ix_posts_text_trgm")
-        for index in ("ix_queue_priority", "ix_queue_posted_at", "ix_queue_claim_id", "ix_queue_copy_key",
-                      "ix_queue_claimed_by", "ix_queue_platform", "ix_queue_source", "ix_queue_facets"):
-            conn.exec_driver_sql(f"DROP INDEX {index}")
-        for column in ("platform", "source", "posted_at", "top_label", "top_score", "claim_id", "copy_key",
-                       "label_bits"):
-            conn.exec_driver_sql(f"ALTER TABLE queue_items DROP COLUMN {column}")
-        conn.exec_driver_sql("UPDATE schema_version SET version = 1")
-    engine.dispose()
+    make_version_1(db_url)
     with Store.open(db_url) as store:
         with store.transaction("test") as conn:
             assert conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() == SCHEMA_VERSION

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from _schema import make_version_1
 
 from pipeline.errors import InputError, StoreError
 from pipeline.labels import LABELS
@@ -231,12 +232,7 @@ def test_concurrent_save_scan_stores_each_post_once(db_url, make_record, run_pro
 def test_version_1_database_gets_copies_and_spread_columns(db_url, make_record):
     with Store.open(db_url) as store:
         store.save_scan([make_record(1), make_record(2, flags=()), make_record(3, author=None)])
-    # Turn it back into what patroli 0.1 (schema version 1) wrote.
-    _raw(db_url, "DROP TABLE copies")
-    for name in ("copies", "authors", "platforms", "reach_shares", "reach_views", "reach_followers"):
-        _raw(db_url, f"ALTER TABLE queue_items DROP COLUMN {name}")
-    _raw(db_url, "DELETE FROM schema_version")
-    _raw(db_url, "INSERT INTO schema_version (version, applied_at) VALUES (1, :t)", t=datetime(2026, 1, 1))
+    make_version_1(db_url)
     with Store.open(db_url) as store:
         assert _raw(db_url, "SELECT id, copies, authors, platforms, reach_shares, reach_views, reach_followers "
                             "FROM queue_items ORDER BY id") == [(1, 0, 1, 1, 10, 100, 1000),

@@ -98,7 +98,7 @@ def _stock_stems(words: list[str]) -> list[str]:
 def test_fast_stemmer_matches_stock_sastrawi_on_corpus_words() -> None:
     tweets = pd.read_csv(DATA_DIR / "ibrohim2019" / "re_dataset.csv", encoding="latin-1")["Tweet"]
     vocabulary = sorted({w for t in tweets for w in re.findall(r"[a-z]+(?:-[a-z]+)?", t.lower())})
-    words = random.Random(7).sample(vocabulary, 2000)
+    words = random.Random(7).sample(vocabulary, 1200)
     # Stock Sastrawi runs at tens of words per second; split it across the machine's cores.
     halves = [words[::2], words[1::2]]
     with ProcessPoolExecutor(2) as pool:
@@ -106,7 +106,7 @@ def test_fast_stemmer_matches_stock_sastrawi_on_corpus_words() -> None:
     fast = FastStemmer()
     mismatches = [(w, stock[w], fast.stem(w)) for w in words if stock[w] != fast.stem(w)]
     assert mismatches == []
-    assert sum(stock[w] != w for w in words) > 500  # the sample really exercises the affix rules
+    assert sum(stock[w] != w for w in words) > 300  # the sample really exercises the affix rules
 
 
 def _words_of_own_files() -> list[str]:

@@ -150,7 +150,7 @@ def test_supervisor_escalates_undoes_assigns_and_exports(ws):
     download = kanit.get("/export")
     assert download.status_code == 200 and download.headers["x-patroli-items"] == "1"
     names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
-    assert sorted(names) == ["evidence.csv", "evidence.html", "evidence.jsonl", "evidence.sha256"]
+    assert sorted(names) == ["evidence.csv", "evidence.head.json", "evidence.html", "evidence.jsonl", "evidence.sha256"]
     assert kanit.post(f"/items/{ids['3']}/undo").status_code == 303
     assert review.item(store, ids["3"])["status"] == "confirmed"
     assert kanit.post(f"/items/{ids['5']}/assign", {"assignee": "budi"}).status_code == 303
@@ -256,3 +256,20 @@ def test_catalogue_covers_every_value_shown_by_prefix():
               | {f"item_notice_{n}" for n in item.NOTICES} | {f"users_{n}" for n in users.NOTICES}
               | {f"bulk_{a}" for a in bulk.ACTIONS})
     assert wanted <= keys, sorted(wanted - keys)
+
+
+def test_item_page_shows_exact_copies_with_their_spread_and_similar_reposts(ws):
+    store, ids, app = ws
+    text = "Kaum itu harus diusir dari kampung!"  # item 14's post
+    copies = [_web.record(90 + i, ("sara", "hate_speech"), text=text, author=f"penyebar{i}", platform="whatsapp",
+                          shares=7) for i in range(3)]
+    store.save_scan([*copies, _web.record(95, ("sara",), text=text, author="penyebar0", platform="whatsapp")])
+    page = Browser(app, "ani").get(f"/items/{ids['14']}").text
+    table = re.search(r'<table class="small" id="copies">(.*?)</table>', page, re.S)
+    assert table is not None and table.group(1).count("<tr>") == 1 + 4  # header + four copies
+    assert "penyebar2" in table.group(1) and "whatsapp" in table.group(1)
+    # With its copies: 14's author and three distinct others, on two platforms.
+    spread = re.search(r'id="spread">([^<]*)<', page).group(1)
+    assert "4 akun" in spread and "2 platform" in spread
+    similar = re.search(r'<table class="small" id="similar">(.*?)</table>', page, re.S)
+    assert similar is not None and f'/items/{ids["15"]}"' in similar.group(1)

@@ -20,7 +20,13 @@ def keys() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing key (heads it signed can then only be checked "
                                             "with its .pub file, if you keep one).")
 def init(path: str | None, force: bool) -> None:
-    """Create a signing key (mode 0600) and its public half (PATH.pub) to give to whoever verifies."""
+    """Create a signing key (mode 0600) and its public half (PATH.pub) to give to whoever verifies.
+
+    \b
+    Examples:
+      patroli keys init
+      patroli keys init --path /etc/patroli/signing.key
+    """
     written, kid = create_key(path, force=force)
     click.echo(f"signing key {kid} written to {written} (keep it off the database server; back it up)")
     click.echo(f"public key: {public_path(written)}")
@@ -31,7 +37,12 @@ def init(path: str | None, force: bool) -> None:
 @keys.command()
 @click.option("--path", default=None, metavar="PATH", help="The private key  [default: the configured one]")
 def show(path: str | None) -> None:
-    """Print the configured key's id and where it is."""
+    """Print the configured key's id and where it is.
+
+    \b
+    Example:
+      patroli keys show --path /etc/patroli/signing.key
+    """
     key = load_private(path)
     if key is None:
         raise ConfigError(f"no signing key at {key_path(path)}; create one with `patroli keys init`")

@@ -15,11 +15,11 @@ import pandas as pd
 
 from pipeline.errors import InputError
 from pipeline.report.charts import charts
-from pipeline.report.data import open_existing, report_data
+from pipeline.report.data import report_data
 from pipeline.report.html import page
 from pipeline.report.tables import TABLES
 from pipeline.signing import Head
-from pipeline.store import StoreLike
+from pipeline.store import StoreLike, opened
 from pipeline.values import cell, jsonable
 
 FORMATS = ("html", "csv", "json")
@@ -64,7 +64,7 @@ def write_report(path: str | Path, store_or_url: StoreLike = None,
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown report format {fmt!r}; formats: {', '.join(FORMATS)}")
-    with open_existing(store_or_url) as store:
+    with opened(store_or_url, must_exist=True) as store:
         data = report_data(store, since, until, by=by, top=top)
         # Read after the data, so the head covers everything the report shows.
         head = store.chain_head(signing_key)

@@ -1,4 +1,4 @@
-"""Schema step to version 4: copies of posts, and how far each queued post spread.
+"""Schema step to version 3: copies of posts, and how far each queued post spread.
 
 Adds the `copies` table and the queue item columns copies, authors, platforms and reach_shares/views/followers,
 filled for existing items from their own post (no copies were stored before this version).

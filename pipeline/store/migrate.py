@@ -11,25 +11,19 @@ from pipeline.errors import StoreError
 from pipeline.store import _step_copies, _step_workspace, ledger
 from pipeline.store._types import utcnow
 from pipeline.store.engine import transaction
-from pipeline.store.schema import SCHEMA_VERSION, metadata, queue_items, schema_version
+from pipeline.store.schema import SCHEMA_VERSION, metadata, schema_version
 from pipeline.store.schema import ledger as ledger_table
 
 
 def _add_ledger(conn: Connection) -> None:
-    """Version 3: the evidence chain. Creates the ledger (append-only) and records every stored fact in it."""
+    """Version 4: the evidence chain. Creates the ledger (append-only) and records every stored fact in it."""
     ledger_table.create(conn)
     _triggers(conn, tables=("ledger",))
     ledger.chain_existing(conn)
 
 
-def _upgrade_copies(conn: Connection) -> None:
-    """Version 4: copies of posts and the spread of queue items; the items' new values are recorded in the chain."""
-    _step_copies.upgrade(conn)
-    ledger.append_current(conn, "item", conn.execute(sa.select(queue_items.c.id)).scalars())
-
-
 #: STEPS[n] upgrades a database from version n-1 to n. A fresh database is created at SCHEMA_VERSION directly.
-STEPS: dict[int, Callable[[Connection], None]] = {2: _step_workspace.upgrade, 3: _add_ledger, 4: _upgrade_copies}
+STEPS: dict[int, Callable[[Connection], None]] = {2: _step_workspace.upgrade, 3: _step_copies.upgrade, 4: _add_ledger}
 
 # Any transaction-level advisory lock id will do, as long as it is patroli's own.
 _PG_LOCK = 0x7061_7472
