@@ -36,8 +36,9 @@ from pipeline.ingest._fields import as_text, parse_count
 from pipeline.ingest._time import JAKARTA, parse_time
 from pipeline.labels import FLAG_LABELS
 from pipeline.posts import Post
+from pipeline.priority import priority
 from pipeline.records import FLAT_COLUMNS, ScanRecord
-from pipeline.scoring import Scorer, priority
+from pipeline.scoring import Scorer
 from pipeline.store import StoreLike, opened
 
 #: Columns of a read partition: a post per row, or a skipped malformed record (`problem` set, no text).

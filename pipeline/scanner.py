@@ -27,8 +27,9 @@ from pipeline.ingest.files import FilesIngestor
 from pipeline.labels import FLAG_LABELS
 from pipeline.pool import ScoringPool
 from pipeline.posts import Post
+from pipeline.priority import priority
 from pipeline.records import ScanRecord, records_frame
-from pipeline.scoring import Assessment, Reach, Scorer, priority
+from pipeline.scoring import Assessment, Reach, Scorer
 from pipeline.store import Store, StoreLike
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.labels import LABELS
-from pipeline.scoring import priority
+from pipeline.priority import priority
 
 
 def test_priority_formula():

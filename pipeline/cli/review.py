@@ -23,8 +23,8 @@ from pipeline.cli._common import (
 )
 from pipeline.cli._render import render
 from pipeline.labels import LABELS
+from pipeline.priority import top_label
 from pipeline.review import FORMATS
-from pipeline.scoring import top_label
 from pipeline.store import STATUSES
 from pipeline.values import wib
 

@@ -16,8 +16,8 @@ import pandas as pd
 
 from pipeline.errors import InputError, StoreError
 from pipeline.labels import LABELS
+from pipeline.priority import top_label
 from pipeline.review._common import analyst_name, now_utc, utc_columns
-from pipeline.scoring import top_label
 from pipeline.store import StoreLike, audit, opened, posts, queue
 
 DEFAULT_LEASE = timedelta(minutes=30)
