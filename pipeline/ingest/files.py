@@ -151,7 +151,8 @@ class FilesIngestor(Ingestor):
                 where = "columns" if fmt == "csv" else "fields of the first record"
                 raise InputError(
                     f"{name}: no {option.removesuffix('_column')} column {column!r} "
-                    f"(the {where}: {', '.join(list(row)[:20])}); set {option} in the source config"
+                    f"(the {where}: {', '.join(list(row)[:20])}); name it with --{option.replace('_', '-')} "
+                    f"(or {option} in a patrol source)"
                 )
 
     def _item(self, name: str, fmt: str, record: Record) -> tuple[str | None, Post | None]:
