@@ -25,7 +25,7 @@ _DOTTED = re.compile(r"(?<![\w.])(?:\w[.\-_*]){2,}\w(?![\w])")
 _ELONGATION = re.compile(r"(\w)\1{2,}")
 _REPEATED_PUNCT = re.compile(r"([!?.,])\1+")
 _WHITESPACE = re.compile(r"\s+")
-_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2\b")
+_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2(nya|ku|mu|an|lah)?\b")
 
 
 def _decode_escapes(text: str) -> str:
@@ -39,8 +39,9 @@ def _decode_escapes(text: str) -> str:
 @cache
 def _vocabulary() -> frozenset[str]:
     words = set(_sastrawi_stemmer().dictionary.words)
-    for name in ("abusive", "sara", "incitement", "hoax_cues"):
+    for name in ("abusive", "incitement", "hoax_cues"):
         words |= lexicons.terms(name)
+    words |= {term for term, *_ in lexicons.targets() if " " not in term}
     return frozenset(words)
 
 
@@ -78,8 +79,9 @@ class Normalizer:
             text = _DOTTED.sub(_undot, text)
         text = _REPEATED_PUNCT.sub(r"\1", text)
         if "2" in text:
-            # "orang2" is the written shorthand of "orang-orang", not an obfuscated "orangz".
-            text = _REDUPLICATED.sub(r"\1-\1", text)
+            # "orang2" is the written shorthand of "orang-orang" (and "orang2nya" of "orang-orangnya"), not an
+            # obfuscated "orangz".
+            text = _REDUPLICATED.sub(r"\1-\1\2", text)
         return " ".join(text.split())
 
     def tokens(self, text: str) -> list[str]:
