@@ -1,53 +1,78 @@
-"""Training the default model from the datasets (and, optionally, analysts' verdicts)."""
+"""Training the default model from the datasets, the project's hand-written examples and, optionally, analysts'
+verdicts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.classify.artifact import Model, new_version
-from pipeline.classify.data import load_training_data
+from pipeline.classify.data import HANDWRITTEN, fold_groups, load_training_data, training_rows
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.classify.metrics import label_metrics
+from pipeline.classify.sources import SOURCES
 from pipeline.config import DEFAULT_MODEL_DIR, require_data_dir
-from pipeline.labels import LABELS
+from pipeline.labels import BASE_LABELS, LABELS
 from pipeline.text import lexicons
 
 CITATION = ("Ibrohim & Budi (2019), Multi-label Hate Speech and Abusive Language Detection in Indonesian Twitter, "
-            "ALW3; hoax_news2020 'Indonesia False News' (Data_latih.csv)")
+            "ALW3; Netifier (2018); hoax_news2020 'Indonesia False News' (Data_latih.csv); Suryadikara "
+            "false_news_detection_and_dissemination_analysis (2019); TurnBackHoax / Mafindo via Fawaid (2021); "
+            "IndoNLU SmSA (Wilie et al. 2020)")
+
+#: How much one hand-written example counts against one dataset row: they are few, and they carry the genres and
+#: contrasts (neutral mentions, counter-speech, genuine notices, debunks) the datasets lack.
+HANDWRITTEN_WEIGHT = 3.0
 
 
-def training_frame(data_dir: str | Path | None, feedback: pd.DataFrame | None = None
-                   ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The datasets' rows plus reviewer verdicts (text + label columns, NaN where a verdict was not given)."""
-    frame, hashes = load_training_data(require_data_dir(data_dir))
+def training_frame(data_dir: str | Path | None, feedback: pd.DataFrame | None = None,
+                   sources: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The rows to learn from (held-out evaluation rows dropped) plus reviewer verdicts (text + label columns, NaN
+    where a verdict was not given), and the SHA-256 of each dataset file."""
+    frame, hashes = load_training_data(require_data_dir(data_dir), sources)
+    frame = training_rows(frame)
     if feedback is not None and not feedback.empty:
-        frame = pd.concat([frame, feedback_rows(feedback)[frame.columns]], ignore_index=True)
+        frame = pd.concat([frame, feedback_rows(feedback).reindex(columns=frame.columns)], ignore_index=True)
+        frame["heldout"] = frame["heldout"].fillna(False).astype(bool)
     return frame, hashes
 
 
 def feedback_rows(feedback: pd.DataFrame) -> pd.DataFrame:
     """Training rows from reviewer verdicts (`pipeline.review.feedback_frame`): a label an analyst did not judge is
     unknown (NaN), not negative, so it is left out of that label's training."""
-    rows = feedback[["text"]].assign(source="feedback")
+    rows = feedback[["text"]].assign(source="feedback", kind="feedback")
     judged = feedback["judged"] if "judged" in feedback else pd.Series([list(LABELS)] * len(feedback))
-    for label in LABELS:
+    for label in BASE_LABELS:
         known = judged.map(lambda labels, lab=label: lab in labels).to_numpy()
         rows[label] = feedback[label].astype(float).where(known)
     return rows
 
 
+def sample_weights(frame: pd.DataFrame, handwritten_weight: float = HANDWRITTEN_WEIGHT) -> np.ndarray:
+    """Per-row training weight: `handwritten_weight` for the project's hand-written examples, 1 otherwise."""
+    return np.where(frame["source"] == HANDWRITTEN, handwritten_weight, 1.0)
+
+
+def fit_frame(frame: pd.DataFrame, slang: dict[str, str], handwritten_weight: float = HANDWRITTEN_WEIGHT,
+              **params: Any) -> PatroliClassifier:
+    """A classifier fitted on a training frame (its texts, labels, source weights and fold groups)."""
+    clf = PatroliClassifier(slang=slang, **params)
+    return clf.fit(frame["text"].tolist(), frame, sample_weight=sample_weights(frame, handwritten_weight),
+                   groups=fold_groups(frame))
+
+
 def train(data_dir: str | Path | None = None, out: str | Path | None = None,
-          feedback: pd.DataFrame | None = None, **params: Any) -> Model:
+          feedback: pd.DataFrame | None = None, extra_card: dict[str, Any] | None = None, **params: Any) -> Model:
     """Fit the classifier on all data, write it to `out` (default models/default) with its card, and return it."""
     frame, hashes = training_frame(data_dir, feedback)
-    clf = PatroliClassifier(slang=lexicons.slang_map(require_data_dir(data_dir)), **params)
-    clf.fit(frame["text"].tolist(), frame)
+    clf = fit_frame(frame, lexicons.slang_map(require_data_dir(data_dir)), **params)
     metrics = {}
-    for label in clf.labels:
+    for label in clf.heads_:
         rows, proba = clf.oof_[label]
         metrics[label] = label_metrics(frame[label].to_numpy()[rows], proba, clf.thresholds_[label])
     clf.oof_ = {}
@@ -55,19 +80,27 @@ def train(data_dir: str | Path | None = None, out: str | Path | None = None,
         "name": "patroli-default",
         "version": new_version(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "training_data": {"files_sha256": hashes, "rows": int(len(frame)),
-                          "rows_per_label": {lab: int(frame[lab].notna().sum()) for lab in clf.labels},
-                          "feedback_rows": int((frame["source"] == "feedback").sum()), "citation": CITATION},
+        "training_data": {
+            "files_sha256": hashes, "rows": int(len(frame)),
+            "rows_per_source": {str(k): int(v) for k, v in frame["source"].value_counts().sort_index().items()},
+            "rows_per_label": {lab: int(frame[lab].notna().sum()) for lab in clf.heads_},
+            "positives_per_label": {lab: int((frame[lab] == 1).sum()) for lab in clf.heads_},
+            "label_mapping": {name: source.load.__doc__.split("\n\n")[0].replace("\n", " ").strip()
+                              for name, source in SOURCES.items()},
+            "handwritten_weight": params.get("handwritten_weight", HANDWRITTEN_WEIGHT),
+            "feedback_rows": int((frame["source"] == "feedback").sum()), "citation": CITATION},
         "params": {k: v for k, v in clf.get_params().items() if k != "slang"},
         "features": {"word": clf.features_.n_word, "char": clf.features_.n_char,
                      "stem_cache": len(clf.analyzer_.stemmer.cache), "slang_entries": len(clf.analyzer_.normalizer.slang)},
         "out_of_fold_metrics": metrics,
-        "metrics_note": "out-of-fold predictions of the training run at the stored thresholds; "
-                        "see `patroli evaluate` for grouped 5-fold cross-validation",
+        "metrics_note": "out-of-fold predictions of the training run at the stored thresholds; see `patroli evaluate` "
+                        "for grouped 5-fold cross-validation, `patroli evaluate --cross` for cross-dataset and "
+                        "temporal results and `patroli check` for the functional suite",
+        **(extra_card or {}),
     }
     model = Model(clf, card)
     model.save(out if out is not None else DEFAULT_MODEL_DIR)
     return model
 
 
-__all__ = ["train", "training_frame"]
+__all__ = ["fit_frame", "train", "training_frame"]
