@@ -7,6 +7,7 @@ Notebook use::
     model.score(["teks postingan ..."])        # DataFrame: one float column per label
     results = pipeline.scan("posts.csv")       # DataFrame: scores, flags, evidence per post
     pipeline.review.queue_frame("sqlite:///patroli.db")   # the review queue as a DataFrame
+    pipeline.run_checks(model)                 # the functional test suite: expected vs given flags per case
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 from pipeline import report, review
 from pipeline.claims import ClaimIndex, read_claims
 from pipeline.classify.artifact import Model, load_model
+from pipeline.classify.checks import run_checks
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.errors import ConfigError, InputError, ModelError, PatroliError, StoreError
 from pipeline.labels import FLAG_LABELS, LABELS
@@ -42,5 +44,6 @@ __all__ = [
     "read_claims",
     "report",
     "review",
+    "run_checks",
     "scan",
 ]

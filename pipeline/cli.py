@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
+from pipeline._cli_check import check
 from pipeline._cli_claims import claims
 from pipeline._cli_common import PatroliGroup, echo_json
 from pipeline._cli_report import report
@@ -171,6 +172,7 @@ def data_fetch(data_dir: str | None) -> None:
 cli.add_command(review)
 cli.add_command(claims)
 cli.add_command(report)
+cli.add_command(check)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ PROJECT_ROOT = PACKAGE_ROOT.parent
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "default"
 LEXICON_DIR = PROJECT_ROOT / "data" / "lexicons"
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
+CHECKS_DIR = PROJECT_ROOT / "data" / "checks"
 DEFAULT_DB_URL = "sqlite:///patroli.db"
 
 
