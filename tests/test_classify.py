@@ -38,9 +38,14 @@ def frame() -> pd.DataFrame:
     return sample_frame()
 
 
+def definition_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Every other sample stands in for the hand-written definition examples."""
+    return np.arange(len(frame)) % 2 == 0
+
+
 @pytest.fixture(scope="module")
 def fitted(frame: pd.DataFrame) -> PatroliClassifier:
-    return PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame)
+    return PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame, definition_rows=definition_rows(frame))
 
 
 def test_sklearn_conventions(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
@@ -167,8 +172,24 @@ def test_cached_char_features_equal_sklearns_transform(frame: pd.DataFrame, fitt
     assert abs(got - expected).max() < 1e-6
 
 
+def test_definition_heads_learn_from_the_definition_rows_only(frame: pd.DataFrame,
+                                                               fitted: PatroliClassifier) -> None:
+    assert fitted.columns_[: len(fitted.heads_)] == fitted.heads_
+    assert "sara:def" in fitted.columns_ and fitted.stack_["sara"][0] == ("sara:def", "hate_speech")
+    # Changing the labels of rows outside the definition rows leaves the definition heads as they were.
+    changed = frame.copy()
+    outside = ~definition_rows(frame)
+    changed.loc[outside, "hoax"] = 1 - changed.loc[outside, "hoax"]
+    again = PatroliClassifier(**SMALL).fit(changed["text"].tolist(), changed, definition_rows=definition_rows(frame))
+    k = fitted.columns_.index("hoax:def")
+    np.testing.assert_array_equal(again.coef_[k], fitted.coef_[k])
+    assert not np.array_equal(again.coef_[0], fitted.coef_[0])
+    plain = PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame)
+    assert plain.columns_ == plain.heads_ and plain.stack_["sara"][0] == ("hate_speech",)
+
+
 def test_training_is_reproducible(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
-    again = PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame)
+    again = PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame, definition_rows=definition_rows(frame))
     np.testing.assert_array_equal(again.coef_, fitted.coef_)
     assert again.thresholds_ == fitted.thresholds_
 

@@ -27,23 +27,32 @@ from pipeline.errors import InputError
 from pipeline.labels import BASE_LABELS, LABELS, SARA_SUBLABELS
 from pipeline.text import Analyzer, FastStemmer, Normalizer
 
-#: Calibrators that read more than their own head: (label, other heads whose decisions it also reads, gate cues
-#: that switch on an offset and a change of every slope, cue columns read as they are). SARA is hostility aimed at a
-#: group: whether the post names one, with how hostile and in which context (negated, countered, reported).
+#: Calibrators: (label, other decision columns it also reads, gate cues that switch on an offset and a change of
+#: every slope, cue columns read as they are). A column "<label>:def" is the label's definition head, learnt from
+#: the definition rows only (the project's hand-written examples, which state what each label means). SARA is
+#: hostility aimed at a group: its calibrator also reads the hate-speech head, whether the post names a group, and
+#: the contexts that turn a group mention harmless (negated, countered, reported, appealed against).
 Stack = tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
-SARA_STACK: Stack = (
-    ("sara", ("hate_speech",), ("target_any",),
+STACK: Stack = (
+    ("hoax", ("hoax:def",), (), ()),
+    ("provocation", ("provocation:def",), (), ()),
+    ("sara", ("sara:def", "hate_speech"), ("target_any",),
      ("target_slur", "target_x_abusive", "target_x_incitement", "target_x_derogation", "target_x_dehumanisation",
       "target_x_exclusion", "negated", "target_x_negated", "target_x_counter", "target_x_report", "target_x_appeal")),
+    ("hate_speech", ("hate_speech:def",), (), ()),
+    ("abusive", ("abusive:def",), (), ()),
 )
+DEFINITION = ":def"
 
 
 class PatroliClassifier(BaseEstimator):
     """Calibrated per-label probabilities for hoax, provocation, SARA (and its sub-labels), hate speech and abusive.
 
-    `fit(X, y, sample_weight=None, groups=None)`: X is a sequence of raw post texts; y a DataFrame (or 2-D array in
-    `labels` order) of 0/1 with NaN where a row is not annotated for a label (sub-label columns are ignored: they
-    are derived); `groups` keep related rows in one calibration fold. Thresholds maximise out-of-fold F1, raised
+    `fit(X, y, sample_weight=None, groups=None, calibration_weight=None, definition_rows=None)`: X is a sequence of
+    raw post texts; y a DataFrame (or 2-D array in `labels` order) of 0/1 with NaN where a row is not annotated for
+    a label (sub-label columns are ignored: they are derived); `groups` keep related rows in one calibration fold;
+    `calibration_weight` weighs rows in calibration and threshold choice (default `sample_weight`);
+    `definition_rows` marks the rows the definition heads learn from. Thresholds maximise out-of-fold F1, raised
     where `max_false_positive_rate` caps a label's false-flag rate among its negatives: hoax is rare in a real
     stream, so its threshold must not be set by the dataset's hoax-heavy mix. `predict_proba(X)` returns an
     (n, len(labels)) array of calibrated probabilities; `predict(X)` applies `thresholds_`.
@@ -53,7 +62,7 @@ class PatroliClassifier(BaseEstimator):
                  char_ngram_range: tuple[int, int] = (2, 5), min_df: int = 2, max_word_features: int = 60_000,
                  max_char_features: int = 120_000, C: float = 4.0, class_weight: str | None = "balanced",
                  nb_scaling: bool = True, calibration_folds: int = 5,
-                 stack: Stack = SARA_STACK,
+                 stack: Stack = STACK,
                  max_false_positive_rate: tuple[tuple[str, float], ...] = (("hoax", 0.01),),
                  slang: dict[str, str] | None = None, random_state: int = 0) -> None:
         self.labels = labels
@@ -88,7 +97,8 @@ class PatroliClassifier(BaseEstimator):
         return weights.astype(np.float32), float(model.intercept_[0])
 
     def fit(self, X: Sequence[str], y: pd.DataFrame | np.ndarray, sample_weight: Sequence[float] | None = None,
-            groups: Sequence[object] | None = None) -> PatroliClassifier:
+            groups: Sequence[object] | None = None, calibration_weight: Sequence[float] | None = None,
+            definition_rows: Sequence[bool] | None = None) -> PatroliClassifier:
         labels = list(self.labels)
         heads = [label for label in BASE_LABELS if label in labels]
         if isinstance(y, pd.DataFrame):
@@ -97,23 +107,25 @@ class PatroliClassifier(BaseEstimator):
             Y = np.asarray(y, dtype=float)[:, [labels.index(h) for h in heads]]
         if Y.shape != (len(X), len(heads)):
             raise InputError(f"y has shape {Y.shape}; expected ({len(X)}, {len(heads)}) for labels {heads}")
+        for j, label in enumerate(heads):
+            if len(np.unique(Y[~np.isnan(Y[:, j]), j])) < 2:
+                raise InputError(f"label {label!r} has only one class in the training data")
         weight = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        cal_weight = weight if calibration_weight is None else np.asarray(calibration_weight, dtype=float)
+        definition = np.zeros(len(X), bool) if definition_rows is None else np.asarray(definition_rows, bool)
         self.heads_ = heads
+        # Decision columns: one head per label, and a definition head where the definition rows hold both classes.
+        self.columns_ = [*heads, *(f"{label}{DEFINITION}" for j, label in enumerate(heads)
+                                   if len(np.unique(Y[definition & ~np.isnan(Y[:, j]), j])) == 2)]
         self.analyzer_ = Analyzer(Normalizer(self.slang), FastStemmer())
         self.features_ = FeatureBuilder(self.word_ngram_range, self.char_ngram_range, self.min_df,
                                         self.max_word_features, self.max_char_features)
         normalized, stemmed = self.analyzer_.analyze_many(list(X))
         M = self.features_.fit_transform(normalized, stemmed)
-        self.stack_ = {label: (tuple(o for o in others if o in heads), tuple(gates), tuple(cues))
+        self.stack_ = {label: (tuple(o for o in others if o in self.columns_), tuple(gates), tuple(cues))
                        for label, others, gates, cues in self.stack if label in heads}
-        for j, label in enumerate(heads):
-            known = ~np.isnan(Y[:, j])
-            if len(np.unique(Y[known, j])) < 2:
-                raise InputError(f"label {label!r} has only one class in the training data")
-        D = self._oof_decisions(M, Y, weight, groups)
+        D = self._oof_decisions(M, Y, weight, groups, definition)
         caps = dict(self.max_false_positive_rate)
-        self.coef_ = np.zeros((len(heads), M.shape[1]), dtype=np.float32)
-        self.intercept_ = np.zeros(len(heads), dtype=np.float64)
         self.calibrators_: dict[str, tuple[np.ndarray, float]] = {}
         self.thresholds_: dict[str, float] = {}
         self.oof_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -121,47 +133,66 @@ class PatroliClassifier(BaseEstimator):
             rows = np.flatnonzero(~np.isnan(Y[:, j]))
             target = Y[rows, j].astype(int)
             Z = self._stack_inputs(label, D[rows], M[rows])
-            self.calibrators_[label] = fit_stack(Z, target, weight[rows])
+            self.calibrators_[label] = fit_stack(Z, target, cal_weight[rows])
             proba = apply_stack(Z, self.calibrators_[label])
-            threshold = best_f1_threshold(target, proba, weight[rows])
+            threshold = best_f1_threshold(target, proba, cal_weight[rows])
             if label in caps:
                 threshold = capped_threshold(target, proba, threshold, caps[label])
             self.thresholds_[label] = threshold
             self.oof_[label] = (rows, proba)
-            self.coef_[j], self.intercept_[j] = self._fit_head(M[rows], target, weight[rows])
         for sub in SARA_SUBLABELS.values():
             if sub in labels and "sara" in self.thresholds_:
                 self.thresholds_[sub] = self.thresholds_["sara"]
+        self.coef_ = np.zeros((len(self.columns_), M.shape[1]), dtype=np.float32)
+        self.intercept_ = np.zeros(len(self.columns_), dtype=np.float64)
+        everything = np.arange(len(X))
+        for k, column in enumerate(self.columns_):
+            rows = self._head_rows(column, everything, Y, definition)
+            self.coef_[k], self.intercept_[k] = self._fit_head(M[rows], Y[rows, self._label_of(column)].astype(int),
+                                                               weight[rows])
         return self
 
-    def _oof_decisions(self, M: sp.csr_matrix, Y: np.ndarray, weight: np.ndarray,
-                       groups: Sequence[object] | None) -> np.ndarray:
-        """Out-of-fold decision values of every head for every row (a row's fold model never saw it)."""
+    def _label_of(self, column: str) -> int:
+        return self.heads_.index(column.removesuffix(DEFINITION))
+
+    def _head_rows(self, column: str, rows: np.ndarray, Y: np.ndarray, definition: np.ndarray) -> np.ndarray:
+        """The rows among `rows` a decision column learns from: those annotating its label (and, for a definition
+        head, only the definition rows)."""
+        rows = rows[~np.isnan(Y[rows, self._label_of(column)])]
+        return rows[definition[rows]] if column.endswith(DEFINITION) else rows
+
+    def _oof_decisions(self, M: sp.csr_matrix, Y: np.ndarray, weight: np.ndarray, groups: Sequence[object] | None,
+                       definition: np.ndarray) -> np.ndarray:
+        """Out-of-fold values of every decision column for every row (a row's fold model never saw it)."""
         n = M.shape[0]
         combos = pd.DataFrame(np.nan_to_num(Y, nan=-1)).astype(int).astype(str).agg("".join, axis=1)
+        combos = combos + np.where(definition, "d", "")
         # Label combinations rarer than the folds share one stratum.
         strata = pd.factorize(combos.where(combos.map(combos.value_counts()) >= self.calibration_folds, "rare"))[0]
         groups = np.arange(n) if groups is None else pd.factorize(pd.Series(list(groups), dtype=object))[0]
         folds = StratifiedGroupKFold(self.calibration_folds, shuffle=True, random_state=self.random_state)
-        D = np.zeros((n, Y.shape[1]))
+        D = np.zeros((n, len(self.columns_)))
         for train, test in folds.split(np.zeros(n), strata, groups):
-            for j in range(Y.shape[1]):
-                rows = train[~np.isnan(Y[train, j])]
-                weights, intercept = self._fit_head(M[rows], Y[rows, j].astype(int), weight[rows])
-                D[test, j] = M[test] @ weights + intercept
+            for k, column in enumerate(self.columns_):
+                rows = self._head_rows(column, train, Y, definition)
+                target = Y[rows, self._label_of(column)].astype(int)
+                if len(np.unique(target)) < 2:
+                    continue
+                weights, intercept = self._fit_head(M[rows], target, weight[rows])
+                D[test, k] = M[test] @ weights + intercept
         return D
 
     def _stack_inputs(self, label: str, D: np.ndarray, M: sp.csr_matrix) -> np.ndarray:
         """The calibrator's inputs for `label`: its head's decision, the other heads' decisions it reads, then per gate
         cue its presence (0/1) and each of those decisions times it, then its plain cue columns."""
-        own = D[:, self.heads_.index(label)]
+        own = D[:, self.columns_.index(label)]
         others, gates, cues = self.stack_.get(label, ((), (), ()))
-        columns = [own, *(D[:, self.heads_.index(o)] for o in others)]
+        columns = [own, *(D[:, self.columns_.index(o)] for o in others)]
         if gates or cues:
             block = self._cue_block(M, [*gates, *cues])
             for k in range(len(gates)):
                 present = (block[:, k] > 0).astype(float)
-                columns += [present, present * own, *(present * D[:, self.heads_.index(o)] for o in others)]
+                columns += [present, present * own, *(present * D[:, self.columns_.index(o)] for o in others)]
             columns += [block[:, len(gates) + k] for k in range(len(cues))]
         return np.column_stack(columns)
 
@@ -177,7 +208,7 @@ class PatroliClassifier(BaseEstimator):
         return self.features_.transform(normalized, stemmed), normalized, stemmed
 
     def decisions(self, M: sp.csr_matrix) -> np.ndarray:
-        """Each head's linear decision value per row of a feature matrix."""
+        """Each decision column's linear value (`columns_` order) per row of a feature matrix."""
         return np.asarray(M @ self.coef_.T, dtype=np.float64) + self.intercept_
 
     def proba_from_features(self, M: sp.csr_matrix) -> np.ndarray:

@@ -126,7 +126,7 @@ def _contributions(clf: PatroliClassifier, row: sp.csr_matrix, label: str) -> np
     carries its own calibrator term. A SARA sub-label is explained as `sara`.
     """
     label = "sara" if label in SARA_SUBLABELS.values() else label
-    heads = clf.heads_
+    columns = clf.columns_
     coefs, _ = clf.calibrators_[label]
     others, gates, cues = clf.stack_.get(label, ((), (), ()))
     slopes = [float(c) for c in coefs[: 1 + len(others)]]
@@ -143,7 +143,7 @@ def _contributions(clf: PatroliClassifier, row: sp.csr_matrix, label: str) -> np
         found = position.get(clf.features_.cue_column(cue))
         if found is not None:
             extra[found] += float(coefs[1 + len(others) + per_gate * len(gates) + k]) * float(row.data[found])
-    weights = slopes[0] * clf.coef_[heads.index(label), row.indices].astype(np.float64)
+    weights = slopes[0] * clf.coef_[columns.index(label), row.indices].astype(np.float64)
     for o, other in enumerate(others):
-        weights = weights + slopes[1 + o] * clf.coef_[heads.index(other), row.indices]
+        weights = weights + slopes[1 + o] * clf.coef_[columns.index(other), row.indices]
     return row.data * weights + extra

@@ -28,6 +28,8 @@ CITATION = ("Ibrohim & Budi (2019), Multi-label Hate Speech and Abusive Language
 #: How much one hand-written example counts against one dataset row: they are few, and they carry the genres and
 #: contrasts (neutral mentions, counter-speech, genuine notices, debunks) the datasets lack.
 HANDWRITTEN_WEIGHT = 3.0
+#: The hand-written examples' share of the total weight when calibrating and choosing thresholds.
+CALIBRATION_SHARE = 0.3
 
 
 def training_frame(data_dir: str | Path | None, feedback: pd.DataFrame | None = None,
@@ -58,12 +60,24 @@ def sample_weights(frame: pd.DataFrame, handwritten_weight: float = HANDWRITTEN_
     return np.where(frame["source"] == HANDWRITTEN, handwritten_weight, 1.0)
 
 
+def calibration_weights(frame: pd.DataFrame, share: float = CALIBRATION_SHARE) -> np.ndarray:
+    """Per-row weight in calibration and threshold choice: the hand-written examples together weigh `share` of the
+    total, so the calibrators learn what the labels mean from them, and the datasets' weigh the rest."""
+    handwritten = (frame["source"] == HANDWRITTEN).to_numpy()
+    if not handwritten.any() or handwritten.all():
+        return np.ones(len(frame))
+    per_row = share / (1 - share) * (~handwritten).sum() / handwritten.sum()
+    return np.where(handwritten, per_row, 1.0)
+
+
 def fit_frame(frame: pd.DataFrame, slang: dict[str, str], handwritten_weight: float = HANDWRITTEN_WEIGHT,
-              **params: Any) -> PatroliClassifier:
-    """A classifier fitted on a training frame (its texts, labels, source weights and fold groups)."""
+              calibration_share: float = CALIBRATION_SHARE, **params: Any) -> PatroliClassifier:
+    """A classifier fitted on a training frame: its texts, labels, source weights and fold groups, with the
+    hand-written examples as the definition rows."""
     clf = PatroliClassifier(slang=slang, **params)
     return clf.fit(frame["text"].tolist(), frame, sample_weight=sample_weights(frame, handwritten_weight),
-                   groups=fold_groups(frame))
+                   groups=fold_groups(frame), calibration_weight=calibration_weights(frame, calibration_share),
+                   definition_rows=(frame["source"] == HANDWRITTEN).to_numpy())
 
 
 def train(data_dir: str | Path | None = None, out: str | Path | None = None,
@@ -88,6 +102,7 @@ def train(data_dir: str | Path | None = None, out: str | Path | None = None,
             "label_mapping": {name: source.load.__doc__.split("\n\n")[0].replace("\n", " ").strip()
                               for name, source in SOURCES.items()},
             "handwritten_weight": params.get("handwritten_weight", HANDWRITTEN_WEIGHT),
+            "calibration_share": params.get("calibration_share", CALIBRATION_SHARE),
             "feedback_rows": int((frame["source"] == "feedback").sum()), "citation": CITATION},
         "params": {k: v for k, v in clf.get_params().items() if k != "slang"},
         "features": {"word": clf.features_.n_word, "char": clf.features_.n_char,

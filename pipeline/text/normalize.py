@@ -25,6 +25,9 @@ _DOTTED = re.compile(r"(?<![\w.])(?:\w[.\-_*]){2,}\w(?![\w])")
 _ELONGATION = re.compile(r"(\w)\1{2,}")
 _REPEATED_PUNCT = re.compile(r"([!?.,])\1+")
 _WHITESPACE = re.compile(r"\s+")
+# A word with symbols or digits standing in for letters ("k@f!r", "$yiah", "ahmadiy4h", "0nta2"); undone before
+# tokenising, since the tokeniser would split it at the symbols.
+_DISGUISED = re.compile(r"(?<![\w@$!|+])(?=[\w@$!|+]*[a-z])(?=[\w@$!|+]*[0-9@$!|+])[\w@$!|+]{3,}")
 _REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2(nya|ku|mu|an|lah)?\b")
 
 
@@ -75,6 +78,8 @@ class Normalizer:
         text = _RT.sub(" ", text)
         text = text.lower().replace("#", " ")
         text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
+        if any(c in text for c in "0123456789@$!|+"):
+            text = _DISGUISED.sub(self._undisguise, text)
         if any(c in text for c in ".-_*"):
             text = _DOTTED.sub(_undot, text)
         text = _REPEATED_PUNCT.sub(r"\1", text)
@@ -83,6 +88,21 @@ class Normalizer:
             # obfuscated "orangz".
             text = _REDUPLICATED.sub(r"\1-\1\2", text)
         return " ".join(text.split())
+
+    def _undisguise(self, match: re.Match[str]) -> str:
+        """The word behind a symbol-disguised one, when it is a known word; else the text unchanged."""
+        word = match.group(0)
+        trailing = len(word) - len(word.rstrip("!"))
+        core = word[: len(word) - trailing] if trailing else word
+        known = _vocabulary()
+        for candidate, suffix in ((core, ""), (core[:-1], "-") if core.endswith("2") else (None, "")):
+            if not candidate:
+                continue
+            plain = candidate.translate(self._deleet)
+            if plain != candidate and plain.isalpha() and (plain in known or plain in self.slang):
+                out = f"{plain}-{plain}" if suffix else plain
+                return out + word[len(core):]
+        return word
 
     def tokens(self, text: str) -> list[str]:
         """Normalised tokens of one post."""
