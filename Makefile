@@ -4,12 +4,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATROLI_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: venv demo test lint evaluate train bench clean
+.PHONY: venv demo test lint evaluate train bench bench-web screenshots clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,postgres]'
+	$(BIN)/pip install -q -e '.[test,postgres,web]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff check pipeline tests benchmarks docs
 
 train: $(STAMP)
 	$(BIN)/patroli train --data-dir $(PATROLI_DATA_DIR) --out models/default
@@ -37,6 +37,12 @@ evaluate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --posts 300000
 	$(BIN)/python benchmarks/bench_claims.py --claims 100000 --posts 20000
+
+bench-web: $(STAMP)
+	$(BIN)/python benchmarks/bench_web.py --items 100000 --json benchmarks/results/web.json
+
+screenshots: $(STAMP)
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) demo.db demo-results.jsonl

@@ -36,8 +36,8 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import config  # noqa: E402
-from pipeline._claims_eval import load_hoax_news, title_split  # noqa: E402
 from pipeline.claims import ClaimIndex  # noqa: E402
+from pipeline.claims.evaluate import hoax_news_by_title, title_split  # noqa: E402
 from pipeline.classify._features import FeatureBuilder  # noqa: E402
 from pipeline.classify.calibration import apply_platt, best_f1_threshold  # noqa: E402
 from pipeline.classify.data import load_ibrohim  # noqa: E402
@@ -53,7 +53,7 @@ def _recall(ids: np.ndarray, truth: np.ndarray, k: int) -> float:
 
 
 def claims_part(root: Path, encoder: Any) -> dict[str, Any]:
-    rows = load_hoax_news(root)
+    rows = hoax_news_by_title(root)
     groups = rows["group"].to_numpy()
     first, test = title_split(rows)
     titles = first["judul"].tolist()

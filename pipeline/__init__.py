@@ -8,42 +8,42 @@ Notebook use::
     results = pipeline.scan("posts.csv")       # DataFrame: scores, flags, evidence per post
     pipeline.review.queue_frame("sqlite:///patroli.db")   # the review queue as a DataFrame
     pipeline.run_checks(model)                 # the functional test suite: expected vs given flags per case
+
+The names below are loaded on first use, so `import pipeline` (and every `patroli` command) starts without
+loading scikit-learn until something needs it.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-from pipeline import report, review
-from pipeline.claims import ClaimIndex, read_claims
-from pipeline.classify.artifact import Model, load_model
-from pipeline.classify.checks import run_checks
-from pipeline.classify.estimator import PatroliClassifier
-from pipeline.errors import ConfigError, InputError, ModelError, PatroliError, StoreError
-from pipeline.labels import FLAG_LABELS, LABELS
-from pipeline.posts import Post
-from pipeline.scan import ScanSummary, scan
-from pipeline.store import Store
+#: public name -> the module that defines it (a module itself when the name is the module's).
+_EXPORTS = {
+    "ClaimIndex": "pipeline.claims", "read_claims": "pipeline.claims",
+    "Model": "pipeline.classify", "load_model": "pipeline.classify", "PatroliClassifier": "pipeline.classify",
+    "run_checks": "pipeline.classify.checks",
+    "ConfigError": "pipeline.errors", "InputError": "pipeline.errors", "ModelError": "pipeline.errors",
+    "PatroliError": "pipeline.errors", "StoreError": "pipeline.errors",
+    "FLAG_LABELS": "pipeline.labels", "LABELS": "pipeline.labels", "Post": "pipeline.posts",
+    "ScanSummary": "pipeline.scanner", "scan": "pipeline.scanner", "Store": "pipeline.store",
+    "report": "pipeline.report", "review": "pipeline.review",
+}
 
-__all__ = [
-    "ClaimIndex",
-    "FLAG_LABELS",
-    "LABELS",
-    "ConfigError",
-    "InputError",
-    "Model",
-    "ModelError",
-    "PatroliClassifier",
-    "PatroliError",
-    "Post",
-    "ScanSummary",
-    "Store",
-    "StoreError",
-    "__version__",
-    "load_model",
-    "read_claims",
-    "report",
-    "review",
-    "run_checks",
-    "scan",
-]
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+    loaded = importlib.import_module(module)
+    value = loaded if module == f"pipeline.{name}" else getattr(loaded, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,18 +1,26 @@
-"""Where things live: data directory, default model, default database."""
+"""Where things live: the package's own data (shipped model, lexicons, samples, functional checks, dataset
+manifest), the third-party data directory, the default database.
+
+The package data is read through `importlib.resources`; in the repository, `pipeline/models` and `pipeline/data`
+link to the top-level `models/` and `data/`, which are its source.
+"""
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 from pipeline.errors import ConfigError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-PROJECT_ROOT = PACKAGE_ROOT.parent
-DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "default"
-LEXICON_DIR = PROJECT_ROOT / "data" / "lexicons"
-SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
-CHECKS_DIR = PROJECT_ROOT / "data" / "checks"
+PACKAGE_DATA = Path(str(resources.files("pipeline")))
+DEFAULT_MODEL_DIR = PACKAGE_DATA / "models" / "default"
+LEXICON_DIR = PACKAGE_DATA / "data" / "lexicons"
+SAMPLES_DIR = PACKAGE_DATA / "data" / "samples"
+SOURCES_MANIFEST = PACKAGE_DATA / "data" / "sources.toml"
+CHECKS_DIR = PACKAGE_DATA / "data" / "checks"
+TRAINING_DIR = PACKAGE_DATA / "data" / "training"
+VALIDATION_DIR = PACKAGE_DATA / "data" / "validation"
 DEFAULT_DB_URL = "sqlite:///patroli.db"
 
 

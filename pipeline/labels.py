@@ -22,3 +22,14 @@ def check_label(label: str) -> str:
     if label not in LABELS:
         raise ConfigError(f"unknown label {label!r}; known labels: {', '.join(LABELS)}")
     return label
+
+#: The sub-labels that name the group a SARA flag targets.
+SARA_TARGETS: tuple[str, ...] = ("sara_agama", "sara_ras")
+
+
+def sara_target(scores: dict[str, float]) -> str | None:
+    """The SARA sub-label (target group) that best explains a post's `sara` score, or None when no sub-label
+    reaches half of it (the target is then a group the model has no sub-label for, or unclear)."""
+    sara = float(scores.get("sara", 0.0))
+    best = max(SARA_TARGETS, key=lambda label: float(scores.get(label, 0.0)))
+    return best if sara > 0 and float(scores.get(best, 0.0)) >= sara / 2 else None

@@ -21,12 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from pipeline._writers import jsonl_line
-from pipeline.classify.artifact import load_model
 from pipeline.config import DEFAULT_DB_URL
 from pipeline.errors import ConfigError, PatroliError
 from pipeline.ingest.registry import make_ingestor
-from pipeline.scan import ScanSummary, Scorer, claim_index, scan_items
+from pipeline.scanner import ScanSummary, open_session, scan_items
+from pipeline.scoring import Scorer
+from pipeline.store import Store
 
 EXIT_OK = 0
 EXIT_PARTIAL = 10  # some sources failed, the others were scanned
@@ -196,27 +196,17 @@ def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full
         if not acquired:
             _log(logger, "locked", logging.WARNING, lock_file=str(lock_path))
             return PatrolResult([], 0.0, dry_run, locked=True)
-        from pipeline.store import Store
-
-        model = load_model(config.model)
-        store = Store.open(config.database)
-        scorer = Scorer(model, config.thresholds, claim_index(store))
-        results = []
-        try:
+        with open_session(model=config.model, db=config.database, thresholds=config.thresholds) as session:
             _log(logger, "run_start", config=str(config.path), dry_run=dry_run, full_refresh=full_refresh,
-                 model_version=model.version)
-            for name, table in config.sources.items():
-                if only and name not in only:
-                    continue
-                results.append(_run_source(name, table, scorer, store, config, logger, dry_run, full_refresh))
-        finally:
-            store.close()
+                 model_version=session.model.version)
+            results = [_run_source(name, table, session.scorer, session.store, config, logger, dry_run, full_refresh)
+                       for name, table in config.sources.items() if not only or name in only]
         result = PatrolResult(results, time.perf_counter() - start, dry_run)
         _log(logger, "run_end", exit_code=result.exit_code, summary=result.line())
         return result
 
 
-def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Any, config: PatrolConfig,
+def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Store, config: PatrolConfig,
                 logger: logging.Logger, dry_run: bool, full_refresh: bool) -> SourceResult:
     summary = ScanSummary()
     _log(logger, "source_start", source=name, kind=table.get("kind"))
@@ -233,8 +223,8 @@ def _run_source(name: str, table: dict[str, Any], scorer: Scorer, store: Any, co
         with _output(config.output, dry_run) as out:
             for records in chunks:
                 for record in records:
-                    if out is not None and record["flags"]:
-                        out.write(jsonl_line(record))
+                    if out is not None and record.flags:
+                        out.write(record.jsonl())
                 _log(logger, "chunk_committed" if not dry_run else "chunk_scored", source=name,
                      posts=len(records), total=summary.posts)
     except Exception as exc:  # one broken source must not stop the others; unexpected errors keep their type

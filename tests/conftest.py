@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 import _pg
 import pytest
 
+from pipeline.records import ScanRecord
+
 
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
@@ -31,22 +33,22 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
 
 
 @pytest.fixture
-def make_record() -> Callable[..., dict]:
-    """A factory of scanner records: make_record(i, flags=[...], scores={...}, **overrides)."""
+def make_record() -> Callable[..., ScanRecord]:
+    """A factory of scan records: make_record(i, flags=[...], scores={...}, **overrides)."""
 
-    def make(i: int, flags=("hoax",), scores=None, **overrides) -> dict:
-        text = overrides.pop("text", f"postingan nomor {i} tentang isu yang ramai")
-        record = {
-            "platform": "twitter", "post_id": str(i), "text": text, "author": f"akun{i}",
-            "url": f"https://example.org/{i}", "created_at": datetime(2024, 5, 1, tzinfo=UTC) + timedelta(hours=i),
+    def make(i: int, flags=("hoax",), scores=None, **overrides) -> ScanRecord:
+        fields = {
+            "platform": "twitter", "post_id": str(i), "text": f"postingan nomor {i} tentang isu yang ramai",
+            "author": f"akun{i}", "url": f"https://example.org/{i}",
+            "created_at": datetime(2024, 5, 1, tzinfo=UTC) + timedelta(hours=i),
             "shares": 10 * i, "views": 100 * i, "followers": 1000, "source": "test", "raw": {"id": i},
             "captured_at": datetime(2024, 6, 1, tzinfo=UTC) + timedelta(minutes=i),
             "scores": scores if scores is not None else {label: 0.9 for label in flags},
             "flags": list(flags), "evidence": {label: [["kata", 0.5]] for label in flags},
             "model_version": "test-1", "priority": float(i),
         }
-        record.update(overrides)
-        return record
+        fields.update(overrides)
+        return ScanRecord(**fields)
 
     return make
 

@@ -12,8 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline._claims_eval import perturbations
-from pipeline._claims_vec import HashedTfidf, TwoStageSearch, VectorSpec
 from pipeline.claims import (
     CLAIM_COLUMNS,
     DEFAULT_MATCH,
@@ -22,8 +20,10 @@ from pipeline.claims import (
     combine_hoax,
     evaluate_claim_matching,
     read_claims,
-    threshold_for_rate,
 )
+from pipeline.claims._vectors import HashedTfidf, TwoStageSearch, VectorSpec
+from pipeline.claims.evaluate import perturbations
+from pipeline.claims.index import threshold_for_rate
 from pipeline.config import SAMPLES_DIR
 from pipeline.errors import InputError
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from pipeline.claims import read_claims
 from pipeline.cli import cli
-from pipeline.config import PROJECT_ROOT, SAMPLES_DIR
+from pipeline.config import SAMPLES_DIR
 
 SAMPLE_CSV = SAMPLES_DIR / "claims.csv"
 SAMPLE_JSONLD = SAMPLES_DIR / "claims_review.jsonld"
@@ -128,16 +128,15 @@ def test_evaluate_on_a_tiny_data_dir_writes_json(tmp_path: Path) -> None:
 
 def test_end_to_end_subprocess(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'e2e.db'}"
-    entry = ("import sys; from pipeline._cli_claims import claims; "
-             "claims.main(sys.argv[1:], prog_name='patroli claims')")
-    done = subprocess.run([sys.executable, "-c", entry, "import", str(SAMPLE_JSONLD), "--db", url],
-                          capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    entry = ["-c", "from pipeline.cli import main; main()", "claims"]
+    done = subprocess.run([sys.executable, *entry, "import", str(SAMPLE_JSONLD), "--db", url],
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "4 claims read" in done.stdout
-    done = subprocess.run([sys.executable, "-c", entry, "search", "tabung gas melon meledak kena panas", "--db", url,
-                           "--format", "json"], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    done = subprocess.run([sys.executable, *entry, "search", "tabung gas melon meledak kena panas", "--db", url,
+                           "--format", "json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["claim_id"] == "CR-2026-101"
-    done = subprocess.run([sys.executable, "-c", entry, "import", str(tmp_path / "missing.csv"), "--db", url],
-                          capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    done = subprocess.run([sys.executable, *entry, "import", str(tmp_path / "missing.csv"), "--db", url],
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 3 and done.stderr.startswith("patroli: error: cannot read claims file")

@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
+from pipeline.cli._common import table_text
 from pipeline.config import SAMPLES_DIR
 from pipeline.labels import LABELS
 
@@ -71,11 +73,45 @@ def test_binary_file_with_csv_name_is_reported(tmp_path: Path, runner: CliRunner
     assert "data.csv" in result.stderr and "25 posts scanned" in result.stderr
 
 
-def test_explain_command(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["explain", "Usir mereka dari kampung ini, dasar k4f1r!"])
+def test_explain_command(runner: CliRunner, tmp_path: Path) -> None:
+    text = "Usir mereka dari kampung ini, dasar k4f1r!"
+    db = ["--db", f"sqlite:///{tmp_path / 'x.db'}"]
+    result = runner.invoke(cli, ["explain", text, "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload["scores"]) == set(LABELS) and payload["evidence"]["sara"]
+    assert set(payload["scores"]) == set(LABELS) and payload["evidence"]["sara"] and payload["claim"] is None
+    table = runner.invoke(cli, ["explain", text])
+    assert table.exit_code == 0 and table.stdout.startswith("label") and "no known claims" in table.stdout
+    for label in LABELS:
+        assert f"\n{label} " in table.stdout
+    assert (tmp_path / "x.db").exists() is False and runner.invoke(cli, ["explain", text, *db]).exit_code == 5
+    runner.invoke(cli, ["claims", "import", str(SAMPLES_DIR / "claims.csv"), *db])
+    with_claims = runner.invoke(cli, ["explain", "Waspada penculikan anak pakai mobil ambulans", *db])
+    assert "best known claim: CK-0001" in with_claims.stdout
+    empty = runner.invoke(cli, ["explain", "   "])
+    assert empty.exit_code == 3 and "empty" in empty.stderr
+
+
+def test_every_command_help_has_an_example(runner: CliRunner) -> None:
+    def walk(group: click.Group, path: list[str]) -> list[list[str]]:
+        found = []
+        for name in group.list_commands(click.Context(group)):
+            command = group.get_command(click.Context(group), name)
+            found += walk(command, [*path, name]) if isinstance(command, click.Group) else [[*path, name]]
+        return found
+
+    commands = walk(cli, [])
+    assert len(commands) > 20
+    for path in commands:
+        shown = runner.invoke(cli, [*path, "--help"])
+        assert shown.exit_code == 0 and "Example" in shown.stdout, " ".join(path)
+
+
+def test_tables_fit_the_terminal() -> None:
+    frame = pd.DataFrame({"item_id": [1, 22], "label": ["sara", "hate_speech"], "text": ["kata " * 60, "pendek"]})
+    lines = table_text(frame, 60).splitlines()
+    assert max(len(line) for line in lines) <= 60 and lines[1].endswith("…")
+    assert lines[2].split()[:2] == ["22", "hate_speech"] and lines[0].split() == ["item_id", "label", "text"]
 
 
 def test_end_to_end_subprocess(tmp_path: Path) -> None:

@@ -23,14 +23,13 @@ from pipeline.posts import Post
 BUILTINS = ["files", "http_json", "rss", "telegram", "twitter", "whatsapp"]
 
 
-def test_builtins_are_registered_with_their_name_and_key_fields() -> None:
+def test_builtins_are_registered_with_their_name() -> None:
     kinds = available()
     assert set(BUILTINS) <= set(kinds)
     for kind in BUILTINS:
         cls = get_ingestor(kind)
         assert issubclass(cls, Ingestor)
         assert cls.name == kind
-        assert cls.key_fields == ("platform", "post_id")
 
 
 def test_unknown_kind_lists_the_known_ones() -> None:

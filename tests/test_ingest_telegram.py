@@ -96,6 +96,35 @@ def test_incremental_reading_is_independent_of_chunk_boundaries(
     assert f"not valid JSON at line {line} (" in problems[0]
 
 
+@pytest.mark.parametrize("chunk", [1, 1 << 16])
+def test_messages_without_an_id_are_problems_naming_the_line_they_start_on(
+    chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_jsonstream, "_CHUNK", chunk)
+    doc = {
+        "name": "Grup Warga",
+        "id": 77,
+        "messages": [
+            {"id": 1, "text": "satu"},
+            {"text": "tanpa id"},
+            "bukan pesan",
+            {"id": 2, "text": "dua"},
+        ],
+    }
+    text = json.dumps(doc, ensure_ascii=False, indent=1)
+    path = tmp_path / "result.json"
+    path.write_text(text, encoding="utf-8")
+    result = drain(telegram(path))
+    assert [(p.post_id, p.text) for p in result.posts] == [("77:1", "satu"), ("77:2", "dua")]
+    brace = text[: text.index('"text": "tanpa id"')].count("\n")  # the line of the "{" before it
+    string = text[: text.index('"bukan pesan"')].count("\n") + 1
+    where = f"{tmp_path.name}/result.json"
+    assert result.problems == [
+        f"{where}:{brace}: message without an id; skipped",
+        f"{where}:{string}: message without an id; skipped",
+    ]
+
+
 def test_truncated_export_keeps_the_messages_before_the_damage(tmp_path: Path) -> None:
     text = EXPORT.read_text(encoding="utf-8")
     cut = text.index('"Jadwal pemadaman')  # in the middle of message 6
@@ -148,3 +177,24 @@ def test_whole_account_export_with_chat_list(tmp_path: Path) -> None:
     )
     posts = drain(telegram(path)).posts
     assert [(p.post_id, p.author, p.url) for p in posts] == [("4455667788:10", "Wawan", None)]
+
+
+def test_truncated_whole_account_export_keeps_the_chats_before_the_damage(tmp_path: Path) -> None:
+    chats = [
+        {
+            "name": f"Grup {n}",
+            "type": "private_group",
+            "id": 4455667700 + n,
+            "messages": [{"id": i, "type": "message", "text": f"pesan {i} di grup {n}"} for i in (1, 2)],
+        }
+        for n in (1, 2)
+    ]
+    text = json.dumps({"about": "ekspor akun", "chats": {"about": "", "list": chats}}, indent=1)
+    path = tmp_path / "result.json"
+    path.write_text(text[: text.index('"pesan 2 di grup 2"')], encoding="utf-8")
+    result = drain(telegram(path))
+    assert [p.post_id for p in result.posts] == ["4455667701:1", "4455667701:2"]
+    second_chat = text[: text.index('"name": "Grup 2"')].count("\n")  # the line of its "{"
+    assert len(result.problems) == 1
+    assert f"not valid JSON at line {second_chat} (" in result.problems[0]
+    assert result.problems[0].endswith("the 2 messages before it were read and their posts kept")

@@ -12,9 +12,9 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from pipeline.config import DEFAULT_MODEL_DIR, PROJECT_ROOT
+from pipeline.config import DEFAULT_MODEL_DIR
 
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 #: Figures each notebook must draw (one per plotting cell).
 FIGURES = {"01_scan_explore.ipynb": 4, "02_review_queue.ipynb": 3, "03_train_evaluate.ipynb": 4}
 NEEDS_MODEL = {"01_scan_explore.ipynb", "02_review_queue.ipynb"}

@@ -20,9 +20,11 @@ from click.testing import CliRunner
 import pipeline
 from pipeline import report
 from pipeline.classify.artifact import Model
+from pipeline.classify.data import sample_labels
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.cli import cli
 from pipeline.errors import InputError, StoreError
+from pipeline.ingest.samples import sample_posts
 from pipeline.labels import FLAG_LABELS
 from pipeline.posts import Post
 from pipeline.store import Store
@@ -41,7 +43,7 @@ ADVERSARIAL = [
 @pytest.fixture(scope="module")
 def model() -> Model:
     """A tiny model trained on the labelled samples: the report's numbers are checked against its own scan."""
-    truth = report.sample_labels()
+    truth = sample_labels()
     clf = PatroliClassifier(min_df=1, calibration_folds=3).fit(truth["text"].tolist(), truth)
     return Model(clf, {"version": "report-test"})
 
@@ -50,7 +52,7 @@ def model() -> Model:
 def scanned(model, tmp_path_factory) -> tuple[str, pd.DataFrame]:
     """(database URL, scan frame): the samples plus two adversarial posts, scanned into a fresh SQLite file."""
     url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'patroli.db'}"
-    frame = pipeline.scan(report.sample_posts() + ADVERSARIAL, model=model, db=url)
+    frame = pipeline.scan(sample_posts() + ADVERSARIAL, model=model, db=url)
     flagged = frame.set_index("post_id")["flags"]
     assert flagged["xss"] and flagged["formula"], "the adversarial posts must be flagged to reach the report"
     return url, frame
@@ -223,7 +225,7 @@ def _strip_marks(page: str) -> str:
     ("x \"y\" 'z'", {"x": ["q"]}, "x &quot;y&quot; &#x27;z&#x27;"),
 ])
 def test_highlight_escapes_then_marks(text, terms, expected):
-    from pipeline._report_html import highlight
+    from pipeline.report.html import highlight
 
     assert highlight(text, terms) == expected
 
@@ -364,7 +366,7 @@ def _near(pixels: np.ndarray, color: str, tolerance: int = 6) -> int:
 def test_report_renders_in_chromium(scanned, tmp_path, chromium):
     from PIL import Image
 
-    from pipeline._report_charts import FLAGGED_COLOR, SCANNED_COLOR
+    from pipeline.report.charts import FLAGGED_COLOR, SCANNED_COLOR
 
     url, _ = scanned
     out = tmp_path / "report.html"

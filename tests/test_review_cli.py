@@ -51,7 +51,9 @@ def test_list_show_claim_decide_escalate(run):
     assert [e["action"] for e in shown["audit"]] == ["enqueue", "claim", "decide", "escalate"]
     assert shown["audit"][-1]["actor"] == "kanit"
     table = run("show", str(first)).stdout
-    assert "content_sha256" in table and "SARA jelas" in table
+    assert "text SHA-256" in table and "SARA jelas" in table and "hoax dismissed · sara confirmed" in table
+    # Times read in WIB, to the minute, never as Python reprs or UTC offsets.
+    assert " WIB" in table and "datetime(" not in table and "+00:00" not in table
     assert _json(run("undo", str(first), "--format", "json"))["status"] == "confirmed"
     other = listed[1]["item_id"]
     run("claim", str(other))
@@ -109,8 +111,7 @@ def test_unknown_label_is_a_usage_error(run):
 
 
 def test_subprocess_bad_database_url(tmp_path):
-    code = "from pipeline._cli_review import review; review(prog_name='patroli review')"
-    done = subprocess.run([sys.executable, "-c", code, "stats", "--db", f"sqlite:///{tmp_path}/no/such/dir.db"],
+    done = subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "review", "stats", "--db", f"sqlite:///{tmp_path}/no/such/dir.db"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 5
     assert done.stderr.startswith("patroli: error: cannot open database sqlite:///")

@@ -27,7 +27,8 @@ def decided(db_url, make_record):
                          make_record(3, priority=2.0), make_record(4, priority=1.0)])
         ids = dict(zip(*(review.queue_frame(store)[c] for c in ("post_id", "item_id")), strict=True))
         review.claim(store, "ani", ids["1"], now=T0)
-        review.decide(store, ids["1"], "ani", confirm=["provocation"], note="<b>catatan</b>", now=T0 + timedelta(minutes=1))
+        review.decide(store, ids["1"], "ani", confirm=["provocation"], dismiss=["hoax"], note="<b>catatan</b>",
+                      now=T0 + timedelta(minutes=1))
         review.escalate(store, ids["1"], "kanit", reason="ESC-1", now=T0 + timedelta(minutes=5))
         review.decide(store, ids["2"], "budi", confirm=["hoax"], now=T0 + timedelta(minutes=6))
         review.decide(store, ids["3"], "budi", dismiss=["hoax"], now=T0 + timedelta(minutes=7))

@@ -43,7 +43,7 @@ def test_save_scan_dedupes_enqueues_and_sets_cursor(db_url, make_record):
         assert store.get_cursor("rss:kominfo") == "2024-06-01T00:09:00Z"
         again = [
             make_record(1),  # same key
-            make_record(50, text=records[1]["text"]),  # same content, other key
+            make_record(50, text=records[1].text),  # same content, other key
             make_record(60), make_record(60),  # repeated within the chunk
             make_record(70, flags=()),
         ]
@@ -78,7 +78,7 @@ def test_known(db_url, make_record):
     records = [make_record(i) for i in range(1, 4)]
     with Store.open(db_url) as store:
         store.save_scan(records)
-        stored = hashlib.sha256(records[2]["text"].encode()).hexdigest()
+        stored = hashlib.sha256(records[2].text.encode()).hexdigest()
         other = hashlib.sha256(b"never stored").hexdigest()
         keys, hashes = store.known([("twitter", "1"), ("twitter", "99"), ("facebook", "2")], [stored, other])
     assert keys == {("twitter", "1")}

@@ -64,7 +64,7 @@ def test_train_writes_a_loadable_model_with_feedback(tmp_path: Path, data_dir: P
     card = json.loads((out / "model_card.json").read_text())
     assert card["training_data"]["feedback_rows"] == 3
     assert set(card["training_data"]["files_sha256"]) == {"ibrohim2019/re_dataset.csv", "hoax_news2020/data_latih.csv"}
-    explained = runner.invoke(cli, ["explain", "Usir mereka, dasar k4f1r!", "--model", str(out)])
+    explained = runner.invoke(cli, ["explain", "Usir mereka, dasar k4f1r!", "--model", str(out), "--json"])
     assert explained.exit_code == 0 and json.loads(explained.stdout)["scores"]
 
 

@@ -11,10 +11,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from pipeline._sparse import summed_rows
 from pipeline.text import lexicons
 from pipeline.text.cues import LexiconMatcher
 from pipeline.text.negation import mark_negated, negated_positions
+from pipeline.text.ngrams import summed_rows
 from pipeline.text.targets import TARGET_TYPES, TargetDetector
 
 #: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.

@@ -60,11 +60,16 @@ class Model:
             return pd.DataFrame({label: pd.Series(dtype="float64") for label in self.labels})
         return pd.DataFrame(self.estimator.predict_proba(texts), columns=self.labels)
 
-    def flags(self, scores: pd.DataFrame, thresholds: dict[str, float] | None = None) -> list[list[str]]:
-        """The flagging labels whose score reaches its threshold, per row of `scores`."""
+    def flags(self, scores: pd.DataFrame | np.ndarray, thresholds: dict[str, float] | None = None) -> list[list[str]]:
+        """The flag rule: per row of `scores` (a frame from `score`, or an array with one column per label in
+        `labels` order), the flagging labels whose score reaches its threshold, in FLAG_LABELS order."""
         limits = self.resolve_thresholds(thresholds)
-        labels = [label for label in FLAG_LABELS if label in scores.columns]
-        hits = scores[labels].to_numpy() >= np.array([limits[label] for label in labels])
+        labels = [label for label in FLAG_LABELS if label in self.labels]
+        if isinstance(scores, pd.DataFrame):
+            values = scores[labels].to_numpy()
+        else:
+            values = np.asarray(scores)[:, [self.labels.index(label) for label in labels]]
+        hits = values >= np.array([limits[label] for label in labels])
         return [[labels[j] for j in np.flatnonzero(row)] for row in hits]
 
     def explain(self, text: str, label: str | None = None, top: int = 5) -> dict[str, list[tuple[str, float]]]:

@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline.classify.sources import COLUMNS, SOURCES
-from pipeline.config import PROJECT_ROOT
+from pipeline.config import SAMPLES_DIR, TRAINING_DIR
 from pipeline.datasets import sha256_file
 from pipeline.errors import InputError
-from pipeline.labels import BASE_LABELS
+from pipeline.labels import BASE_LABELS, LABELS
 
 #: The project's own hand-written training examples (never evaluation data: see data/README.md).
-HANDWRITTEN_DIR = PROJECT_ROOT / "data" / "training"
+HANDWRITTEN_DIR = TRAINING_DIR
 HANDWRITTEN = "patroli_handwritten"
 
 _KEY_NOISE = re.compile(r"(?:https?://|www\.)\S+|@\w+|\b(?:user|url|rt)\b|[^\w]+|_+")
@@ -106,3 +106,24 @@ def fold_groups(frame: pd.DataFrame) -> np.ndarray:
     by_text = "text:" + frame["text"].map(text_key)
     key = frame["group"].where(frame["group"].notna(), by_text) if "group" in frame else by_text
     return pd.factorize(key)[0]
+
+
+def strata(frame: pd.DataFrame, labels: Sequence[str], folds: int) -> np.ndarray:
+    """One stratum per (source, label combination), so every fold keeps each label's rate; combinations rarer than
+    `folds` rows share one stratum."""
+    key = frame["source"].astype(str) + "|" + frame[list(labels)].fillna(-1).astype(int).astype(str).agg("".join, axis=1)
+    counts = key.map(key.value_counts())
+    return pd.factorize(key.where(counts >= folds, "rare"))[0]
+
+
+def sample_labels() -> pd.DataFrame:
+    """Expected labels of the project's labelled sample posts: post_id, text, then one 0/1 float column per label."""
+    table = pd.read_csv(SAMPLES_DIR / "posts.csv", dtype=str, keep_default_na=False)
+    table["expected_labels"] = table["expected_labels"].map(lambda s: [x for x in s.split(";") if x])
+    jsonl = pd.read_json(SAMPLES_DIR / "posts.jsonl", lines=True, dtype={"id": str})
+    both = pd.concat([table[["id", "text", "expected_labels"]], jsonl[["id", "text", "expected_labels"]]],
+                     ignore_index=True)
+    out = pd.DataFrame({"post_id": both["id"].astype(str), "text": both["text"].astype(str)})
+    for label in LABELS:
+        out[label] = both["expected_labels"].map(lambda labels, lab=label: float(lab in labels)).astype("float64")
+    return out.sort_values("post_id", ignore_index=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.datasets import read_hoax_news, read_ibrohim
 from pipeline.errors import InputError
 from pipeline.labels import BASE_LABELS
 
@@ -59,7 +60,7 @@ def _frame(text: pd.Series | list[str], source: str, kind: str | pd.Series, **la
 def load_ibrohim(data_dir: Path) -> pd.DataFrame:
     """Tweets: hate_speech = HS, abusive = Abusive, sara = HS_Religion or HS_Race, provocation = HS_Strong (calls to
     action and incitement); hoax = 0 (ordinary tweets, not hoaxes)."""
-    raw = pd.read_csv(_require(Path(data_dir) / "ibrohim2019" / "re_dataset.csv"), encoding="latin-1")
+    raw = read_ibrohim(data_dir)
     return _frame(raw["Tweet"], "ibrohim2019", "tweet", hoax=0.0, provocation=raw["HS_Strong"],
                   sara=raw["HS_Religion"] | raw["HS_Race"], hate_speech=raw["HS"], abusive=raw["Abusive"])
 
@@ -105,7 +106,7 @@ def indonesian_year(value: object) -> float:
 
 def load_hoax_news(data_dir: Path) -> pd.DataFrame:
     """Hoax and valid items (title + narrative), 2015-2020: hoax = label; other labels unknown."""
-    raw = pd.read_csv(_require(Path(data_dir) / "hoax_news2020" / "data_latih.csv"), encoding="utf-8")
+    raw = read_hoax_news(data_dir)
     text = raw["judul"].fillna("").astype(str).str.strip() + ". " + raw["narasi"].fillna("").astype(str).str.strip()
     frame = _frame(text, "hoax_news2020", np.where(raw["label"] == 1, "hoax", "news"), hoax=raw["label"])
     frame["year"] = raw["tanggal"].map(indonesian_year).to_numpy()

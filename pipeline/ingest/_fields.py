@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import math
 import re
-import time
 from collections.abc import Mapping
-from datetime import date, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
@@ -110,26 +107,3 @@ def html_to_text(html: str) -> str:
     parser.close()
     lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
     return "\n".join(line for line in lines if line)
-
-
-def jsonable(value: Any) -> Any:
-    """`value` made JSON-serialisable (datetimes to ISO strings, bytes to base64, tuples to lists) for `Post.raw`."""
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, time.struct_time):
-        return list(value)[:6]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "item"):  # numpy scalars
-        return jsonable(value.item())
-    return str(value)

@@ -8,6 +8,7 @@ from datetime import tzinfo
 from typing import Any
 
 from pipeline.errors import ConfigError
+from pipeline.ingest._time import resolve_tz
 
 _REQUIRED: Any = object()
 
@@ -114,8 +115,6 @@ class OptionReader:
         return value
 
     def timezone(self, name: str, default: Any = _REQUIRED) -> tzinfo:
-        from pipeline.ingest._time import resolve_tz
-
         value = self.str(name, default)
         try:
             return resolve_tz(value)

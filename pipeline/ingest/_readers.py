@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from pipeline.errors import InputError
-from pipeline.ingest._fields import jsonable
 from pipeline.ingest._lines import RawLine, decode_line, display_name, iter_lines, open_binary
+from pipeline.values import jsonable
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +170,6 @@ def _sniff_delimiter(header_line: str, path: Path) -> str:
 
 def read_parquet(path: Path, start_row: int, required: list[str]) -> Iterator[Record]:
     """Rows of a Parquet file in batches, resuming at row index `start_row` (0-based; `line` is 1-based)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     name = display_name(path)
     handle = open_binary(path)
     try:

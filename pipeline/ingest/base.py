@@ -1,9 +1,10 @@
-"""The ingestor contract: a kind name, the fields posts are keyed on, and one generator of `Item`s.
+"""The ingestor contract: a kind name and one generator of `Item`s.
 
 An ingestor never stores anything itself. The framework (scan / patrol) calls `iter_posts(cursor)` with the cursor it
 saved last time (None on the first run or with --full-refresh), commits the posts it receives, and then saves the
 `cursor` of the last item it has fully handled. Cursors are opaque strings; delivery is at-least-once (a crash between
-commit and cursor save re-delivers a few posts), so the framework de-duplicates on `key_fields`.
+commit and cursor save re-delivers a few posts), so the framework de-duplicates every post on its (platform, post_id)
+and on the SHA-256 of its content: an ingestor only has to give each post a stable `post_id` within its platform.
 """
 
 from __future__ import annotations
@@ -51,11 +52,10 @@ class Ingestor(abc.ABC):
     raise `ConfigError`. The common option `source` names the configured source and is stamped on every `Post.source`;
     `timezone` (default Asia/Jakarta) is the zone for naive timestamps.
 
-    Subclasses set `name` and `key_fields`, read their options in `configure(opts)` and implement `iter_posts`.
+    Subclasses set `name`, read their options in `configure(opts)` and implement `iter_posts`.
     """
 
     name: ClassVar[str] = ""
-    key_fields: ClassVar[tuple[str, ...]] = ("platform", "post_id")
 
     def __init__(self, **options: Any) -> None:
         opts = OptionReader(self.name or type(self).__name__, options)

@@ -50,7 +50,6 @@ class FilesIngestor(Ingestor):
     """Posts from local files; see the module docstring for the options."""
 
     name = "files"
-    key_fields = ("platform", "post_id")
 
     def configure(self, opts: OptionReader) -> None:
         self.paths: list[str] = opts.str_list("paths")

@@ -42,7 +42,6 @@ class HttpJsonIngestor(Ingestor):
     """Posts from a generic JSON API; see the module docstring for the options."""
 
     name = "http_json"
-    key_fields = ("platform", "post_id")
 
     def configure(self, opts: OptionReader) -> None:
         self.url: str = opts.str("url")

@@ -37,7 +37,6 @@ class RssIngestor(Ingestor):
     """Entries of one RSS/Atom feed, oldest first; see the module docstring for the options."""
 
     name = "rss"
-    key_fields = ("platform", "post_id")
 
     def configure(self, opts: OptionReader) -> None:
         self.url: str = opts.str("url")

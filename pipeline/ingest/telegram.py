@@ -7,9 +7,10 @@ Options::
     username = "infowargaxyz"   # public channel name, for t.me links (the export does not contain it)
 
 Messages whose text is a list of strings and entity objects are flattened; service messages (joins, pins) and
-messages without text are skipped; `forwarded_from`, reactions etc. stay in `raw`. Exports are read incrementally,
-so a truncated export still yields every message before the damage plus one clear problem. The cursor keeps the
-highest message id per chat, so a fresh export of the same chat yields only newer messages.
+messages without text are skipped; `forwarded_from`, reactions etc. stay in `raw`. Exports are streamed message by
+message (a whole-account export chat by chat), so memory stays flat and a truncated export still yields every message
+before the damage plus one clear problem. The cursor keeps the highest message id per chat, so a fresh export of the
+same chat yields only newer messages.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.ingest._fields import as_text, parse_count
-from pipeline.ingest._jsonstream import JsonStreamError, iter_object
+from pipeline.ingest._jsonstream import ArrayStream, JsonStreamError
 from pipeline.ingest._options import OptionReader
 from pipeline.ingest._paths import expand_paths
 from pipeline.ingest._time import parse_time
@@ -33,7 +34,6 @@ class TelegramIngestor(Ingestor):
     """Messages of Telegram Desktop JSON exports; see the module docstring for the options."""
 
     name = "telegram"
-    key_fields = ("platform", "post_id")
 
     def configure(self, opts: OptionReader) -> None:
         self.paths: list[str] = opts.str_list("paths")
@@ -47,52 +47,45 @@ class TelegramIngestor(Ingestor):
 
     def _iter_export(self, path: Path, last_ids: dict[str, int]) -> Iterator[Item]:
         where = _where(path)
-        chat: dict[str, Any] = {}
         read = 0
         try:
-            with path.open(encoding="utf-8-sig", errors="replace") as fh:
-                for event, first, second in iter_object(fh, "messages"):
-                    if event == "field":
-                        if first in ("id", "name", "type"):
-                            chat[first] = second
-                        elif first == "chats" and isinstance(second, dict):  # a whole-account export
-                            for sub in second.get("list") or []:
-                                if isinstance(sub, dict):
-                                    yield from self._chat_messages(
-                                        sub, sub.get("messages") or [], where, last_ids
-                                    )
-                        continue
-                    read += 1
-                    yield from self._chat_messages(chat, [(first, second)], where, last_ids, located=True)
+            with ArrayStream(path, ("messages", "chats.list")) as stream:
+                if stream.array == "messages":  # one chat
+                    chat = {k: stream.head[k] for k in ("id", "name", "type") if k in stream.head}
+                    for index, message in enumerate(stream):
+                        read += 1
+                        if _has_id(message):
+                            yield from self._message(chat, message, where, last_ids)
+                        else:
+                            yield Item(
+                                problem=f"{where}:{stream.line(index)}: message without an id; skipped"
+                            )
+                else:  # a whole-account export: chats.list holds the chats, each with its messages
+                    for chat in stream:
+                        if not isinstance(chat, dict):
+                            continue
+                        for message in chat.get("messages") or []:
+                            read += 1
+                            if _has_id(message):
+                                yield from self._message(chat, message, where, last_ids)
+                            else:
+                                yield Item(problem=f"{where}: message without an id; skipped")
         except JsonStreamError as exc:
             yield Item(
                 problem=f"{where}: export is truncated or not valid JSON at line {exc.line} ({exc.message}); "
                 f"the {read} messages before it were read and their posts kept"
             )
 
-    def _chat_messages(
-        self,
-        chat: dict[str, Any],
-        messages: list[Any],
-        where: str,
-        last_ids: dict[str, int],
-        located: bool = False,
+    def _message(
+        self, chat: dict[str, Any], message: dict[str, Any], where: str, last_ids: dict[str, int]
     ) -> Iterator[Item]:
         chat_key = str(chat.get("id") or chat.get("name") or where)
-        for entry in messages:
-            message, line = entry if located else (entry, None)
-            location = f"{where}:{line}" if line else where
-            if not isinstance(message, dict) or not isinstance(message.get("id"), int):
-                yield Item(problem=f"{location}: message without an id; skipped")
-                continue
-            if message["id"] <= last_ids.get(chat_key, -1):
-                continue
-            last_ids[chat_key] = message["id"]
-            post = (
-                self._post(chat, chat_key, message) if message.get("type", "message") == "message" else None
-            )
-            if post is not None:
-                yield Item(post=post, cursor=encode_cursor(self.name, {"chats": last_ids}))
+        if message["id"] <= last_ids.get(chat_key, -1):
+            return
+        last_ids[chat_key] = message["id"]
+        post = self._post(chat, chat_key, message) if message.get("type", "message") == "message" else None
+        if post is not None:
+            yield Item(post=post, cursor=encode_cursor(self.name, {"chats": last_ids}))
 
     def _post(self, chat: dict[str, Any], chat_key: str, message: dict[str, Any]) -> Post | None:
         text = flatten_text(message.get("text"))
@@ -140,6 +133,10 @@ def flatten_text(value: Any) -> str:
             for part in value
         )
     return ""
+
+
+def _has_id(message: Any) -> bool:
+    return isinstance(message, dict) and isinstance(message.get("id"), int)
 
 
 def _where(path: Path) -> str:

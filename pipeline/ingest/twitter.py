@@ -42,7 +42,6 @@ class TwitterIngestor(Ingestor):
     """X/Twitter API v2 posts; give exactly one of `paths` (saved responses) or `query` (live search)."""
 
     name = "twitter"
-    key_fields = ("platform", "post_id")
 
     def configure(self, opts: OptionReader) -> None:
         self.paths: list[str] | None = opts.str_list("paths", None)

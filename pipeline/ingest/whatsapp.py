@@ -70,7 +70,6 @@ class WhatsAppIngestor(Ingestor):
     """Messages of WhatsApp chat exports; see the module docstring for the options."""
 
     name = "whatsapp"
-    key_fields = ("platform", "post_id")
 
     def configure(self, opts: OptionReader) -> None:
         self.paths: list[str] = opts.str_list("paths")

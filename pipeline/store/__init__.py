@@ -5,8 +5,8 @@ Open with `Store.open(url)`; a SQLite file by default, PostgreSQL (`postgresql+p
 
 from __future__ import annotations
 
-from pipeline.store.core import Store, opened
+from pipeline.store.core import Store, StoreLike, opened
 from pipeline.store.posts import SaveResult
 from pipeline.store.schema import SCHEMA_VERSION, STATUSES
 
-__all__ = ["SCHEMA_VERSION", "STATUSES", "SaveResult", "Store", "opened"]
+__all__ = ["SCHEMA_VERSION", "STATUSES", "SaveResult", "Store", "StoreLike", "opened"]

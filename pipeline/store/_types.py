@@ -8,8 +8,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from pipeline.errors import InputError
-
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A timezone-aware UTC timestamp on every backend.
@@ -43,11 +41,3 @@ def utcnow() -> datetime:
     """Now, in UTC, to the microsecond (what both backends keep)."""
     return datetime.now(UTC)
 
-
-def as_utc(value: datetime | None, name: str = "time") -> datetime | None:
-    """`value` converted to UTC; a naive datetime is an error (its zone would be a guess)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise InputError(f"{name} must be timezone-aware, got {value.isoformat()}")
-    return value.astimezone(UTC)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from pipeline import config
 from pipeline.errors import StoreError
+from pipeline.records import ScanRecord
 from pipeline.store import claims, cursors, migrate, posts
 from pipeline.store.engine import create, errors, first_line, parse_url, shown, transaction
 from pipeline.store.posts import SaveResult
@@ -29,12 +31,17 @@ class Store:
         self.url = shown(engine.url)
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
+    def open(cls, url: str | None = None, *, must_exist: bool = False) -> Store:
         """Open (and create or upgrade the schema of) the database at `url`, default `config.db_url()`.
 
-        StoreError, with one line, for a bad URL, an unreachable server, or a schema newer than this patroli.
+        StoreError, with one line, for a bad URL, an unreachable server, or a schema newer than this patroli;
+        with `must_exist` also for a SQLite file that does not exist (reading a typo'd path should not make an
+        empty database and report nothing).
         """
         parsed = parse_url(config.db_url(url))
+        if must_exist and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+                and not Path(parsed.database).exists():
+            raise StoreError(f"no database at {parsed.database} (give --db or set PATROLI_DB)")
         engine = create(parsed)
         try:
             migrate.upgrade(engine)
@@ -75,7 +82,7 @@ class Store:
         with self.transaction("cannot look up stored posts") as conn:
             return posts.known(conn, keys, hashes)
 
-    def save_scan(self, records: list[dict[str, Any]], cursor: tuple[str, str] | None = None) -> SaveResult:
+    def save_scan(self, records: Sequence[ScanRecord], cursor: tuple[str, str] | None = None) -> SaveResult:
         """Store one chunk of scanned posts in ONE transaction.
 
         Posts whose (platform, post_id) or content hash is already stored (or repeated in `records`) are
@@ -128,12 +135,16 @@ class Store:
             return claims.frame(conn)
 
 
+#: What library functions accept as a database: an open Store, a URL, or None for `config.db_url()`.
+StoreLike = Store | str | None
+
+
 @contextmanager
-def opened(store: Store | str | None) -> Iterator[Store]:
+def opened(store: StoreLike, *, must_exist: bool = False) -> Iterator[Store]:
     """`store` itself when it is a Store; otherwise the database at that URL (None: `config.db_url()`), opened for
-    the `with` block and closed after it."""
+    the `with` block and closed after it (`must_exist`: see `Store.open`)."""
     if isinstance(store, Store):
         yield store
         return
-    with Store.open(store) as fresh:
+    with Store.open(store, must_exist=must_exist) as fresh:
         yield fresh

@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from pipeline.errors import StoreError
+from pipeline.store import _step_workspace
 from pipeline.store._types import utcnow
 from pipeline.store.engine import transaction
 from pipeline.store.schema import SCHEMA_VERSION, metadata, schema_version
 
 #: STEPS[n] upgrades a database from version n-1 to n. A fresh database is created at SCHEMA_VERSION directly.
-STEPS: dict[int, Callable[[Connection], None]] = {}
+STEPS: dict[int, Callable[[Connection], None]] = {2: _step_workspace.upgrade}
 
 # Any transaction-level advisory lock id will do, as long as it is patroli's own.
 _PG_LOCK = 0x7061_7472
@@ -64,6 +65,7 @@ def upgrade(engine: Engine) -> int:
         if found is None:
             metadata.create_all(conn)
             _triggers(conn)
+            _step_workspace.fresh(conn)
             conn.execute(schema_version.insert(), {"version": SCHEMA_VERSION, "applied_at": utcnow()})
             return 0
         for version in range(found + 1, SCHEMA_VERSION + 1):

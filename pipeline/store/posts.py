@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,16 +14,15 @@ from sqlalchemy.engine import Connection
 
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
-from pipeline.store import audit, dialects
-from pipeline.store._types import as_utc, utcnow
+from pipeline.records import ROW_COLUMNS, ScanRecord
+from pipeline.store import audit, dialects, queue_facets
+from pipeline.store._types import utcnow
 from pipeline.store.schema import posts, queue_items
+from pipeline.values import as_utc
 
 SAVE_LOCK = 0x7061_7473  # PostgreSQL advisory lock id serialising save_scan
 # Stays well under SQLite's 32766 bound parameters per statement.
 CHUNK = 500
-POST_COLUMNS = ("platform", "post_id", "content_sha256", "text", "author", "url", "created_at", "captured_at",
-                "shares", "views", "followers", "source", "raw", "scores", "flags", "evidence", "model_version",
-                "priority")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,53 +59,9 @@ def known(conn: Connection, keys: Iterable[tuple[str, str]],
     return found_keys, found_hashes
 
 
-def _count(value: Any, name: str, where: str) -> int | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError) as err:
-        raise InputError(f"{where}: {name} must be a whole number, got {value!r}") from err
-
-
-def prepare(record: dict[str, Any]) -> dict[str, Any]:
-    """A scanner record checked and shaped into a posts row (hash verified, times in UTC, labels known)."""
-    try:
-        platform, post_id, text = str(record["platform"]), str(record["post_id"]), record["text"]
-    except KeyError as err:
-        raise InputError(f"scan record without {err.args[0]!r}") from err
-    where = f"post {platform}:{post_id}"
-    if not isinstance(text, str):
-        raise InputError(f"{where}: text must be a string")
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    given = record.get("content_sha256") or digest
-    if given != digest:
-        raise InputError(f"{where}: content_sha256 does not match the SHA-256 of its text")
-    scores = {str(k): float(v) for k, v in (record.get("scores") or {}).items()}
-    flags = list(record.get("flags") or [])
-    unknown = sorted(set(flags) - set(LABELS))
-    if unknown:
-        raise InputError(f"{where}: unknown flag label(s) {', '.join(unknown)}")
-    priority = record.get("priority")
-    if priority is None:
-        from pipeline.review import priority as compute_priority
-
-        priority = compute_priority(scores, flags, record.get("shares"), record.get("views"),
-                                    record.get("followers"))
-    row = {name: record.get(name) for name in POST_COLUMNS}
-    row.update(
-        platform=platform, post_id=post_id, content_sha256=digest, scores=scores, flags=flags,
-        priority=float(priority), raw=record.get("raw") or {}, evidence=record.get("evidence") or {},
-        created_at=as_utc(record.get("created_at"), f"{where}: created_at"),
-        captured_at=as_utc(record.get("captured_at") or utcnow(), f"{where}: captured_at"),
-        **{name: _count(record.get(name), name, where) for name in ("shares", "views", "followers")},
-    )
-    return row
-
-
-def save_scan(conn: Connection, records: list[dict[str, Any]], now: datetime | None = None) -> SaveResult:
+def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | None = None) -> SaveResult:
     """Insert new posts, enqueue the flagged ones with an 'enqueue' audit entry; see `Store.save_scan`."""
-    rows = [prepare(r) for r in records]
+    rows = [r.row() for r in records]
     if not rows:
         return SaveResult(0, 0, 0)
     if conn.dialect.name == "postgresql":
@@ -139,7 +93,8 @@ def save_scan(conn: Connection, records: list[dict[str, Any]], now: datetime | N
     if flagged:
         conn.execute(queue_items.insert(), [
             {"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
-             "updated_at": now} for pk, row in flagged])
+             "updated_at": now, **queue_facets.columns(row)} for pk, row in flagged])
+        queue_facets.add_items(conn, flagged)
         audit.append(conn, [
             {"item_id": pk, "at": now, "actor": "patroli", "action": "enqueue", "from_status": None,
              "to_status": "pending", "note": f"flagged: {', '.join(row['flags'])}",
@@ -160,7 +115,7 @@ def frame(conn: Connection, since: datetime | None = None, until: datetime | Non
     if until is not None:
         query = query.where(column < as_utc(until, "until"))
     rows = [dict(row._mapping) for row in conn.execute(query.order_by(posts.c.id))]
-    out = pd.DataFrame(rows, columns=["id", *POST_COLUMNS, "status"])
+    out = pd.DataFrame(rows, columns=["id", *ROW_COLUMNS, "status"])
     for label in LABELS:
         out[f"score_{label}"] = pd.Series([r["scores"].get(label, math.nan) for r in rows], index=out.index,
                                           dtype="float64")

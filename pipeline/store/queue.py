@@ -75,16 +75,17 @@ def next_claimable(conn: Connection, now: datetime) -> dict[str, Any] | None:
 
 def apply(conn: Connection, item: dict[str, Any], *, action: str, actor: str, to_status: str, now: datetime,
           note: str | None = None, reason: str | None = None, verdicts: dict[str, bool] | None = None,
-          lease: timedelta | None = None) -> dict[str, Any]:
+          lease: timedelta | None = None, holder: str | None = None) -> dict[str, Any]:
     """Move `item` (as read in this transaction) to `to_status` and audit it; return the updated item.
 
-    `lease` given: the actor holds the item until now + lease; otherwise nobody holds it. `verdicts` given
+    `lease` given: the actor (or `holder`, when a supervisor assigns it) holds the item until now + lease;
+    otherwise nobody holds it. `verdicts` given
     (decisions): they replace the item's verdicts and the actor becomes the decider; for `undo` to review they
     are cleared; otherwise they are kept.
     """
     values: dict[str, Any] = {"status": to_status, "updated_at": now, "claimed_by": None, "lease_expires_at": None}
     if lease is not None:
-        values.update(claimed_by=actor, lease_expires_at=now + lease)
+        values.update(claimed_by=holder or actor, lease_expires_at=now + lease)
     if action == "decide":
         values.update(verdicts=verdicts or {}, decided_by=actor, decided_at=now)
     elif to_status in ("pending", "in_review"):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pipeline.store._types import UTCDateTime
 
 #: The schema version this patroli writes; a database with a higher one is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Queue statuses, in workflow order.
 STATUSES: tuple[str, ...] = ("pending", "in_review", "confirmed", "dismissed", "escalated")
@@ -64,8 +64,40 @@ queue_items = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("decided_by", sa.String(128)),
     sa.Column("decided_at", UTCDateTime),
+    # Facts of the post copied here at enqueue (see queue_facets.py), so the queue can be filtered, sorted and
+    # counted without reading the wide posts rows or their JSON.
+    sa.Column("platform", sa.String(64)),
+    sa.Column("source", sa.Text),
+    sa.Column("posted_at", UTCDateTime),
+    sa.Column("top_label", sa.String(32)),
+    sa.Column("top_score", sa.Float),
+    sa.Column("claim_id", sa.String(256)),
+    sa.Column("copy_key", sa.String(64)),
+    # Bit i set: the item is flagged with LABELS[i] (for a SARA sub-label: its SARA flag targets that group).
+    sa.Column("label_bits", sa.Integer),
     sa.CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="ck_queue_status"),
     sa.Index("ix_queue_claim_order", "status", "priority"),
+    sa.Index("ix_queue_priority", "priority"),
+    sa.Index("ix_queue_posted_at", "posted_at"),
+    sa.Index("ix_queue_claim_id", "claim_id"),
+    sa.Index("ix_queue_copy_key", "copy_key"),
+    sa.Index("ix_queue_claimed_by", "claimed_by"),
+    sa.Index("ix_queue_platform", "platform"),
+    sa.Index("ix_queue_source", "source"),
+    # Covers every facet filter: the queue page's counts scan this index, never the table.
+    sa.Index("ix_queue_facets", "status", "label_bits", "platform", "source", "posted_at", "top_score", "claim_id",
+             "claimed_by"),
+)
+
+# One row per flagged label of a queue item (and the SARA target sub-label), with its score: the filter on a
+# label's score range.
+queue_labels = sa.Table(
+    "queue_labels",
+    metadata,
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("queue_items.id"), primary_key=True, autoincrement=False),
+    sa.Column("label", sa.String(32), primary_key=True),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Index("ix_queue_labels_label", "label", "score", "item_id"),
 )
 
 # Append-only: triggers (see migrate.py) refuse UPDATE and DELETE, and each row chains the SHA-256 of the
@@ -110,4 +142,35 @@ claims = sa.Table(
     sa.Column("narrative", sa.Text),
     sa.Column("source", sa.Text),
     sa.Column("imported_at", UTCDateTime, nullable=False),
+)
+
+#: Web workspace roles, least to most rights.
+ROLES: tuple[str, ...] = ("viewer", "analyst", "supervisor", "admin")
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False),
+    sa.Column("locked_until", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("last_login_at", UTCDateTime),
+    sa.CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="ck_users_role"),
+)
+
+# Only a hash of the session token is stored: a leaked database does not log anyone in.
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_web_sessions_user", "user_id"),
 )

@@ -1,0 +1,152 @@
+"""`ScanRecord`: one scored post, and its one mapping to the JSON output, flat CSV/Parquet rows, the database row
+and the scan DataFrame."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import InputError
+from pipeline.labels import LABELS
+from pipeline.posts import Post
+from pipeline.values import as_utc, to_json
+
+#: Columns of a flat (CSV or Parquet) output row, before one score_<label> column per label.
+FLAT_COLUMNS = ("platform", "post_id", "author", "created_at", "url", "source", "text", "flags", "priority",
+                "claim_id", "claim_similarity", "model_version", "content_sha256", "evidence")
+#: Columns of the posts table that a record fills.
+ROW_COLUMNS = ("platform", "post_id", "content_sha256", "text", "author", "url", "created_at", "captured_at",
+               "shares", "views", "followers", "source", "raw", "scores", "flags", "evidence", "model_version",
+               "priority")
+
+
+@dataclass(slots=True)
+class ScanRecord:
+    """A post as scanned: its own fields, a score per label, the labels it is flagged for, their evidence (top
+    terms per flagged label, "claim" -> the matched known claim), its queue priority and the model version.
+
+    `content_sha256` is the SHA-256 of `text` (computed when not given); `captured_at` is when patroli read it.
+    """
+
+    platform: str
+    post_id: str
+    text: str
+    scores: dict[str, float] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    priority: float = 0.0
+    model_version: str | None = None
+    captured_at: datetime | None = None
+    author: str | None = None
+    url: str | None = None
+    created_at: datetime | None = None
+    shares: int | None = None
+    views: int | None = None
+    followers: int | None = None
+    source: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    content_sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content_sha256 and isinstance(self.text, str):
+            self.content_sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def of(cls, post: Post, *, scores: dict[str, float], flags: list[str], evidence: dict[str, Any],
+           priority: float, model_version: str | None, captured_at: datetime) -> ScanRecord:
+        """The record of `post` with its scan results."""
+        return cls(platform=post.platform, post_id=post.post_id, text=post.text, scores=scores, flags=flags,
+                   evidence=evidence, priority=priority, model_version=model_version, captured_at=captured_at,
+                   author=post.author, url=post.url, created_at=post.created_at, shares=post.shares,
+                   views=post.views, followers=post.followers, source=post.source, raw=post.raw,
+                   content_sha256=post.content_sha256)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.post_id)
+
+    @property
+    def claim(self) -> dict[str, Any]:
+        """The matched known claim's evidence ({} when none)."""
+        return self.evidence.get("claim") or {}
+
+    def output(self) -> dict[str, Any]:
+        """The public, JSON-able form (the raw source record is left out)."""
+        claim = self.claim
+        return {
+            "id": self.post_id, "platform": self.platform, "author": self.author,
+            "created_at": self.created_at.isoformat() if self.created_at else None, "url": self.url,
+            "source": self.source, "text": self.text, "scores": self.scores, "flags": self.flags,
+            "evidence": self.evidence, "priority": self.priority, "claim_id": claim.get("claim_id"),
+            "claim_similarity": claim.get("similarity"), "model_version": self.model_version,
+            "content_sha256": self.content_sha256,
+        }
+
+    def jsonl(self) -> str:
+        """The record as one JSON line (its `output` form)."""
+        return to_json(self.output()) + "\n"
+
+    def flat(self, labels: Sequence[str]) -> dict[str, Any]:
+        """A CSV/Parquet row: FLAT_COLUMNS (flags `;`-joined, evidence as JSON), then score_<label> per label."""
+        out = self.output()
+        row = {name: out["id" if name == "post_id" else name] for name in FLAT_COLUMNS}
+        row["flags"] = ";".join(out["flags"])
+        row["evidence"] = json.dumps(out["evidence"], ensure_ascii=False)
+        for label in labels:
+            row[f"score_{label}"] = out["scores"][label]
+        return row
+
+    def row(self) -> dict[str, Any]:
+        """The posts-table row, checked: text hash, known flag labels, whole-number reach, aware UTC times."""
+        platform, post_id, text = str(self.platform), str(self.post_id), self.text
+        where = f"post {platform}:{post_id}"
+        if not isinstance(text, str):
+            raise InputError(f"{where}: text must be a string")
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if self.content_sha256 != digest:
+            raise InputError(f"{where}: content_sha256 does not match the SHA-256 of its text")
+        unknown = sorted(set(self.flags) - set(LABELS))
+        if unknown:
+            raise InputError(f"{where}: unknown flag label(s) {', '.join(unknown)}")
+        return {
+            "platform": platform, "post_id": post_id, "content_sha256": digest, "text": text,
+            "author": self.author, "url": self.url, "created_at": as_utc(self.created_at, f"{where}: created_at"),
+            "captured_at": as_utc(self.captured_at or datetime.now(UTC), f"{where}: captured_at"),
+            **{name: _count(getattr(self, name), name, where) for name in ("shares", "views", "followers")},
+            "source": self.source, "raw": self.raw or {},
+            "scores": {str(k): float(v) for k, v in self.scores.items()}, "flags": list(self.flags),
+            "evidence": self.evidence or {}, "model_version": self.model_version, "priority": float(self.priority),
+        }
+
+
+def _count(value: Any, name: str, where: str) -> int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{where}: {name} must be a whole number, got {value!r}") from err
+
+
+def records_frame(records: Sequence[ScanRecord], labels: Sequence[str]) -> pd.DataFrame:
+    """Scan records as a tidy DataFrame: platform, post_id, author, created_at (UTC), url, source, text, one float64
+    column per label, flags, evidence, claim_id, claim_similarity, priority, model_version, content_sha256."""
+    columns = ["platform", "post_id", "author", "created_at", "url", "source", "text", *labels, "flags",
+               "evidence", "claim_id", "claim_similarity", "priority", "model_version", "content_sha256"]
+    rows = [{"platform": r.platform, "post_id": r.post_id, "author": r.author, "created_at": r.created_at,
+             "url": r.url, "source": r.source, "text": r.text, "flags": r.flags, "evidence": r.evidence,
+             "priority": r.priority, "model_version": r.model_version, "content_sha256": r.content_sha256,
+             **r.scores, "claim_id": r.claim.get("claim_id"), "claim_similarity": r.claim.get("similarity")}
+            for r in records]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    for name in (*labels, "claim_similarity", "priority"):
+        frame[name] = frame[name].astype("float64")
+    return frame

@@ -1,0 +1,38 @@
+"""Counting n-grams into sparse matrices: shared by the classifier features and the claim vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+def summed_rows(parts: list[np.ndarray], parts_per_row: list[int], n_columns: int) -> sp.csr_matrix:
+    """A float32 count matrix: row i counts the column indices in its `parts_per_row[i]` arrays of `parts`.
+
+    Each row's columns come out sorted, as `np.unique(..., return_counts=True)` of the row would give them. Rows
+    are counted in blocks small enough for (row, column) keys to fit in int32: one sort per block.
+    """
+    n_rows = len(parts_per_row)
+    step = max(1, _INT32_MAX // max(n_columns, 1))
+    if n_rows <= step:
+        return _summed_block(parts, parts_per_row, n_columns)
+    first_part = np.concatenate(([0], np.cumsum(parts_per_row, dtype=np.int64))).tolist()
+    return sp.vstack([_summed_block(parts[first_part[i]:first_part[min(i + step, n_rows)]],
+                                    parts_per_row[i:i + step], n_columns) for i in range(0, n_rows, step)],
+                     format="csr")
+
+
+def _summed_block(parts: list[np.ndarray], parts_per_row: list[int], n_columns: int) -> sp.csr_matrix:
+    n_rows = len(parts_per_row)
+    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    ends = np.concatenate(([0], np.cumsum(lengths)))
+    row_lengths = np.diff(ends[np.concatenate(([0], np.cumsum(parts_per_row, dtype=np.int64)))])
+    key_type = np.int32 if n_rows * n_columns <= _INT32_MAX else np.int64
+    columns = np.concatenate(parts).astype(key_type) if parts else np.zeros(0, dtype=key_type)
+    keys = np.repeat(np.arange(n_rows, dtype=key_type) * key_type(n_columns), row_lengths) + columns
+    keys, counts = np.unique(keys, return_counts=True)
+    rows = keys // n_columns
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
+    return sp.csr_matrix((counts.astype(np.float32), keys - rows * n_columns, indptr), shape=(n_rows, n_columns))

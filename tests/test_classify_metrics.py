@@ -1,0 +1,45 @@
+"""The curve, calibration, confusion and workload tables behind the evaluation notebook."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.classify import metrics
+
+# Four posts per label with known truth and scores: the tables below are checked by hand.
+TRUTH = pd.DataFrame({"hoax": [1.0, 1.0, 0.0, 0.0], "abusive": [1.0, 0.0, 0.0, np.nan]})
+HELD = pd.DataFrame({"hoax": [0.9, 0.4, 0.6, 0.1], "abusive": [0.8, 0.3, 0.2, 0.99],
+                     "threshold_hoax": [0.5, 0.5, 0.5, 0.5], "threshold_abusive": [0.25, 0.25, 0.25, 0.25]})
+
+
+def test_confusion_at_fold_thresholds_and_at_given_ones():
+    table = metrics.confusion_frame(TRUTH, HELD).set_index("label")
+    assert table.loc["hoax", ["tp", "fp", "fn", "tn"]].tolist() == [1, 1, 1, 1]
+    # The abusive row with unknown truth (NaN) is left out, though its score would flag it.
+    assert table.loc["abusive", ["tp", "fp", "fn", "tn"]].tolist() == [1, 1, 0, 1]
+    assert table.loc["abusive", "precision"] == 0.5 and table.loc["abusive", "recall"] == 1.0
+    strict = metrics.confusion_frame(TRUTH, HELD, thresholds={"hoax": 0.95}).set_index("label")
+    assert strict.loc["hoax", ["tp", "fp", "fn", "tn"]].tolist() == [0, 0, 2, 2]
+    assert math.isnan(strict.loc["hoax", "precision"]) and strict.loc["hoax", "threshold"] == 0.95
+
+
+def test_workload_trades_recall_for_posts_to_review():
+    table = metrics.workload_frame(TRUTH, HELD, thresholds=[0.05, 0.5, 0.95], labels=["hoax"])
+    assert table["flagged_per_1000"].tolist() == [1000.0, 500.0, 0.0]
+    assert table["recall"].tolist() == [1.0, 0.5, 0.0]
+    assert table["precision"].iloc[:2].tolist() == [0.5, 0.5] and math.isnan(table["precision"].iloc[2])
+
+
+def test_pr_curve_and_calibration_points():
+    curve = metrics.pr_curve_frame(TRUTH, HELD, labels=["hoax"])
+    assert curve["recall"].iloc[0] == 1.0 and curve["recall"].iloc[-1] == 0.0
+    assert curve["precision"].between(0, 1).all()
+    cal = metrics.calibration_frame(TRUTH, HELD, bins=2, labels=["hoax"])
+    # Scores below 0.5: 0.4 (a hoax) and 0.1 (not); above: 0.9 (a hoax) and 0.6 (not).
+    assert cal[["bin", "posts"]].values.tolist() == [[0, 2], [1, 2]]
+    assert cal["mean_predicted"].tolist() == pytest.approx([0.25, 0.75])
+    assert cal["observed_rate"].tolist() == [0.5, 0.5]
