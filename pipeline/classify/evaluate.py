@@ -20,8 +20,15 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedGroupKFold
 
-from pipeline.classify.data import (HANDWRITTEN, duplicate_groups, fold_groups, load_training_data, sample_labels,
-                                    strata, training_rows)
+from pipeline.classify.data import (
+    HANDWRITTEN,
+    duplicate_groups,
+    fold_groups,
+    load_training_data,
+    sample_labels,
+    strata,
+    training_rows,
+)
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.classify.metrics import label_metrics
 from pipeline.classify.sources import SOURCES

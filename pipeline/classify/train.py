@@ -3,6 +3,7 @@ verdicts."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,11 +13,18 @@ import numpy as np
 import pandas as pd
 
 from pipeline.classify.artifact import Model, new_version
-from pipeline.classify.data import HANDWRITTEN, fold_groups, load_training_data, training_rows
+from pipeline.classify.data import (
+    HANDWRITTEN,
+    HANDWRITTEN_DIR,
+    fold_groups,
+    load_training_data,
+    training_rows,
+)
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.classify.metrics import label_metrics
 from pipeline.classify.sources import SOURCES
 from pipeline.config import DEFAULT_MODEL_DIR, require_data_dir
+from pipeline.datasets import sha256_file
 from pipeline.labels import BASE_LABELS, LABELS
 from pipeline.text import lexicons
 
@@ -80,10 +88,23 @@ def fit_frame(frame: pd.DataFrame, slang: dict[str, str], handwritten_weight: fl
                    definition_rows=(frame["source"] == HANDWRITTEN).to_numpy())
 
 
+def files_read_besides_datasets(data_dir: Path) -> dict[str, str]:
+    """SHA-256 of the other files training reads: kamus alay (slang) from the data directory and the hand-written
+    training examples of the repository."""
+    hashes = {}
+    if (data_dir / lexicons.KAMUS_ALAY).is_file():
+        hashes[lexicons.KAMUS_ALAY.as_posix()] = sha256_file(data_dir / lexicons.KAMUS_ALAY)
+    for path in sorted(Path(HANDWRITTEN_DIR).glob("*.csv")):
+        hashes[f"data/training/{path.name}"] = sha256_file(path)
+    return hashes
+
+
 def train(data_dir: str | Path | None = None, out: str | Path | None = None,
           feedback: pd.DataFrame | None = None, extra_card: dict[str, Any] | None = None, **params: Any) -> Model:
     """Fit the classifier on all data, write it to `out` (default models/default) with its card, and return it."""
+    started = time.perf_counter()
     frame, hashes = training_frame(data_dir, feedback)
+    hashes = {**hashes, **files_read_besides_datasets(require_data_dir(data_dir))}
     clf = fit_frame(frame, lexicons.slang_map(require_data_dir(data_dir)), **params)
     metrics = {}
     for label in clf.heads_:
@@ -99,12 +120,13 @@ def train(data_dir: str | Path | None = None, out: str | Path | None = None,
             "rows_per_source": {str(k): int(v) for k, v in frame["source"].value_counts().sort_index().items()},
             "rows_per_label": {lab: int(frame[lab].notna().sum()) for lab in clf.heads_},
             "positives_per_label": {lab: int((frame[lab] == 1).sum()) for lab in clf.heads_},
-            "label_mapping": {name: source.load.__doc__.split("\n\n")[0].replace("\n", " ").strip()
+            "label_mapping": {name: " ".join(source.load.__doc__.split("\n\n")[0].split())
                               for name, source in SOURCES.items()},
             "handwritten_weight": params.get("handwritten_weight", HANDWRITTEN_WEIGHT),
             "calibration_share": params.get("calibration_share", CALIBRATION_SHARE),
             "feedback_rows": int((frame["source"] == "feedback").sum()), "citation": CITATION},
         "params": {k: v for k, v in clf.get_params().items() if k != "slang"},
+        "training_seconds": round(time.perf_counter() - started),
         "features": {"word": clf.features_.n_word, "char": clf.features_.n_char,
                      "stem_cache": len(clf.analyzer_.stemmer.cache), "slang_entries": len(clf.analyzer_.normalizer.slang)},
         "out_of_fold_metrics": metrics,
