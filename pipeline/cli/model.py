@@ -9,6 +9,7 @@ import click
 import pandas as pd
 
 from pipeline.classify import evaluate as evaluation
+from pipeline.classify.artifact import record_in_card
 from pipeline.classify.train import train as train_model
 from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, MODEL_OPTION, echo_json, render
 from pipeline.errors import InputError, StoreError
@@ -51,8 +52,10 @@ def train(data_dir: str | None, out: str | None, with_feedback: bool, db: str | 
 @click.option("--json", "json_out", default=None, metavar="FILE", help="Also write the results as JSON.")
 @click.option("--jobs", default=2, show_default=True, help="Models trained in parallel.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the fold split and of training.")
+@click.option("--record", "record_dir", default=None, metavar="DIR",
+              help="Also store the results in the card of the model in DIR (e.g. models/default).")
 def evaluate(data_dir: str | None, folds: int, cross: bool, sources: tuple[str, ...], json_out: str | None,
-             jobs: int, seed: int) -> None:
+             jobs: int, seed: int, record_dir: str | None) -> None:
     """Grouped, stratified k-fold cross-validation per label and source (precision, recall, F1, ROC-AUC, PR-AUC),
     or with --cross the cross-dataset and temporal splits.
 
@@ -60,6 +63,7 @@ def evaluate(data_dir: str | None, folds: int, cross: bool, sources: tuple[str, 
     Examples:
       patroli evaluate --data-dir ../shared/data --json evaluation.json
       patroli evaluate --data-dir ../shared/data --cross --source netifier2018
+      patroli evaluate --data-dir ../shared/data --folds 3 --record models/default
     """
     if cross:
         result = evaluation.evaluate_cross(data_dir, seed=seed, n_jobs=jobs, sources=sources or None)
@@ -73,6 +77,13 @@ def evaluate(data_dir: str | None, folds: int, cross: bool, sources: tuple[str, 
         payload = {**{k: v for k, v in result.items() if k not in ("labels", "table")},
                    "table" if cross else "labels": table.to_dict(orient="records")}
         Path(json_out).write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    if record_dir:
+        command = " ".join(["patroli evaluate", *(["--cross"] if cross else [f"--folds {folds}"]),
+                            *(f"--source {name}" for name in sources), f"--seed {seed}"])
+        figures = {"command": command, "seed": seed, "data_sha256": result["data_sha256"],
+                   "table": json.loads(table.to_json(orient="records"))}
+        key = "evaluate --cross" if cross else "evaluate"
+        click.echo(f"recorded in {record_in_card(record_dir, key, figures)}", err=True)
 
 
 @click.command()
