@@ -92,6 +92,10 @@ def test_train_writes_a_loadable_model_with_feedback(tmp_path: Path, data_dir: P
     assert {f"data/training/{path.name}" for path in TRAINING_DIR.glob("*.csv")} <= read
     assert set(card["training_data"]["label_mapping"]) == set(SOURCES)
     assert card["training_seconds"] >= 0
+    per_source = card["out_of_fold_metrics_per_source"]
+    assert set(per_source) == set(card["out_of_fold_metrics"])
+    assert 0 <= per_source["hoax"]["hoax_news2020"]["f1"] <= 1  # both classes: metrics
+    assert 0 <= per_source["hoax"]["ibrohim2019"]["flag_rate"] <= 1  # negatives only: how many get flagged
     explained = runner.invoke(cli, ["explain", "Usir mereka, dasar k4f1r!", "--model", str(out), "--json"])
     assert explained.exit_code == 0 and json.loads(explained.stdout)["scores"]
 

@@ -99,6 +99,24 @@ def files_read_besides_datasets(data_dir: Path) -> dict[str, str]:
     return hashes
 
 
+def source_metrics(frame: pd.DataFrame, label: str, rows: np.ndarray, proba: np.ndarray,
+                   threshold: float) -> dict[str, dict[str, float]]:
+    """Per dataset annotating `label`: metrics of out-of-fold `proba` (for `frame`'s `rows`) at `threshold` where it
+    has both classes, else its false-flag rate."""
+    sources = frame["source"].to_numpy()[rows]
+    truth = frame[label].to_numpy()[rows]
+    out = {}
+    for source in sorted(set(sources)):
+        mine = sources == source
+        y = truth[mine].astype(int)
+        if 0 < y.sum() < len(y):
+            out[str(source)] = label_metrics(y, proba[mine], threshold)
+        else:
+            out[str(source)] = {"n": int(len(y)), "positives": int(y.sum()),
+                                "flag_rate": float((proba[mine] >= threshold).mean())}
+    return out
+
+
 def train(data_dir: str | Path | None = None, out: str | Path | None = None,
           feedback: pd.DataFrame | None = None, extra_card: dict[str, Any] | None = None, **params: Any) -> Model:
     """Fit the classifier on all data, write it to `out` (default models/default) with its card, and return it."""
@@ -106,10 +124,10 @@ def train(data_dir: str | Path | None = None, out: str | Path | None = None,
     frame, hashes = training_frame(data_dir, feedback)
     hashes = {**hashes, **files_read_besides_datasets(require_data_dir(data_dir))}
     clf = fit_frame(frame, lexicons.slang_map(require_data_dir(data_dir)), **params)
-    metrics = {}
-    for label in clf.heads_:
-        rows, proba = clf.oof_[label]
-        metrics[label] = label_metrics(frame[label].to_numpy()[rows], proba, clf.thresholds_[label])
+    metrics = {label: label_metrics(frame[label].to_numpy()[rows], proba, clf.thresholds_[label])
+               for label, (rows, proba) in clf.oof_.items()}
+    per_source = {label: source_metrics(frame, label, rows, proba, clf.thresholds_[label])
+                  for label, (rows, proba) in clf.oof_.items()}
     clf.oof_ = {}
     card = {
         "name": "patroli-default",
@@ -130,6 +148,7 @@ def train(data_dir: str | Path | None = None, out: str | Path | None = None,
         "features": {"word": clf.features_.n_word, "char": clf.features_.n_char,
                      "stem_cache": len(clf.analyzer_.stemmer.cache), "slang_entries": len(clf.analyzer_.normalizer.slang)},
         "out_of_fold_metrics": metrics,
+        "out_of_fold_metrics_per_source": per_source,
         "metrics_note": "out-of-fold predictions of the training run at the stored thresholds; see `patroli evaluate` "
                         "for grouped 5-fold cross-validation, `patroli evaluate --cross` for cross-dataset and "
                         "temporal results and `patroli check` for the functional suite",
