@@ -147,6 +147,41 @@ def test_shipped_model_scores_samples_sensibly(frame: pd.DataFrame) -> None:
     assert model.card["training_data"]["files_sha256"]
 
 
+SAMPLE_TEXTS = pd.read_csv(SAMPLES_DIR / "posts.csv", dtype=str).set_index("id")["text"]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Model:
+    return load_model()
+
+
+@pytest.mark.parametrize(("text", "must", "must_not"), [
+    # a threat to burn a church: SARA and provocation
+    (SAMPLE_TEXTS["s004"], {"sara", "provocation"}, set()),
+    # a job ad: not a hoax, though it is an announcement
+    (SAMPLE_TEXTS["s006"], set(), {"hoax"}),
+    # a chain message scare
+    ("PENTING!! Beredar pesan: air PDAM hari ini tercampur racun, jangan diminum sampai besok. Teruskan ke keluarga "
+     "kalian", {"hoax"}, set()),
+    # "sarapan" is not the insult "sarap"
+    ("Sudah sarapan belum?", set(), {"abusive"}),
+    # a police appeal against SARA incitement is not SARA
+    ("Polres Belu mengimbau warga tidak menyebarkan hoaks dan isu SARA", set(), {"sara", "provocation"}),
+])
+def test_shipped_model_on_posts_a_patrol_meets(shipped: Model, text: str, must: set[str], must_not: set[str]) -> None:
+    model = shipped
+    flags = set(model.flags(model.score([text]))[0])
+    assert must <= flags and not flags & must_not, flags
+
+
+def test_shipped_model_names_the_target_of_sara(shipped: Model) -> None:
+    model = shipped
+    scores = model.score([SAMPLE_TEXTS["s004"]]).iloc[0]
+    assert scores.filter(like="sara_").idxmax() == "sara_agama" and scores["sara_agama"] == scores["sara"]
+    terms = [term for term, _ in model.explain(SAMPLE_TEXTS["s004"], "sara")["sara"]]
+    assert "target: umat Kristen (agama)" in terms
+
+
 @needs_data
 def test_training_generalises_to_held_out_tweets() -> None:
     from pipeline.classify.metrics import label_metrics
