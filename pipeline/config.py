@@ -19,6 +19,8 @@ LEXICON_DIR = PACKAGE_DATA / "data" / "lexicons"
 SAMPLES_DIR = PACKAGE_DATA / "data" / "samples"
 SOURCES_MANIFEST = PACKAGE_DATA / "data" / "sources.toml"
 CHECKS_DIR = PACKAGE_DATA / "data" / "checks"
+TRAINING_DIR = PACKAGE_DATA / "data" / "training"
+VALIDATION_DIR = PACKAGE_DATA / "data" / "validation"
 DEFAULT_DB_URL = "sqlite:///patroli.db"
 
 

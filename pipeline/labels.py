@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pipeline.errors import ConfigError
 
-LABELS: tuple[str, ...] = ("hoax", "provocation", "sara", "sara_agama", "sara_ras", "hate_speech", "abusive")
+#: SARA sub-labels by target type: a SARA post scores its sub-label for each kind of group it attacks.
+SARA_SUBLABELS: dict[str, str] = {"suku": "sara_suku", "agama": "sara_agama", "ras": "sara_ras",
+                                  "antargolongan": "sara_antargolongan"}
+
+LABELS: tuple[str, ...] = ("hoax", "provocation", "sara", *SARA_SUBLABELS.values(), "hate_speech", "abusive")
+
+#: Labels learnt from annotated text; the SARA sub-labels are derived from `sara` and the groups a post names.
+BASE_LABELS: tuple[str, ...] = tuple(label for label in LABELS if label not in SARA_SUBLABELS.values())
 
 #: Labels that flag a post on their own; the SARA sub-labels refine `sara` and are reported, not flagged separately.
 FLAG_LABELS: tuple[str, ...] = ("hoax", "provocation", "sara", "hate_speech", "abusive")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,7 @@ from pipeline.classify.checks import (
     summarize_checks,
 )
 from pipeline.cli import cli
-from pipeline.config import CHECKS_DIR
+from pipeline.config import CHECKS_DIR, DEFAULT_MODEL_DIR
 from pipeline.errors import InputError
 from pipeline.labels import FLAG_LABELS
 
@@ -309,6 +310,24 @@ def test_check_command_reports_and_strict_fails_only_below_a_floor(tmp_path: Pat
     assert json.loads((tmp_path / "b.json").read_text())["failing_floors"] == ["impossible"]
     strict = runner.invoke(cli, ["check", "--cases", str(bad), "--strict"])
     assert strict.exit_code == 1
+
+
+def test_check_command_records_in_the_model_card(tmp_path: Path, runner: CliRunner, model: Model) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, copy)
+    flags = model.flags(model.score(TEXTS))
+    cases = [{"id": f"c-{i}", "functionality": "mine", "kind": "hoax", "text": text, "must_flag": ["hoax"],
+              "must_not_flag": []} for i, text in enumerate(TEXTS)]
+    path = _write_cases(tmp_path / "mine.jsonl", cases)
+    result = runner.invoke(cli, ["check", "--model", str(copy), "--cases", str(path), "--record"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((copy / "model_card.json").read_text())
+    recorded = card["measured"]["check mine.jsonl"]
+    passed = sum("hoax" in f for f in flags)
+    assert (recorded["cases"], recorded["passed"]) == (3, passed)
+    assert recorded["pass_rate_per_kind"] == {"hoax": round(passed / 3, 4)}
+    assert recorded["command"] == f"patroli check --cases {path}"
+    load_model(copy)  # the model file still matches its card
 
 
 def test_check_command_runs_the_shipped_suite(tmp_path: Path, runner: CliRunner) -> None:

@@ -38,9 +38,14 @@ def frame() -> pd.DataFrame:
     return sample_frame()
 
 
+def definition_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Every other sample stands in for the hand-written definition examples."""
+    return np.arange(len(frame)) % 2 == 0
+
+
 @pytest.fixture(scope="module")
 def fitted(frame: pd.DataFrame) -> PatroliClassifier:
-    return PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame)
+    return PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame, definition_rows=definition_rows(frame))
 
 
 def test_sklearn_conventions(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
@@ -62,8 +67,20 @@ def test_probabilities_are_calibrated_range_and_learn_the_labels(frame: pd.DataF
     assert ((proba >= 0) & (proba <= 1)).all()
     for j, label in enumerate(LABELS):
         positive = frame[label].to_numpy() == 1
-        assert proba[positive, j].mean() > proba[~positive, j].mean(), label
+        if positive.any():
+            assert proba[positive, j].mean() > proba[~positive, j].mean(), label
     assert set(fitted.thresholds_) == set(LABELS)
+
+
+def test_sara_sublabels_follow_the_groups_a_post_names(fitted: PatroliClassifier) -> None:
+    texts = ["Usir orang Madura dari kampung ini!!", "Bakar gerejanya!!", "Dasar c1na, pulang sana", "Selamat pagi"]
+    proba = pd.DataFrame(fitted.predict_proba(texts), columns=list(LABELS))
+    assert proba.loc[0, "sara_suku"] == proba.loc[0, "sara"] > 0 and proba.loc[0, "sara_agama"] == 0
+    assert proba.loc[1, "sara_agama"] == proba.loc[1, "sara"] and proba.loc[1, "sara_suku"] == 0
+    assert proba.loc[2, "sara_ras"] == proba.loc[2, "sara"]
+    assert (proba.loc[3, ["sara_suku", "sara_agama", "sara_ras", "sara_antargolongan"]] == 0).all()
+    assert {fitted.thresholds_[sub] for sub in ("sara_suku", "sara_agama", "sara_ras", "sara_antargolongan")} == {
+        fitted.thresholds_["sara"]}
 
 
 def test_missing_labels_are_left_out_of_that_labels_training(frame: pd.DataFrame) -> None:
@@ -80,9 +97,14 @@ def test_explain_names_the_posts_own_terms(fitted: PatroliClassifier) -> None:
 
     text = "Usir c1na dari negeri ini, dasar k4f1r b.a.b.i!!"
     terms = explain(fitted, text, "sara", top=5)
-    assert terms and all(weight > 0 for _, weight in terms)
+    targets = [term for term, _ in terms if term.startswith("target: ")]
+    assert targets == ["target: etnis Tionghoa (ras)", "target: umat beragama lain (agama)"]
+    words = [(term, weight) for term, weight in terms if not term.startswith("target: ")]
+    assert words and all(weight > 0 for _, weight in words)
     normalized = fitted.analyzer_.normalizer.normalize(text).split()
-    assert all(term in normalized for term, _ in terms)
+    assert all(term in normalized and term not in ("cina", "kafir") for term, _ in words)
+    assert explain(fitted, text, "sara_ras", top=5)[0][0] == "target: etnis Tionghoa (ras)"
+    assert not any(t.startswith("target: ") for t, _ in explain(fitted, text, "abusive", top=5))
 
 
 def test_model_round_trip_and_sha_check(tmp_path: Path, fitted: PatroliClassifier) -> None:
@@ -140,10 +162,45 @@ def test_shipped_model_scores_samples_sensibly(frame: pd.DataFrame) -> None:
     assert model.card["training_data"]["files_sha256"]
 
 
+SAMPLE_TEXTS = pd.read_csv(SAMPLES_DIR / "posts.csv", dtype=str).set_index("id")["text"]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Model:
+    return load_model()
+
+
+@pytest.mark.parametrize(("text", "must", "must_not"), [
+    # a threat to burn a church: SARA and provocation
+    (SAMPLE_TEXTS["s004"], {"sara", "provocation"}, set()),
+    # a job ad: not a hoax, though it is an announcement
+    (SAMPLE_TEXTS["s006"], set(), {"hoax"}),
+    # a chain message scare
+    ("PENTING!! Beredar pesan: air PDAM hari ini tercampur racun, jangan diminum sampai besok. Teruskan ke keluarga "
+     "kalian", {"hoax"}, set()),
+    # "sarapan" is not the insult "sarap"
+    ("Sudah sarapan belum?", set(), {"abusive"}),
+    # a police appeal against SARA incitement is not SARA
+    ("Polres Belu mengimbau warga tidak menyebarkan hoaks dan isu SARA", set(), {"sara", "provocation"}),
+])
+def test_shipped_model_on_posts_a_patrol_meets(shipped: Model, text: str, must: set[str], must_not: set[str]) -> None:
+    model = shipped
+    flags = set(model.flags(model.score([text]))[0])
+    assert must <= flags and not flags & must_not, flags
+
+
+def test_shipped_model_names_the_target_of_sara(shipped: Model) -> None:
+    model = shipped
+    scores = model.score([SAMPLE_TEXTS["s004"]]).iloc[0]
+    assert scores.filter(like="sara_").idxmax() == "sara_agama" and scores["sara_agama"] == scores["sara"]
+    terms = [term for term, _ in model.explain(SAMPLE_TEXTS["s004"], "sara")["sara"]]
+    assert "target: umat Kristen (agama)" in terms
+
+
 @needs_data
 def test_training_generalises_to_held_out_tweets() -> None:
-    from pipeline.classify.data import load_ibrohim
     from pipeline.classify.metrics import label_metrics
+    from pipeline.classify.sources import load_ibrohim
 
     tweets = load_ibrohim(DATA_DIR).sample(frac=1.0, random_state=0).reset_index(drop=True)
     train, test = tweets.iloc[:5000], tweets.iloc[5000:7000]
@@ -165,8 +222,24 @@ def test_cached_char_features_equal_sklearns_transform(frame: pd.DataFrame, fitt
     assert abs(got - expected).max() < 1e-6
 
 
+def test_definition_heads_learn_from_the_definition_rows_only(frame: pd.DataFrame,
+                                                               fitted: PatroliClassifier) -> None:
+    assert fitted.columns_[: len(fitted.heads_)] == fitted.heads_
+    assert "sara:def" in fitted.columns_ and fitted.stack_["sara"][0] == ("sara:def", "hate_speech")
+    # Changing the labels of rows outside the definition rows leaves the definition heads as they were.
+    changed = frame.copy()
+    outside = ~definition_rows(frame)
+    changed.loc[outside, "hoax"] = 1 - changed.loc[outside, "hoax"]
+    again = PatroliClassifier(**SMALL).fit(changed["text"].tolist(), changed, definition_rows=definition_rows(frame))
+    k = fitted.columns_.index("hoax:def")
+    np.testing.assert_array_equal(again.coef_[k], fitted.coef_[k])
+    assert not np.array_equal(again.coef_[0], fitted.coef_[0])
+    plain = PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame)
+    assert plain.columns_ == plain.heads_ and plain.stack_["sara"][0] == ("hate_speech",)
+
+
 def test_training_is_reproducible(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
-    again = PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame)
+    again = PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame, definition_rows=definition_rows(frame))
     np.testing.assert_array_equal(again.coef_, fitted.coef_)
     assert again.thresholds_ == fitted.thresholds_
 
@@ -177,15 +250,17 @@ def _reference_evidence(clf: PatroliClassifier, text: str, label: str) -> dict[s
 
     from pipeline.classify._features import CUE_NAMES
     from pipeline.classify.explain import _contributions
+    from pipeline.text.negation import mark_negated
 
     features = clf.features_
     tokens, stems = clf.analyzer_.analyze(text)
     row = features.transform([tokens], [stems]).tocsr()
     words, chars = features.words.get_feature_names_out(), features.chars.get_feature_names_out()
     first_token = {}
-    for token, stem in zip(tokens, stems, strict=True):
+    for token, stem, marked in zip(tokens, stems, mark_negated(tokens, stems), strict=True):
         first_token.setdefault(stem, token)
-    cues = features.cue_hits(tokens, stems, f" {' '.join(tokens)} ")
+        first_token.setdefault(marked, token)
+    cues = features.cue_hits(tokens, stems)
     scores: dict[str, float] = defaultdict(float)
     for index, value in zip(row.indices, _contributions(clf, row, label), strict=True):
         if index < features.n_word:
@@ -204,11 +279,19 @@ def _reference_evidence(clf: PatroliClassifier, text: str, label: str) -> dict[s
 @pytest.mark.parametrize("label", ["hate_speech", "sara", "abusive"])
 def test_explanations_match_their_definition(frame: pd.DataFrame, fitted: PatroliClassifier, label: str) -> None:
     from pipeline.classify.explain import explain
+    from pipeline.text.targets import TargetDetector
 
     for text in frame["text"].tolist()[:40]:
         expected = _reference_evidence(fitted, text, label)
+        tokens, stems = fitted.analyzer_.analyze(text)
         for term, weight in explain(fitted, text, label, top=5):
-            assert weight == pytest.approx(expected[term], abs=1e-3), (text, term)
+            if term.startswith("target: "):
+                # a group's line carries the contributions of the words that name it
+                words = {w for t in TargetDetector().find(tokens, stems) if f"target: {t.describe()}" == term
+                         for w in t.text.split()}
+                assert weight == pytest.approx(sum(expected[w] for w in words), abs=1e-3), (text, term)
+            else:
+                assert weight == pytest.approx(expected[term], abs=1e-3), (text, term)
 
 
 def test_feedback_rows_keep_only_judged_labels() -> None:

@@ -33,7 +33,7 @@ def test_evaluation_data_subsamples_the_training_data(tmp_path):
             for i in range(30)]
     pd.DataFrame(rows, columns=columns).astype({c: int for c in columns[1:]}).to_csv(
         ibrohim / "re_dataset.csv", index=False, encoding="latin-1")
-    pd.DataFrame({"judul": [f"judul {i}" for i in range(20)], "narasi": ["isi"] * 20,
+    pd.DataFrame({"judul": [f"judul {i}" for i in range(20)], "narasi": ["isi"] * 20, "tanggal": ["17-Aug-20"] * 20,
                   "label": [i % 2 for i in range(20)]}).to_csv(hoax / "data_latih.csv", index=False)
     data = evaluate.evaluation_data(tmp_path, rows=25, seed=1)
     assert len(data) == 25 and data.attrs["origin"].startswith("25 random rows")

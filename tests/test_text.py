@@ -137,3 +137,90 @@ def test_guarded_prefix_rules_stem_as_every_rule_run_in_turn() -> None:
                   if every_rule.stem_word(w) != guarded.stem_word(w)]
     assert mismatches == []
     assert len(words) > 3000 and sum(every_rule.stem_word(w) != w for w in words) > 800
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Sudah sarapan belum?", {}),
+    ("dasar sarap lu", {"abusive": {"sarap"}}),
+    ("kafirnya makin banyak", {"sara": {"kafir"}}),
+    ("kafilah dagang lewat", {}),
+    ("aku cinta kamu", {}),
+    ("c1na pulang sana", {"sara": {"cina"}}),
+    ("cina-cina itu", {"sara": {"cina"}}),
+    ("bakar gerejanya", {"sara": {"gereja"}, "incitement": {"bakar"}}),
+    ("mereka membakar rumah", {"incitement": {"bakar"}}),
+    ("ngusir tetangga", {"incitement": {"usir"}}),
+    ("usirin aja", {"incitement": {"usir"}}),
+    ("jangan pura-pura", {}),
+    ("sampah masyarakatnya", {"abusive": {"sampah masyarakat", "sampah"}}),
+])
+def test_cues_match_whole_tokens_with_inflection(analyzer: Analyzer, text: str,
+                                                 expected: dict[str, set[str]]) -> None:
+    lexicon = {"abusive": {"sarap", "sampah", "sampah masyarakat"}, "sara": {"kafir", "cina", "gereja", "pura"},
+               "incitement": {"bakar", "usir"}}
+    from pipeline.text.cues import LexiconMatcher
+
+    tokens, stems = analyzer.analyze(text)
+    matcher = LexiconMatcher(lexicon, exceptions=["pura-pura"])
+    found: dict[str, set[str]] = {}
+    for name, term, _, _ in matcher.matches(tokens, stems):
+        found.setdefault(name, set()).add(term)
+    assert found == expected
+
+
+def test_stems_of_lexicon_words_need_inflection(analyzer: Analyzer) -> None:
+    # Sastrawi stems "sarapan" to the insult "sarap"; the analyzer keeps the word itself.
+    assert analyzer.analyze("sarapan dulu")[1] == ["sarapan", "dulu"]
+    assert analyzer.analyze("membakar kafirnya")[1] == ["bakar", "kafir"]
+    assert FastStemmer().stem("sarapan") == "sarap"  # the stemmer itself stays Sastrawi's
+
+
+@pytest.mark.parametrize(("text", "groups"), [
+    ("Bakar gerejanya kalau mereka masih berani ibadah", ["umat Kristen (agama)"]),
+    ("Dasar k4f1r", ["umat beragama lain (agama)"]),
+    ("usir a5eng dari sini", ["etnis Tionghoa (ras)"]),
+    ("orang Madura dan orang batak", ["orang Madura (suku)", "orang Batak (suku)"]),
+    ("dasar mata sipit", ["etnis Tionghoa (ras)"]),
+    ("India2nya pada pelit", ["keturunan India (ras)"]),
+    ("kaum buruh dan pengungsi", ["kaum buruh (antargolongan)", "pengungsi (antargolongan)"]),
+    ("Aku cinta kamu, sudah sarapan?", []),
+    ("kafilah dagang, pura-pura sibuk", []),
+])
+def test_target_detector_names_the_groups(analyzer: Analyzer, text: str, groups: list[str]) -> None:
+    from pipeline.text.targets import TargetDetector
+
+    tokens, stems = analyzer.analyze(text)
+    assert [t.describe() for t in TargetDetector().find(tokens, stems)] == groups
+
+
+def test_target_lexicon_is_well_formed() -> None:
+    from pipeline.labels import SARA_SUBLABELS
+
+    rows = lexicons.targets()
+    assert len(rows) > 150
+    for term, group, type_, kind in rows:
+        assert term == term.lower().strip() and kind in {"name", "slur", "place", "not"}, term
+        assert kind == "not" or (group and type_ in SARA_SUBLABELS), term
+    assert {type_ for _, _, type_, kind in rows if kind != "not"} == set(SARA_SUBLABELS)
+
+
+@pytest.mark.parametrize(("text", "negated"), [
+    ("orang minang itu tidak pelit", ["pelit"]),
+    ("aku sama sekali gak anti cina", ["anti", "cina"]),
+    ("bukan salah mereka, tapi salah kita", ["salah", "mereka"]),
+    ("jangan beli di toko itu", []),
+    ("tidak ada yang jujur", ["ada"]),
+])
+def test_negation_scope(normalizer: Normalizer, text: str, negated: list[str]) -> None:
+    from pipeline.text.negation import NEGATED_PREFIX, mark_negated, negated_positions
+
+    tokens = normalizer.tokens(text)
+    assert [t for t, mark in zip(tokens, negated_positions(tokens), strict=True) if mark] == negated
+    assert mark_negated(tokens, tokens).count(NEGATED_PREFIX + negated[0]) == 1 if negated else True

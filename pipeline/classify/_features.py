@@ -1,4 +1,4 @@
-"""Feature extraction for the classifier: word n-grams of stems, character n-grams, lexicon cues."""
+"""Feature extraction for the classifier: word n-grams of stems, character n-grams, lexicon and target cues."""
 
 from __future__ import annotations
 
@@ -12,26 +12,33 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from pipeline.text import lexicons
+from pipeline.text.cues import LexiconMatcher
+from pipeline.text.negation import mark_negated, negated_positions
 from pipeline.text.ngrams import summed_rows
+from pipeline.text.targets import TARGET_TYPES, TargetDetector
 
-#: Cue name -> the lexicon terms that fire it (matched on normalised tokens and on stems).
-CUE_NAMES: tuple[str, ...] = (
-    "abusive", "sara_agama", "sara_ras", "sara_suku", "sara_golongan", "incitement", "hoax_cue", "exclaim", "user",
-    "url",
-)
+#: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.
+LEXICON_CUES: tuple[str, ...] = ("abusive", "incitement", "hoax_cue", "derogation", "dehumanisation", "exclusion",
+                                 "counter", "report", "appeal", "debunk", "notice")
+#: Hostile words (insults, incitement, derogation, dehumanisation, exclusion) under a negator: "tidak pelit".
+HOSTILE_CUES: tuple[str, ...] = ("abusive", "incitement", "derogation", "dehumanisation", "exclusion")
+#: Target cues: which kinds of SARA group a post names, and how (a slur, a place of worship).
+TARGET_CUES: tuple[str, ...] = (*(f"target_{t}" for t in TARGET_TYPES), "target_slur", "target_place", "target_any")
+#: Hostility or context in a post that also names a group: the linear heads cannot form these conjunctions alone.
+INTERACTIONS: tuple[str, ...] = ("abusive", "incitement", "derogation", "dehumanisation", "exclusion", "negated",
+                                 "counter", "report", "appeal")
+STYLE_CUES: tuple[str, ...] = ("exclaim", "question", "user", "url")
+CUE_NAMES: tuple[str, ...] = (*LEXICON_CUES, "negated", *TARGET_CUES, *(f"target_x_{name}" for name in INTERACTIONS),
+                              *STYLE_CUES)
 
 
 def _cue_lexicons() -> dict[str, frozenset[str]]:
-    sara = lexicons.sections("sara")
-    return {
-        "abusive": lexicons.terms("abusive"),
-        "sara_agama": sara.get("agama", frozenset()),
-        "sara_ras": sara.get("ras", frozenset()),
-        "sara_suku": sara.get("suku", frozenset()),
-        "sara_golongan": sara.get("golongan", frozenset()),
-        "incitement": lexicons.terms("incitement"),
-        "hoax_cue": lexicons.terms("hoax_cues"),
-    }
+    hostility, context = lexicons.sections("hostility"), lexicons.sections("context")
+    found = {"abusive": lexicons.terms("abusive"), "incitement": lexicons.terms("incitement"),
+             "hoax_cue": lexicons.terms("hoax_cues")}
+    for name in LEXICON_CUES[3:]:
+        found[name] = hostility.get(name) or context.get(name) or frozenset()
+    return found
 
 
 #: Posts as token lists, one list per post.
@@ -41,7 +48,8 @@ Tokens = Sequence[Sequence[str]]
 class FeatureBuilder:
     """Fits the vocabularies and turns (normalised, stemmed) texts into one sparse matrix.
 
-    Column blocks: word n-grams over stems, char_wb n-grams over normalised text, then the lexicon cue counts.
+    Column blocks: word n-grams over stems (a negated stem marked, see `pipeline.text.negation`), char_wb n-grams
+    over normalised text, then the cue counts of `CUE_NAMES`.
     """
 
     def __init__(self, word_ngram_range: tuple[int, int], char_ngram_range: tuple[int, int], min_df: int,
@@ -53,11 +61,11 @@ class FeatureBuilder:
                                      lowercase=False, max_features=max_char_features, sublinear_tf=True,
                                      dtype=np.float32)
         self.cues = _cue_lexicons()
-        self.multiword_cues = {name: tuple(f" {t} " for t in terms if " " in t) for name, terms in self.cues.items()}
+        self.targets = TargetDetector()
 
     def fit_transform(self, normalized: Tokens, stemmed: Tokens) -> sp.csr_matrix:
         """Fit on the posts' normalised and stemmed tokens (one list per post) and return their matrix."""
-        w = self.words.fit_transform([" ".join(stems) for stems in stemmed])
+        w = self.words.fit_transform(_word_strings(normalized, stemmed))
         c = self.chars.fit_transform([" ".join(tokens) for tokens in normalized])
         # stop_words_ holds every pruned term; it is only for introspection and would bloat the model file.
         self.words.stop_words_ = None
@@ -66,7 +74,7 @@ class FeatureBuilder:
 
     def transform(self, normalized: Tokens, stemmed: Tokens) -> sp.csr_matrix:
         """The feature matrix of posts given as normalised and stemmed tokens (one list per post)."""
-        words = self.words.transform([" ".join(stems) for stems in stemmed])
+        words = self.words.transform(_word_strings(normalized, stemmed))
         matrix = sp.hstack([words, self.char_matrix(normalized), self.cue_matrix(normalized, stemmed)], format="csr")
         matrix.sort_indices()  # explanations binary-search each row's columns
         return matrix
@@ -102,7 +110,7 @@ class FeatureBuilder:
         return found
 
     # Derived once per process from the fitted state and never pickled (see __getstate__).
-    _TRANSIENT = ("_names", "_token_chars", "_char_analyzer", "_term_cues", "_phrases")
+    _TRANSIENT = ("_names", "_token_chars", "_char_analyzer", "_matcher", "_target_kind")
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}
@@ -121,22 +129,19 @@ class FeatureBuilder:
         return self.chars.build_analyzer()
 
     @cached_property
-    def _term_cues(self) -> dict[str, tuple[str, ...]]:
-        """term -> the cues it fires: one dict lookup per token instead of one per cue."""
-        merged: dict[str, list[str]] = {}
-        for name, terms in self.cues.items():
-            for term in terms:
-                merged.setdefault(term, []).append(name)
-        return {term: tuple(names) for term, names in merged.items()}
+    def _matcher(self) -> LexiconMatcher:
+        """One matcher for every cue lexicon and the target lexicon (by kind), so a post is scanned once."""
+        by_kind: dict[str, set[str]] = {}
+        for term, _, _, kind in self.targets.rows:
+            if kind != "not":
+                by_kind.setdefault(f"target:{kind}", set()).add(term)
+        exceptions = [term for term, _, _, kind in self.targets.rows if kind == "not"]
+        return LexiconMatcher({**self.cues, **by_kind}, exceptions)
 
     @cached_property
-    def _phrases(self) -> dict[str, list[tuple[str, str]]]:
-        """first word -> [(cue, padded phrase)] of the multiword cues."""
-        found: dict[str, list[tuple[str, str]]] = {}
-        for name, phrases in self.multiword_cues.items():
-            for phrase in phrases:
-                found.setdefault(phrase.split()[0], []).append((name, phrase))
-        return found
+    def _target_kind(self) -> dict[str, str]:
+        """target term -> its SARA type."""
+        return {term: type_ for term, _, type_, kind in self.targets.rows if kind != "not"}
 
     @property
     def n_word(self) -> int:
@@ -146,25 +151,35 @@ class FeatureBuilder:
     def n_char(self) -> int:
         return len(self.chars.vocabulary_)
 
-    def cue_hits(self, tokens: Sequence[str], stems: Sequence[str], text: str) -> dict[str, list[str]]:
-        """Per cue, the tokens of a post that fire it (used both for features and for explanations)."""
-        cues_of = self._term_cues
+    def cue_hits(self, tokens: Sequence[str], stems: Sequence[str]) -> dict[str, list[str]]:
+        """Per cue of `CUE_NAMES`, the tokens of a post that fire it (used both for features and for explanations)."""
         hits: dict[str, list[str]] = {}
-        for t, s in zip(tokens, stems, strict=True):
-            names = cues_of.get(t, ())
-            if s != t and s in cues_of:
-                names = (*names, *(n for n in cues_of[s] if n not in names))
-            for name in names:
-                hits.setdefault(name, []).append(t)
-        # A phrase can only occur if its first word does: check just those phrases.
-        phrases_of = self._phrases
-        for first in {t for t in tokens if t in phrases_of}:
-            for name, phrase in phrases_of[first]:
-                if phrase in text:
-                    hits.setdefault(name, []).append(phrase.strip())
-        excl = [t for t in tokens if t == "!"]
-        if excl:
-            hits["exclaim"] = excl
+        target_tokens: list[str] = []
+        types = self._target_kind
+        negated: list[bool] | None = None
+        for name, term, start, end in self._matcher.matches(tokens, stems):
+            words = list(tokens[start:end])
+            if name in HOSTILE_CUES:
+                negated = negated if negated is not None else negated_positions(tokens)
+                if negated[start]:
+                    hits.setdefault("negated", []).extend(words)
+            if name.startswith("target:"):
+                kind = name[7:]
+                target_tokens.extend(words)
+                hits.setdefault(f"target_{types[term]}", []).extend(words)
+                if kind in ("slur", "place"):
+                    hits.setdefault(f"target_{kind}", []).extend(words)
+            else:
+                hits.setdefault(name, []).extend(words)
+        if target_tokens:
+            hits["target_any"] = target_tokens
+            for name in INTERACTIONS:
+                if name in hits:
+                    hits[f"target_x_{name}"] = [*target_tokens, *hits[name]]
+        for marker, cue in (("!", "exclaim"), ("?", "question")):
+            found = [t for t in tokens if t == marker]
+            if found:
+                hits[cue] = found
         for marker in ("user", "url"):
             if marker in tokens:
                 hits[marker] = [marker]
@@ -174,7 +189,15 @@ class FeatureBuilder:
         rows = np.zeros((len(normalized), len(CUE_NAMES)), dtype=np.float32)
         index = {name: i for i, name in enumerate(CUE_NAMES)}
         for r, (tokens, stems) in enumerate(zip(normalized, stemmed, strict=True)):
-            for name, found in self.cue_hits(tokens, stems, f" {' '.join(tokens)} ").items():
-                rows[r, index[name]] = math.log1p(len(found))
+            for name, found in self.cue_hits(tokens, stems).items():
+                rows[r, index[name]] = 1.0 if name.startswith("target_x_") else math.log1p(len(found))
         return sp.csr_matrix(rows)
 
+    def cue_column(self, name: str) -> int:
+        """The column of cue `name` in the full feature matrix."""
+        return self.n_word + self.n_char + CUE_NAMES.index(name)
+
+
+def _word_strings(normalized: Tokens, stemmed: Tokens) -> list[str]:
+    """The word block's input: each post's stems, negated ones marked, joined by spaces."""
+    return [" ".join(mark_negated(tokens, stems)) for tokens, stems in zip(normalized, stemmed, strict=True)]

@@ -122,6 +122,22 @@ def new_version() -> str:
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
 
 
+def record_in_card(path: str | Path | None, key: str, figures: dict[str, Any]) -> Path:
+    """Store measured `figures` (JSON-able) under `measured[key]` of a model directory's card (default: the shipped
+    model) and return the card's path. The model file and its SHA-256 are untouched."""
+    directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    if directory.is_file():
+        directory = directory.parent
+    card_path = directory / CARD_FILE
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot record figures in {card_path}: {exc}") from exc
+    card.setdefault("measured", {})[key] = figures
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return card_path
+
+
 def load_model(path: str | Path | None = None) -> Model:
     """Load a model directory (default: the shipped `models/default`), checking the file against its card."""
     directory = Path(path) if path is not None else DEFAULT_MODEL_DIR

@@ -1,4 +1,5 @@
-"""Platt calibration of decision values and threshold choice on out-of-fold predictions."""
+"""Calibration of decision values (Platt scaling, and its multi-input form that stacks several heads and gate cues)
+and threshold choice on out-of-fold predictions."""
 
 from __future__ import annotations
 
@@ -6,24 +7,35 @@ import numpy as np
 from sklearn.metrics import precision_recall_curve
 
 
-def fit_platt(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Sigmoid parameters (a, b) so that 1 / (1 + exp(-(a*d + b))) is calibrated, with Platt's target smoothing."""
+def fit_stack(Z: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None,
+              l2: float = 1e-3) -> tuple[np.ndarray, float]:
+    """(coefficients, intercept) of a logistic calibrator over the columns of `Z`, fitted with Platt's target
+    smoothing and a small ridge penalty on the coefficients; with one column this is Platt scaling."""
+    Z = np.asarray(Z, dtype=float)
     y = np.asarray(y, dtype=float)
-    d = np.asarray(decision, dtype=float)
-    n_pos, n_neg = y.sum(), len(y) - y.sum()
+    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
+    n_pos, n_neg = w[y > 0].sum(), w[y <= 0].sum()
     target = np.where(y > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
-    a, b = 1.0, 0.0
-    # Newton iterations on the log-loss with smoothed targets (as in Platt 1999 / Lin et al. 2007).
+    X = np.column_stack([Z, np.ones(len(y))])
+    beta = np.zeros(X.shape[1])
+    beta[0] = 1.0
+    penalty = np.full(X.shape[1], l2 * w.sum())
+    penalty[-1] = 1e-9
+    # Newton iterations on the weighted, smoothed log-loss.
     for _ in range(100):
-        p = _sigmoid(a * d + b)
-        w = np.maximum(p * (1 - p), 1e-12)
-        g = np.array([np.sum((p - target) * d), np.sum(p - target)])
-        h = np.array([[np.sum(w * d * d) + 1e-9, np.sum(w * d)], [np.sum(w * d), np.sum(w) + 1e-9]])
+        p = _sigmoid(X @ beta)
+        g = X.T @ (w * (p - target)) + penalty * beta
+        h = (X * (w * np.maximum(p * (1 - p), 1e-12))[:, None]).T @ X + np.diag(penalty)
         step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
+        beta -= step
         if np.abs(step).max() < 1e-8:
             break
-    return float(a), float(b)
+    return beta[:-1].copy(), float(beta[-1])
+
+
+def apply_stack(Z: np.ndarray, params: tuple[np.ndarray, float]) -> np.ndarray:
+    """Calibrated probabilities of the rows of `Z` under `fit_stack` parameters."""
+    return _sigmoid(np.asarray(Z, dtype=float) @ params[0] + params[1])
 
 
 def apply_platt(decision: np.ndarray, params: tuple[float, float]) -> np.ndarray:
@@ -34,9 +46,9 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
-def best_f1_threshold(y: np.ndarray, proba: np.ndarray) -> float:
-    """The probability threshold maximising F1 on (out-of-fold) predictions."""
-    precision, recall, thresholds = precision_recall_curve(y, proba)
+def best_f1_threshold(y: np.ndarray, proba: np.ndarray, weight: np.ndarray | None = None) -> float:
+    """The probability threshold maximising (weighted) F1 on (out-of-fold) predictions."""
+    precision, recall, thresholds = precision_recall_curve(y, proba, sample_weight=weight)
     f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
     best = int(np.argmax(f1[:-1])) if len(thresholds) else 0
     return float(thresholds[best]) if len(thresholds) else 0.5

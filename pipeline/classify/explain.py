@@ -10,14 +10,18 @@ import scipy.sparse as sp
 
 from pipeline.classify._features import CUE_NAMES
 from pipeline.classify.estimator import PatroliClassifier
+from pipeline.labels import SARA_SUBLABELS
+from pipeline.text.negation import mark_negated
 
 
 def explain(clf: PatroliClassifier, text: str, label: str, top: int = 5) -> list[tuple[str, float]]:
-    """The post's own terms with the largest positive contribution to `label`'s decision value, largest first.
+    """The post's own terms with the largest positive contribution to `label`'s calibrated log-odds, largest first.
 
     Contributions of a linear model are feature value x weight. Word n-gram contributions are shared among the
     tokens of the n-gram, character n-gram contributions among the tokens containing them (char_wb n-grams never
-    cross a word boundary), and lexicon-cue contributions among the tokens that fired the cue.
+    cross a word boundary), and lexicon-cue contributions among the tokens that fired the cue. For `sara` and its
+    sub-labels, the groups the post names come first, as "target: <group> (<type>)" with the summed contribution of
+    the words naming them.
     """
     tokens, stems = clf.analyzer_.analyze(text)
     row = clf.features_.transform([tokens], [stems])
@@ -37,11 +41,34 @@ def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], s
     for label in labels:
         scores = _contributions(clf, row, label) @ share
         values = scores.tolist()
+        lines, naming = _target_lines(clf, tokens, stems, label, vocabulary, values)
         # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
         ranked = [(vocabulary[i], round(values[i], 4)) for i in np.argsort(-scores).tolist()
-                  if values[i] > 0 and not _PUNCTUATION.issuperset(vocabulary[i])]
-        out[label] = ranked[:top]
+                  if values[i] > 0 and vocabulary[i] not in naming and not _PUNCTUATION.issuperset(vocabulary[i])]
+        out[label] = (lines + ranked)[:max(top, len(lines))]
     return out
+
+
+_SARA_TYPES = {"sara": None, **{sub: type_ for type_, sub in SARA_SUBLABELS.items()}}
+
+
+def _target_lines(clf: PatroliClassifier, tokens: list[str], stems: list[str], label: str, vocabulary: list[str],
+                  values: list[float]) -> tuple[list[tuple[str, float]], set[str]]:
+    """For SARA labels: ("target: <group> (<type>)", weight) per group named, and the tokens naming them."""
+    if label not in _SARA_TYPES:
+        return [], set()
+    wanted = _SARA_TYPES[label]
+    position = {t: i for i, t in enumerate(vocabulary)}
+    weights: dict[str, float] = {}
+    naming: set[str] = set()
+    for target in clf.features_.targets.find(tokens, stems):
+        if wanted is not None and target.type != wanted:
+            continue
+        words = [w for w in target.text.split() if w in position]
+        naming.update(words)
+        line = f"target: {target.describe()}"
+        weights[line] = weights.get(line, 0.0) + sum(values[position[w]] for w in set(words))
+    return [(line, round(weight, 4)) for line, weight in weights.items()], naming
 
 
 def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
@@ -64,10 +91,11 @@ def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
     present = indices[at] == grams
     share[at[present], owner[present]] = 1.0
     stem_to_token: dict[str, str] = {}
-    for t, s in zip(tokens, stems, strict=True):
+    for t, s, marked in zip(tokens, stems, mark_negated(tokens, stems), strict=True):
         stem_to_token.setdefault(s, t)
+        stem_to_token.setdefault(marked, t)
     word_names = features.names()[0]
-    cue_hits = features.cue_hits(tokens, stems, f" {' '.join(tokens)} ")
+    cue_hits = features.cue_hits(tokens, stems)
     rows: list[int] = []
     owners: list[int] = []
     outside_char = np.flatnonzero((indices < n_word) | (indices >= n_word + n_char))
@@ -90,14 +118,32 @@ _PUNCTUATION = frozenset(string.punctuation + string.whitespace + "…“”‘�
 
 
 def _contributions(clf: PatroliClassifier, row: sp.csr_matrix, label: str) -> np.ndarray:
-    """Per non-zero feature of `row`, its push on the label's score.
+    """Per non-zero feature of `row`, its push on the label's calibrated log-odds.
 
-    For a plain label this is value x weight. A child label scored as P(parent) * P(child | parent) adds both
-    models' pushes on their calibrated log-odds: a * value x weight for each factor's Platt slope a.
+    The calibrator reads the label's head decision (scaled by a slope that depends on the post's gate cues), the
+    decisions of the heads it stacks, a constant per gate cue present and its plain cue columns; so a feature
+    pushes by its value times the slope-weighted sum of those heads' weights, and a present gate or plain cue also
+    carries its own calibrator term. A SARA sub-label is explained as `sara`.
     """
-    labels = list(clf.labels)
-    j = labels.index(label)
-    parent = clf.parents_.get(label)
-    if parent is None:
-        return row.data * clf.coef_[j, row.indices]
-    return sum(clf.platt_[k][0] * row.data * clf.coef_[k, row.indices] for k in (j, labels.index(parent)))
+    label = "sara" if label in SARA_SUBLABELS.values() else label
+    columns = clf.columns_
+    coefs, _ = clf.calibrators_[label]
+    others, gates, cues = clf.stack_.get(label, ((), (), ()))
+    slopes = [float(c) for c in coefs[: 1 + len(others)]]
+    extra = np.zeros(len(row.indices))
+    position = {int(c): k for k, c in enumerate(row.indices.tolist())}
+    per_gate = 2 + len(others)
+    for k, gate in enumerate(gates):
+        found = position.get(clf.features_.cue_column(gate))
+        if found is not None:
+            at = 1 + len(others) + per_gate * k
+            extra[found] += float(coefs[at])
+            slopes = [slope + float(c) for slope, c in zip(slopes, coefs[at + 1: at + per_gate], strict=True)]
+    for k, cue in enumerate(cues):
+        found = position.get(clf.features_.cue_column(cue))
+        if found is not None:
+            extra[found] += float(coefs[1 + len(others) + per_gate * len(gates) + k]) * float(row.data[found])
+    weights = slopes[0] * clf.coef_[columns.index(label), row.indices].astype(np.float64)
+    for o, other in enumerate(others):
+        weights = weights + slopes[1 + o] * clf.coef_[columns.index(other), row.indices]
+    return row.data * weights + extra

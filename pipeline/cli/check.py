@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from pipeline.classify.artifact import load_model
+from pipeline.classify.artifact import load_model, record_in_card
 from pipeline.classify.checks import FLOORS, checks_report, failing_floors, run_checks, summarize_checks
 from pipeline.cli._common import MODEL_OPTION, THRESHOLD_OPTION, parse_thresholds
+from pipeline.config import CHECKS_DIR
 
 
 @click.command()
@@ -22,9 +23,11 @@ from pipeline.cli._common import MODEL_OPTION, THRESHOLD_OPTION, parse_threshold
               help="Also write the table and every case's result (expected, flags, pass) as JSON.")
 @click.option("--show-failures", is_flag=True, help="Also print every failing case: id, expected, flags, text.")
 @click.option("--strict", is_flag=True, help="Exit 1 when a functionality is below its floor (for CI).")
+@click.option("--record", is_flag=True,
+              help="Also store the pass rates in the model's card (under measured, keyed by the suite file).")
 @THRESHOLD_OPTION
 def check(model_path: str | None, cases_path: str | None, json_out: str | None, show_failures: bool,
-          strict: bool, thresholds: tuple[str, ...]) -> None:
+          strict: bool, record: bool, thresholds: tuple[str, ...]) -> None:
     """Run the functional test suite: each case's flags against what it must and must not flag, and the pass
     rate per functionality against its floor (hateful 90%, non_hateful 95%, hoax and not_hoax 90%).
 
@@ -35,6 +38,7 @@ def check(model_path: str | None, cases_path: str | None, json_out: str | None, 
       patroli check
       patroli check --show-failures --json checks.json
       patroli check --cases data/checks/holdout.jsonl --strict
+      patroli check --record
     """
     model = load_model(model_path)
     results = run_checks(model, cases_path, parse_thresholds(thresholds), on_problem=lambda msg: click.echo(f"patroli: skipped {msg}", err=True))
@@ -48,6 +52,17 @@ def check(model_path: str | None, cases_path: str | None, json_out: str | None, 
         Path(json_out).parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps(checks_report(results, summary), ensure_ascii=False, indent=2)
         Path(json_out).write_text(payload + "\n", encoding="utf-8")
+    if record:
+        report = checks_report(results, summary, with_cases=False)
+        report["pass_rate_per_kind"] = {kind: round(float(group["pass"].mean()), 4)
+                                        for kind, group in results.groupby("kind", sort=False)}
+        report["command"] = "patroli check" + (f" --cases {cases_path}" if cases_path else "")
+        # The shipped suite is named as the package knows it, not by where this checkout happens to live.
+        shipped = Path(report["cases_file"]).resolve()
+        if shipped.is_relative_to(CHECKS_DIR.resolve()):
+            report["cases_file"] = f"data/checks/{shipped.relative_to(CHECKS_DIR.resolve())}"
+        key = f"check {Path(report['cases_file']).name}"
+        click.echo(f"recorded in {record_in_card(model_path, key, report)}", err=True)
     if strict and failing:
         sys.exit(1)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from pipeline.classify.evaluate import evaluate as run_evaluation
+from pipeline.classify import evaluate as evaluation
+from pipeline.classify.artifact import record_in_card
 from pipeline.classify.train import train as train_model
 from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, MODEL_OPTION, echo_json
 from pipeline.cli._render import render
@@ -45,27 +46,45 @@ def train(data_dir: str | None, out: str | None, with_feedback: bool, db: str | 
 @click.command()
 @DATA_DIR_OPTION
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--cross", is_flag=True,
+              help="Cross-dataset (train on all sources but one, test on it) and temporal (hoax) splits instead.")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="With --cross: hold out only this dataset (repeatable); default every annotated one.")
 @click.option("--json", "json_out", default=None, metavar="FILE", help="Also write the results as JSON.")
-@click.option("--jobs", default=2, show_default=True, help="Folds trained in parallel.")
+@click.option("--jobs", default=2, show_default=True, help="Models trained in parallel.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the fold split and of training.")
-def evaluate(data_dir: str | None, folds: int, json_out: str | None, jobs: int, seed: int) -> None:
-    """Grouped, stratified k-fold cross-validation: per-label precision, recall, F1, ROC-AUC, PR-AUC.
+@click.option("--record", "record_dir", default=None, metavar="DIR",
+              help="Also store the results in the card of the model in DIR (e.g. models/default).")
+def evaluate(data_dir: str | None, folds: int, cross: bool, sources: tuple[str, ...], json_out: str | None,
+             jobs: int, seed: int, record_dir: str | None) -> None:
+    """Grouped, stratified k-fold cross-validation per label and source (precision, recall, F1, ROC-AUC, PR-AUC),
+    or with --cross the cross-dataset and temporal splits.
 
     \b
     Examples:
       patroli evaluate --data-dir ../shared/data --json evaluation.json
-      patroli evaluate --data-dir ../shared/data --seed 1 --jobs 1
+      patroli evaluate --data-dir ../shared/data --cross --source netifier2018
+      patroli evaluate --data-dir ../shared/data --folds 3 --record models/default
     """
-    result = run_evaluation(data_dir, folds=folds, seed=seed, n_jobs=jobs)
-    table = result["labels"]
-    click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    hv = result["hoax_vs_tweets"]
-    click.echo(f"hoax on {hv['ordinary_tweets']} held-out ordinary tweets: false-flag rate "
-               f"{hv['false_flag_rate']:.3%}, ROC-AUC hoax vs tweets {hv['roc_auc_hoax_vs_tweets']:.3f}")
+    if cross:
+        result = evaluation.evaluate_cross(data_dir, seed=seed, n_jobs=jobs, sources=sources or None)
+        table = result["table"]
+    else:
+        result = evaluation.evaluate(data_dir, folds=folds, seed=seed, n_jobs=jobs)
+        table = result["labels"]
+    click.echo(evaluation.format_table(table))
     if json_out:
         Path(json_out).parent.mkdir(parents=True, exist_ok=True)
-        payload = {**result, "labels": table.to_dict(orient="records")}
-        Path(json_out).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        payload = {**{k: v for k, v in result.items() if k not in ("labels", "table")},
+                   "table" if cross else "labels": table.to_dict(orient="records")}
+        Path(json_out).write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    if record_dir:
+        command = " ".join(["patroli evaluate", *(["--cross"] if cross else [f"--folds {folds}"]),
+                            *(f"--source {name}" for name in sources), f"--seed {seed}"])
+        figures = {"command": command, "seed": seed, "data_sha256": result["data_sha256"],
+                   "table": json.loads(table.to_json(orient="records"))}
+        key = "evaluate --cross" if cross else "evaluate"
+        click.echo(f"recorded in {record_in_card(record_dir, key, figures)}", err=True)
 
 
 @click.command()

@@ -21,7 +21,7 @@ def _read_list(path: Path) -> dict[str, list[str]]:
         if not line:
             continue
         if line.startswith("#"):
-            current = line.lstrip("#").strip().split()[0].lower() if line.lstrip("#").strip() else ""
+            current = line.lstrip("#").strip().split()[0].rstrip(":").lower() if line.lstrip("#").strip() else ""
             sections.setdefault(current, [])
             continue
         sections.setdefault(current, []).append(line.lower())
@@ -42,7 +42,7 @@ def _read_pairs(path: Path, encoding: str = "utf-8", header: bool = True) -> dic
 
 @cache
 def terms(name: str) -> frozenset[str]:
-    """All terms of a list lexicon (`abusive`, `incitement`, `sara`, `hoax_cues`), sections merged."""
+    """All terms of a list lexicon (`abusive`, `incitement`, `hoax_cues`, `hostility`, `context`), sections merged."""
     path = LEXICON_DIR / f"{name}.txt"
     if not path.exists():
         raise InputError(f"lexicon {path} is missing")
@@ -51,8 +51,26 @@ def terms(name: str) -> frozenset[str]:
 
 @cache
 def sections(name: str) -> dict[str, frozenset[str]]:
-    """A list lexicon by section, e.g. sections('sara')['agama']."""
-    return {k: frozenset(v) for k, v in _read_list(LEXICON_DIR / f"{name}.txt").items() if v}
+    """A list lexicon by section (its `# name ...` comment lines), e.g. sections("hostility")["derogation"]."""
+    path = LEXICON_DIR / f"{name}.txt"
+    if not path.exists():
+        raise InputError(f"lexicon {path} is missing")
+    return {k: frozenset(v) for k, v in _read_list(path).items() if v}
+
+
+@cache
+def targets() -> tuple[tuple[str, str, str, str], ...]:
+    """The SARA target lexicon (data/lexicons/targets.csv) as (term, group, type, kind) rows; `#` lines are comments."""
+    path = LEXICON_DIR / "targets.csv"
+    if not path.exists():
+        raise InputError(f"lexicon {path} is missing")
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    rows = []
+    for row in list(csv.reader(lines))[1:]:
+        if len(row) != 4:
+            raise InputError(f"{path}: expected term,group,type,kind; got {row}")
+        rows.append(tuple(cell.strip() for cell in (row[0].lower(), *row[1:])))
+    return tuple(rows)  # type: ignore[return-value]
 
 
 @cache

@@ -25,7 +25,10 @@ _DOTTED = re.compile(r"(?<![\w.])(?:\w[.\-_*]){2,}\w(?![\w])")
 _ELONGATION = re.compile(r"(\w)\1{2,}")
 _REPEATED_PUNCT = re.compile(r"([!?.,])\1+")
 _WHITESPACE = re.compile(r"\s+")
-_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2\b")
+# A word with symbols or digits standing in for letters ("k@f!r", "$yiah", "ahmadiy4h", "0nta2"); undone before
+# tokenising, since the tokeniser would split it at the symbols.
+_DISGUISED = re.compile(r"(?<![\w@$!|+])(?=[\w@$!|+]*[a-z])(?=[\w@$!|+]*[0-9@$!|+])[\w@$!|+]{3,}")
+_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2(nya|ku|mu|an|lah)?\b")
 
 
 def _decode_escapes(text: str) -> str:
@@ -39,8 +42,9 @@ def _decode_escapes(text: str) -> str:
 @cache
 def _vocabulary() -> frozenset[str]:
     words = set(_sastrawi_stemmer().dictionary.words)
-    for name in ("abusive", "sara", "incitement", "hoax_cues"):
+    for name in ("abusive", "incitement", "hoax_cues"):
         words |= lexicons.terms(name)
+    words |= {term for term, *_ in lexicons.targets() if " " not in term}
     return frozenset(words)
 
 
@@ -74,13 +78,31 @@ class Normalizer:
         text = _RT.sub(" ", text)
         text = text.lower().replace("#", " ")
         text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
+        if any(c in text for c in "0123456789@$!|+"):
+            text = _DISGUISED.sub(self._undisguise, text)
         if any(c in text for c in ".-_*"):
             text = _DOTTED.sub(_undot, text)
         text = _REPEATED_PUNCT.sub(r"\1", text)
         if "2" in text:
-            # "orang2" is the written shorthand of "orang-orang", not an obfuscated "orangz".
-            text = _REDUPLICATED.sub(r"\1-\1", text)
+            # "orang2" is the written shorthand of "orang-orang" (and "orang2nya" of "orang-orangnya"), not an
+            # obfuscated "orangz".
+            text = _REDUPLICATED.sub(r"\1-\1\2", text)
         return " ".join(text.split())
+
+    def _undisguise(self, match: re.Match[str]) -> str:
+        """The word behind a symbol-disguised one, when it is a known word; else the text unchanged."""
+        word = match.group(0)
+        trailing = len(word) - len(word.rstrip("!"))
+        core = word[: len(word) - trailing] if trailing else word
+        known = _vocabulary()
+        for candidate, suffix in ((core, ""), (core[:-1], "-") if core.endswith("2") else (None, "")):
+            if not candidate:
+                continue
+            plain = candidate.translate(self._deleet)
+            if plain != candidate and plain.isalpha() and (plain in known or plain in self.slang):
+                out = f"{plain}-{plain}" if suffix else plain
+                return out + word[len(core):]
+        return word
 
     def tokens(self, text: str) -> list[str]:
         """Normalised tokens of one post."""

@@ -1,0 +1,132 @@
+"""Whole-token lexicon matching on normalised tokens.
+
+A lexicon term matches a token that *is* the term, allowing only for inflection: clitics and particles ("kafirnya",
+"gerejamu", "bunuhlah"), the colloquial verb endings -in/-kan ("usirin"), colloquial nasal prefixes ("ngusir",
+"ngebakar"), a reduplicated plural ("cina-cina"), or a prefixed derivation whose Sastrawi stem is the term
+("membakar", "dibantai", "beragama"). A term never matches inside another word: "sarapan" is not "sarap" (its stem
+is, but it carries no prefix, so -an is derivation, not inflection), "kafilah" is not "kafir", "cinta" is not "cina".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
+
+#: Endings that inflect without changing what a word names: verb endings, possessive clitics, then particles,
+#: in the order they stack ("bakarkannya", "usirinlah").
+_VERB_ENDINGS = ("kan", "in")
+_CLITICS = ("nya", "ku", "mu")
+_PARTICLES = ("lah", "kah", "pun", "tah")
+#: Prefixes after which a Sastrawi stem may stand for the term (standard and colloquial forms).
+_PREFIXES = ("di", "me", "ber", "be", "ter", "pe", "per", "ke", "se", "ng", "ny")
+_MIN_ROOT = 3
+
+
+def _without_endings(token: str) -> list[str]:
+    """`token` with each admissible combination of inflectional endings removed (longest removal last)."""
+    forms = [token]
+    for group in (_PARTICLES, _CLITICS, _VERB_ENDINGS):
+        for form in list(forms):
+            for ending in group:
+                if form.endswith(ending) and len(form) - len(ending) >= _MIN_ROOT:
+                    forms.append(form[: -len(ending)])
+    return forms
+
+
+def _colloquial_roots(token: str) -> list[str]:
+    """Roots under Jakarta-style nasal prefixes: "ngebakar" -> bakar, "ngusir" -> usir, "nyerang" -> serang."""
+    out = []
+    if token.startswith("nge") and len(token) - 3 >= _MIN_ROOT:
+        out.append(token[3:])
+    if token.startswith("ng") and len(token) > 2 and token[2] in "aiueo":
+        out.append(token[2:])
+    if token.startswith("ny") and len(token) > 2 and token[2] in "aiueo":
+        out.append("s" + token[2:])
+    return out
+
+
+def token_forms(token: str, stem: str) -> tuple[str, ...]:
+    """Every form of `token` a lexicon term may equal (see the module docstring), the token itself first."""
+    forms = dict.fromkeys(_without_endings(token))
+    base, dash, rest = token.partition("-")
+    if dash and rest and (rest == base or rest.startswith(base)):
+        forms.update(dict.fromkeys(_without_endings(base)))  # reduplicated plural: "cina-cina", "kafir-kafirnya"
+    for root in _colloquial_roots(token):
+        forms.update(dict.fromkeys(_without_endings(root)))
+    if stem != token and len(stem) >= _MIN_ROOT and token.startswith(_PREFIXES):
+        forms[stem] = None
+    return tuple(forms)
+
+
+class LexiconMatcher:
+    """Finds which named lexicons each token of a post fires, whole-token only.
+
+    `lexicons` maps a cue name to its terms (single words or phrases of several words); `exceptions` are tokens
+    that never match, for words that only look inflected ("pura-pura" is pretence, not a temple).
+    """
+
+    def __init__(self, lexicons: Mapping[str, Iterable[str]], exceptions: Iterable[str] = ()) -> None:
+        self.lexicons = {name: frozenset(terms) for name, terms in lexicons.items()}
+        self.exceptions = frozenset(exceptions)
+        self._cache: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"lexicons": self.lexicons, "exceptions": self.exceptions}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["lexicons"], state["exceptions"])  # type: ignore[misc, arg-type]
+
+    @cached_property
+    def _names_of(self) -> dict[str, tuple[str, ...]]:
+        """single-word term -> the cue names it belongs to."""
+        merged: dict[str, list[str]] = {}
+        for name, terms in self.lexicons.items():
+            for term in terms:
+                if " " not in term:
+                    merged.setdefault(term, []).append(name)
+        return {term: tuple(names) for term, names in merged.items()}
+
+    @cached_property
+    def _phrases(self) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+        """first word -> [(cue name, the phrase's words)] of the multiword terms."""
+        found: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for name, terms in self.lexicons.items():
+            for term in terms:
+                words = tuple(term.split())
+                if len(words) > 1:
+                    found.setdefault(words[0], []).append((name, words))
+        return found
+
+    def token_hits(self, token: str, stem: str) -> tuple[tuple[str, str], ...]:
+        """(cue name, matched term) pairs fired by one token; cached per token."""
+        found = self._cache.get(token)
+        if found is None:
+            names_of = self._names_of
+            pairs: dict[tuple[str, str], None] = {}
+            if token not in self.exceptions:
+                for form in token_forms(token, stem):
+                    for name in names_of.get(form, ()):
+                        pairs[(name, form)] = None
+            found = tuple(pairs)
+            if len(self._cache) < 500_000:
+                self._cache[token] = found
+        return found
+
+    def matches(self, tokens: Sequence[str], stems: Sequence[str]) -> list[tuple[str, str, int, int]]:
+        """Every (cue name, matched term, first token index, end index) in a post, phrases included.
+
+        A phrase matches its words as whole tokens in sequence, its last word allowing inflection
+        ("sampah masyarakatnya").
+        """
+        out: list[tuple[str, str, int, int]] = []
+        phrases = self._phrases
+        for i, (token, stem) in enumerate(zip(tokens, stems, strict=True)):
+            for name, term in self.token_hits(token, stem):
+                out.append((name, term, i, i + 1))
+            for name, words in phrases.get(token, ()):
+                end = i + len(words)
+                if end <= len(tokens) and tuple(tokens[i:end - 1]) == words[:-1] and (
+                        tokens[end - 1] == words[-1] or words[-1] in token_forms(tokens[end - 1], stems[end - 1])):
+                    out.append((name, " ".join(words), i, end))
+        return out
+
