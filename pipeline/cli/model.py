@@ -14,6 +14,7 @@ from pipeline.classify.train import train as train_model
 from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, MODEL_OPTION, echo_json
 from pipeline.cli._render import render
 from pipeline.errors import InputError, StoreError
+from pipeline.labels import FLAG_LABELS
 from pipeline.posts import Post
 from pipeline.review import feedback_frame
 from pipeline.scanner import open_session
@@ -120,9 +121,13 @@ def explain(text: str, model_path: str | None, db: str | None, as_json: bool) ->
         echo_json({"scores": record.scores, "flags": record.flags, "thresholds": session.scorer.thresholds,
                    "evidence": terms, "claim": claim})
         return
-    rows = [{"label": label, "score": record.scores[label], "threshold": session.scorer.thresholds.get(label),
+    # SARA sub-labels refine a SARA flag (which group it targets); they do not flag alone, and one that scores
+    # nothing has no terms of its own to show.
+    rows = [{"label": label, "score": record.scores[label],
+             "threshold": session.scorer.thresholds.get(label) if label in FLAG_LABELS else None,
              "flag": "FLAG" if label in record.flags else "",
-             "terms": ", ".join(f"{t} ({w:+.2f})" for t, w in terms.get(label, []))}
+             "terms": ", ".join(f"{t} ({w:+.2f})" for t, w in terms.get(label, []))
+             if label in FLAG_LABELS or record.scores[label] >= 0.001 else ""}
             for label in session.model.labels]
     render(pd.DataFrame(rows), "table")
     if claim is not None:
