@@ -117,6 +117,12 @@ def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
 _PUNCTUATION = frozenset(string.punctuation + string.whitespace + "…“”‘’")
 
 
+def _position(indices: np.ndarray, column: int) -> int | None:
+    """Where `column` is among a row's sorted feature indices, or None."""
+    at = int(np.searchsorted(indices, column))
+    return at if at < len(indices) and indices[at] == column else None
+
+
 def _contributions(clf: PatroliClassifier, row: sp.csr_matrix, label: str) -> np.ndarray:
     """Per non-zero feature of `row`, its push on the label's calibrated log-odds.
 
@@ -131,16 +137,15 @@ def _contributions(clf: PatroliClassifier, row: sp.csr_matrix, label: str) -> np
     others, gates, cues = clf.stack_.get(label, ((), (), ()))
     slopes = [float(c) for c in coefs[: 1 + len(others)]]
     extra = np.zeros(len(row.indices))
-    position = {int(c): k for k, c in enumerate(row.indices.tolist())}
     per_gate = 2 + len(others)
     for k, gate in enumerate(gates):
-        found = position.get(clf.features_.cue_column(gate))
+        found = _position(row.indices, clf.features_.cue_column(gate))
         if found is not None:
             at = 1 + len(others) + per_gate * k
             extra[found] += float(coefs[at])
             slopes = [slope + float(c) for slope, c in zip(slopes, coefs[at + 1: at + per_gate], strict=True)]
     for k, cue in enumerate(cues):
-        found = position.get(clf.features_.cue_column(cue))
+        found = _position(row.indices, clf.features_.cue_column(cue))
         if found is not None:
             extra[found] += float(coefs[1 + len(others) + per_gate * len(gates) + k]) * float(row.data[found])
     weights = slopes[0] * clf.coef_[columns.index(label), row.indices].astype(np.float64)
