@@ -67,7 +67,7 @@ class Scorer:
             return []
         labels = self.model.labels
         clf = self.model.estimator
-        M, normalized, stemmed = clf.featurize(list(texts))
+        M, normalized, stemmed, hits = clf.featurize(list(texts))
         proba = clf.proba_from_features(M)
         matches: list[Match | None] = [None] * len(texts)
         if self.claims is not None:
@@ -83,7 +83,8 @@ class Scorer:
             scores = {label: round(p, 6) for label, p in zip(labels, row, strict=True)}
             evidence: dict[str, Any] = {}
             if flags[i]:
-                evidence.update(explain_row(clf, _row(M, i), normalized[i], stemmed[i], flags[i], self.top_terms))
+                evidence.update(explain_row(clf, _row(M, i), normalized[i], stemmed[i], flags[i], self.top_terms,
+                                            hits[i]))
             if matches[i] is not None:
                 evidence["claim"] = matches[i].as_evidence()
             rank = priority(scores, flags[i], *reach[i]) if flags[i] else 0.0

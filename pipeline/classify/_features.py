@@ -43,6 +43,8 @@ def _cue_lexicons() -> dict[str, frozenset[str]]:
 
 #: Posts as token lists, one list per post.
 Tokens = Sequence[Sequence[str]]
+#: A post's cue hits: cue name -> the tokens that fire it.
+Hits = dict[str, list[str]]
 
 
 class FeatureBuilder:
@@ -72,10 +74,12 @@ class FeatureBuilder:
         self.chars.stop_words_ = None
         return sp.hstack([w, c, self.cue_matrix(normalized, stemmed)], format="csr")
 
-    def transform(self, normalized: Tokens, stemmed: Tokens) -> sp.csr_matrix:
-        """The feature matrix of posts given as normalised and stemmed tokens (one list per post)."""
+    def transform(self, normalized: Tokens, stemmed: Tokens, hits: Sequence[Hits] | None = None) -> sp.csr_matrix:
+        """The feature matrix of posts given as normalised and stemmed tokens (one list per post); `hits`: their
+        `cue_hits`, when already found."""
         words = self.words.transform(_word_strings(normalized, stemmed))
-        matrix = sp.hstack([words, self.char_matrix(normalized), self.cue_matrix(normalized, stemmed)], format="csr")
+        matrix = sp.hstack([words, self.char_matrix(normalized), self.cue_matrix(normalized, stemmed, hits)],
+                           format="csr")
         matrix.sort_indices()  # explanations binary-search each row's columns
         return matrix
 
@@ -151,7 +155,7 @@ class FeatureBuilder:
     def n_char(self) -> int:
         return len(self.chars.vocabulary_)
 
-    def cue_hits(self, tokens: Sequence[str], stems: Sequence[str]) -> dict[str, list[str]]:
+    def cue_hits(self, tokens: Sequence[str], stems: Sequence[str]) -> Hits:
         """Per cue of `CUE_NAMES`, the tokens of a post that fire it (used both for features and for explanations)."""
         hits: dict[str, list[str]] = {}
         target_tokens: list[str] = []
@@ -185,11 +189,13 @@ class FeatureBuilder:
                 hits[marker] = [marker]
         return hits
 
-    def cue_matrix(self, normalized: Tokens, stemmed: Tokens) -> sp.csr_matrix:
+    def cue_matrix(self, normalized: Tokens, stemmed: Tokens, hits: Sequence[Hits] | None = None) -> sp.csr_matrix:
+        if hits is None:
+            hits = [self.cue_hits(tokens, stems) for tokens, stems in zip(normalized, stemmed, strict=True)]
         rows = np.zeros((len(normalized), len(CUE_NAMES)), dtype=np.float32)
         index = {name: i for i, name in enumerate(CUE_NAMES)}
-        for r, (tokens, stems) in enumerate(zip(normalized, stemmed, strict=True)):
-            for name, found in self.cue_hits(tokens, stems).items():
+        for r, post_hits in enumerate(hits):
+            for name, found in post_hits.items():
                 rows[r, index[name]] = 1.0 if name.startswith("target_x_") else math.log1p(len(found))
         return sp.csr_matrix(rows)
 

@@ -22,6 +22,7 @@ to 4.7%.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
-from pipeline.classify._features import FeatureBuilder
+from pipeline.classify._features import FeatureBuilder, Hits
 from pipeline.classify.calibration import apply_stack, best_f1_threshold, capped_threshold, fit_stack
 from pipeline.errors import InputError
 from pipeline.labels import BASE_LABELS, LABELS, SARA_SUBLABELS
@@ -52,6 +53,15 @@ STACK: Stack = (
     ("abusive", ("abusive:def",), (), ()),
 )
 DEFINITION = ":def"
+
+
+class Featurized(NamedTuple):
+    """Posts' feature matrix and what it was built from, one entry per post: what explanations reuse."""
+
+    matrix: sp.csr_matrix
+    normalized: list[list[str]]
+    stemmed: list[list[str]]
+    hits: list[Hits]
 
 
 class PatroliClassifier(BaseEstimator):
@@ -211,10 +221,11 @@ class PatroliClassifier(BaseEstimator):
 
     # --- scoring -------------------------------------------------------------------------------------------------
 
-    def featurize(self, X: Sequence[str]) -> tuple[sp.csr_matrix, list[list[str]], list[list[str]]]:
-        """(feature matrix, normalised tokens, stemmed tokens) of raw posts."""
+    def featurize(self, X: Sequence[str]) -> Featurized:
+        """The feature matrix of raw posts with what it was built from (tokens, stems, cue hits)."""
         normalized, stemmed = self.analyzer_.analyze_many(list(X))
-        return self.features_.transform(normalized, stemmed), normalized, stemmed
+        hits = [self.features_.cue_hits(tokens, stems) for tokens, stems in zip(normalized, stemmed, strict=True)]
+        return Featurized(self.features_.transform(normalized, stemmed, hits), normalized, stemmed, hits)
 
     def decisions(self, M: sp.csr_matrix) -> np.ndarray:
         """Each decision column's linear value (`columns_` order) per row of a feature matrix."""
@@ -235,7 +246,7 @@ class PatroliClassifier(BaseEstimator):
         return P
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
-        return self.proba_from_features(self.featurize(X)[0])
+        return self.proba_from_features(self.featurize(X).matrix)
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         P = self.predict_proba(X)

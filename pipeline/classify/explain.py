@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from pipeline.classify._features import CUE_NAMES
+from pipeline.classify._features import CUE_NAMES, Hits
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.labels import SARA_SUBLABELS
 from pipeline.text.negation import mark_negated
@@ -29,14 +29,17 @@ def explain(clf: PatroliClassifier, text: str, label: str, top: int = 5) -> list
 
 
 def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], stems: list[str],
-                labels: Sequence[str], top: int = 5) -> dict[str, list[tuple[str, float]]]:
-    """`explain` for several labels of a post whose feature row and tokens are already computed (the scan path).
+                labels: Sequence[str], top: int = 5, hits: Hits | None = None) -> dict[str, list[tuple[str, float]]]:
+    """`explain` for several labels of a post whose feature row and tokens (and maybe cue hits) are already
+    computed (the scan path).
 
     The feature-to-token attribution is built once per post; each label then costs one small matrix product.
     """
     row = row.tocsr()
     row.sort_indices()
-    vocabulary, share = _attribution(clf, row.indices, tokens, stems)
+    if hits is None:
+        hits = clf.features_.cue_hits(tokens, stems)
+    vocabulary, share = _attribution(clf, row.indices, tokens, stems, hits)
     out: dict[str, list[tuple[str, float]]] = {}
     for label in labels:
         scores = _contributions(clf, row, label) @ share
@@ -71,8 +74,8 @@ def _target_lines(clf: PatroliClassifier, tokens: list[str], stems: list[str], l
     return [(line, round(weight, 4)) for line, weight in weights.items()], naming
 
 
-def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
-                 stems: list[str]) -> tuple[list[str], np.ndarray]:
+def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str], stems: list[str],
+                 cue_hits: Hits) -> tuple[list[str], np.ndarray]:
     """(the post's distinct tokens, a matrix: row k = how feature indices[k] is shared among those tokens).
 
     `indices` must be sorted (CSR order).
@@ -95,7 +98,6 @@ def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
         stem_to_token.setdefault(s, t)
         stem_to_token.setdefault(marked, t)
     word_names = features.names()[0]
-    cue_hits = features.cue_hits(tokens, stems)
     rows: list[int] = []
     owners: list[int] = []
     outside_char = np.flatnonzero((indices < n_word) | (indices >= n_word + n_char))
