@@ -4,11 +4,12 @@
     load_flagged(result.flagged, "postgresql+psycopg://patroli@db/patroli")     # idempotent
 
 Inputs are CSV, JSONL or Parquet files at any fsspec URL (local paths, `s3://`, `gs://`, `hdfs://` once the
-matching fsspec backend is installed), optionally gzipped. They are cut into partitions (Parquet: one per row group;
-JSONL: byte blocks split at line ends; CSV and gzipped files: one per file), read and scored on the workers with
-`map_partitions` through `Scorer.assess`, the code a local scan uses. The model travels by path: each worker process
-loads it once (checked against the driver's card) and keeps it for every later task; the known-claims index, when
-there is one, is sent to each worker once. A malformed line or an unreadable file is reported and skipped; the
+matching fsspec backend is installed), optionally gzipped. They are cut into partitions of about 10,000 posts
+(Parquet: row groups, split when larger; JSONL: byte blocks split at line ends; CSV and gzipped files: one per
+file), read and scored on the workers with `map_partitions` through `Scorer.assess`, the code a local scan uses;
+each task writes its own output files and returns only counts, so a worker's memory stays flat. The model travels
+by path: each worker process loads it once (checked against the driver's card) and keeps it for every later task;
+the known-claims index, when there is one, is sent to each worker once. A malformed line or an unreadable file is reported and skipped; the
 rest is scored. The result is a Parquet dataset partitioned by day (`day=YYYY-MM-DD`, WIB; `day=unknown` without a
 time) with one row per post, plus the flagged subset; a re-run overwrites both.
 
@@ -26,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
@@ -49,14 +51,21 @@ CONVENTIONAL = {"platform": "platform", "author": "author", "url": "url", "creat
                 "shares": "shares", "views": "views", "followers": "followers"}
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl",
            ".ndjson": "jsonl", ".json": "jsonl"}
-#: Posts scored at a time inside a partition: bounds a worker's memory whatever the partition size.
+#: Posts scored at a time inside a partition.
 SCORE_BATCH = 2000
-DEFAULT_BLOCKSIZE = 64 * 2**20
+#: At most this many rows of a Parquet row group, or this many bytes of a JSONL file, per partition: a partition is
+#: held whole in a worker's memory, so these bound it (about 10,000 posts either way).
+PARTITION_ROWS = 10_000
+DEFAULT_BLOCKSIZE = 4 * 2**20
 
 
 @dataclass(frozen=True)
 class Part:
-    """One partition's input: a whole file, a row group of a Parquet file, or a byte block of a JSONL file."""
+    """One partition's input: a whole file, rows of a Parquet row group, or a byte block of a JSONL file.
+
+    Parquet: `start` is the file row number of the part's first row, `offset` where it is in its row group and
+    `length` the number of rows. JSONL: `start` and `length` are bytes.
+    """
 
     url: str
     fmt: str
@@ -64,6 +73,7 @@ class Part:
     start: int = 0
     length: int | None = None
     problem: str | None = None
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,11 @@ def plan_parts(inputs: Sequence[str], blocksize: int = DEFAULT_BLOCKSIZE,
                     parts.append(Part(full, fmt, problem=f"{full}: not a readable Parquet file ({_reason(exc)})"))
                     continue
                 rows = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
-                parts.extend(Part(full, fmt, row_group=g, start=sum(rows[:g])) for g in range(len(rows)))
+                first = 0
+                for g, n in enumerate(rows):
+                    parts.extend(Part(full, fmt, row_group=g, start=first + k, length=min(PARTITION_ROWS, n - k),
+                                      offset=k) for k in range(0, max(n, 1), PARTITION_ROWS))
+                    first += n
             elif fmt == "jsonl" and not path.endswith(".gz"):
                 size = fs.size(path)
                 parts.extend(Part(full, fmt, start=s, length=blocksize) for s in range(0, max(size, 1), blocksize))
@@ -152,7 +166,8 @@ def read_part(part: Part, spec: Columns, storage_options: dict[str, Any] | None 
     try:
         with fsspec.open(part.url, "rb", compression="infer", **(storage_options or {})) as handle:
             if part.fmt == "parquet":
-                rows = pq.ParquetFile(handle).read_row_group(part.row_group or 0).to_pylist()
+                group = pq.ParquetFile(handle).read_row_group(part.row_group or 0)
+                rows = group.slice(part.offset, part.length).to_pylist()
                 return _posts(rows, part, columns, part.start, [])
             if part.fmt == "jsonl":
                 data = handle.read() if part.length is None else read_block(handle, part.start, part.length,
@@ -264,19 +279,6 @@ def output_schema(labels: Sequence[str]) -> pa.Schema:
     return pa.schema([pa.field(name, kind(name)) for name in output_columns(labels)])
 
 
-def _output_types(frame: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
-    for name in output_columns(labels):
-        if name.startswith("score_") or name in ("priority", "claim_similarity"):
-            frame[name] = frame[name].astype("float64")
-        elif name in ("shares", "views", "followers"):
-            frame[name] = frame[name].astype("Int64")
-        elif name in ("created_at", "captured_at"):
-            frame[name] = pd.to_datetime(frame[name], utc=True)
-        else:
-            frame[name] = frame[name].astype(object)
-    return frame
-
-
 # A worker process keeps each model it loaded: (path, expected SHA-256) -> Model.
 _MODELS: dict[tuple[str | None, str], Model] = {}
 
@@ -296,13 +298,22 @@ def worker_model(path: str | None, sha256: str) -> Model:
 
 
 def score_part(frame: pd.DataFrame, model_path: str | None, sha256: str, thresholds: dict[str, float],
-               claims: ClaimIndex | None) -> pd.DataFrame:
-    """A read partition's posts scored: one output row per post (problem rows dropped)."""
+               claims: ClaimIndex | None, out: str, storage_options: dict[str, Any] | None = None,
+               partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Score a read partition's posts and write them: one row per post into `<out>/scored/day=…/` and the flagged
+    ones into `<out>/flagged/`, both under this partition's number, so a retried task rewrites the same files.
+
+    Returns the partition's summary (SUMMARY_COLUMNS): a row of counts, then one row per problem. Only that
+    travels back, and scored rows are turned into Arrow a batch at a time, so a worker's memory stays flat however
+    many partitions it scores.
+    """
     model = worker_model(model_path, sha256)
     labels = model.labels
     scorer = Scorer(model, thresholds, claims)
+    number = (partition_info or {}).get("number", 0)
+    schema = output_schema(labels)
     posts = frame[frame["problem"].isna()]
-    rows: list[dict[str, Any]] = []
+    tables: list[pa.Table] = []
     captured = datetime.now(UTC)
     for start in range(0, len(posts), SCORE_BATCH):
         batch = [_post(row) for row in posts.iloc[start:start + SCORE_BATCH].itertuples(index=False)]
@@ -310,6 +321,7 @@ def score_part(frame: pd.DataFrame, model_path: str | None, sha256: str, thresho
         unique = list({p.text: p for p in batch}.values())
         found = dict(zip((p.text for p in unique), scorer.assess(
             [p.text for p in unique], [(p.shares, p.views, p.followers) for p in unique]), strict=True))
+        rows = []
         for post in batch:
             a = found[post.text]
             record = ScanRecord.of(post, scores=a.scores, flags=a.flags, evidence=a.evidence,
@@ -320,7 +332,38 @@ def score_part(frame: pd.DataFrame, model_path: str | None, sha256: str, thresho
             row.update(created_at=post.created_at, shares=post.shares, views=post.views, followers=post.followers,
                        captured_at=captured, day=_day(post.created_at))
             rows.append(row)
-    return _output_types(pd.DataFrame(rows, columns=output_columns(labels)), labels)
+        tables.append(pa.Table.from_pylist(rows, schema=schema))
+    scored = pa.concat_tables(tables) if tables else schema.empty_table()
+    flagged = scored.filter(pc.not_equal(scored["flags"], ""))
+    fs, root = _fs(out, storage_options)
+    if scored.num_rows:
+        pads.write_dataset(scored, f"{root}/scored", format="parquet", filesystem=fs,
+                           partitioning=pads.partitioning(pa.schema([("day", pa.string())]), flavor="hive"),
+                           basename_template=f"part.{number}.{{i}}.parquet",
+                           existing_data_behavior="overwrite_or_ignore")
+    with fs.open(f"{root}/flagged/part.{number}.parquet", "wb") as handle:
+        pq.write_table(flagged, handle)
+    return _summary(scored, labels, _problems(frame))
+
+
+#: A partition's summary: posts, flagged posts and posts per flag label (first row), then problems (one per row).
+SUMMARY_COLUMNS = ("posts", "flagged", *FLAG_LABELS, "problem")
+
+
+def _summary(scored: pa.Table, labels: Sequence[str], problems: list[str]) -> pd.DataFrame:
+    flags = [f.split(";") if f else [] for f in scored["flags"].to_pylist()]
+    counts: dict[str, Any] = {"posts": len(flags), "flagged": sum(1 for f in flags if f)}
+    counts.update({label: sum(1 for f in flags if label in f) for label in FLAG_LABELS})
+    rows = [counts | {"problem": None}]
+    rows += [{name: 0 for name in SUMMARY_COLUMNS[:-1]} | {"problem": p} for p in problems]
+    return _summary_types(pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)))
+
+
+def _summary_types(frame: pd.DataFrame) -> pd.DataFrame:
+    for name in SUMMARY_COLUMNS[:-1]:
+        frame[name] = frame[name].astype("int64")
+    frame["problem"] = frame["problem"].astype(object)
+    return frame
 
 
 def _post(row: Any) -> Post:
@@ -343,8 +386,8 @@ def _day(created: datetime | None) -> str:
     return created.astimezone(JAKARTA).date().isoformat() if created is not None else "unknown"
 
 
-def _problems(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.loc[frame["problem"].notna(), ["problem"]]
+def _problems(frame: pd.DataFrame) -> list[str]:
+    return frame.loc[frame["problem"].notna(), "problem"].tolist()
 
 
 def score_dataset(inputs: str | Sequence[str], out: str, *, model: str | Path | None = None,
@@ -361,7 +404,6 @@ def score_dataset(inputs: str | Sequence[str], out: str, *, model: str | Path | 
     card). Known claims: `claims`, else those of the database `db` (when given). Returns counts and the problems.
     """
     try:
-        import dask
         import dask.dataframe as dd
         from dask.distributed import Client, LocalCluster
     except ImportError as err:
@@ -395,36 +437,42 @@ def score_dataset(inputs: str | Sequence[str], out: str, *, model: str | Path | 
         meta_read = _read_types(pd.DataFrame(columns=list(READ_COLUMNS)))
         read = dd.from_map(read_part, parts, args=(columns, storage_options), meta=meta_read,
                            enforce_metadata=False)
-        meta_out = _output_types(pd.DataFrame(columns=output_columns(labels)), labels)
-        scored = read.map_partitions(score_part, model_path, sha256, resolved, claims_arg,
-                                     meta=meta_out, enforce_metadata=False)
-        flagged = scored[scored["flags"] != ""]
         target = out.rstrip("/")
-        schema = output_schema(labels)
-        writes = [scored.to_parquet(f"{target}/scored", partition_on=["day"], write_index=False, overwrite=True,
-                                    compute=False, schema=schema, storage_options=storage_options),
-                  flagged.to_parquet(f"{target}/flagged", write_index=False, overwrite=True, compute=False,
-                                     schema=schema, storage_options=storage_options)]
-        counts = scored.map_partitions(_counts, labels, meta=pd.DataFrame(columns=["posts", "flagged", *labels],
-                                                                         dtype="int64")).sum()
-        problems = read.map_partitions(_problems, meta=pd.DataFrame({"problem": pd.Series(dtype=object)}))
-        _, _, totals, found = dask.compute(*writes, counts, problems)
+        _clear(target, storage_options)
+        meta = _summary_types(pd.DataFrame(columns=list(SUMMARY_COLUMNS)))
+        summaries = read.map_partitions(score_part, model_path, sha256, resolved, claims_arg, target,
+                                        storage_options, meta=meta, enforce_metadata=False)
+        summary = summaries.compute()
     finally:
         for thing in owned:
             thing.close()
     seconds = (datetime.now(UTC) - start).total_seconds()
-    return DaskResult(posts=int(totals["posts"]), flagged_posts=int(totals["flagged"]),
-                      problems=found["problem"].tolist(), scored=f"{target}/scored", flagged=f"{target}/flagged",
-                      seconds=seconds, partitions=len(parts),
-                      flags={label: int(totals[label]) for label in FLAG_LABELS if label in labels})
+    counts = summary.loc[summary["problem"].isna()]
+    if not int(counts["posts"].sum()):
+        _write_empty(target, labels, storage_options)
+    return DaskResult(posts=int(counts["posts"].sum()), flagged_posts=int(counts["flagged"].sum()),
+                      problems=summary.loc[summary["problem"].notna(), "problem"].tolist(),
+                      scored=f"{target}/scored", flagged=f"{target}/flagged", seconds=seconds,
+                      partitions=len(parts),
+                      flags={label: int(counts[label].sum()) for label in FLAG_LABELS if label in labels})
 
 
-def _counts(frame: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
-    flags = frame["flags"].fillna("")
-    row = {"posts": len(frame), "flagged": int((flags != "").sum())}
-    split = flags.str.split(";")
-    row.update({label: int(split.map(lambda f, label=label: label in f).sum()) for label in labels})
-    return pd.DataFrame([row], dtype="int64")
+def _clear(out: str, storage_options: dict[str, Any] | None) -> None:
+    """Remove an earlier run's scored and flagged datasets (a re-run overwrites them) and make their folders."""
+    fs, root = _fs(out, storage_options)
+    for name in ("scored", "flagged"):
+        if fs.exists(f"{root}/{name}"):
+            fs.rm(f"{root}/{name}", recursive=True)
+        fs.makedirs(f"{root}/{name}", exist_ok=True)
+
+
+def _write_empty(out: str, labels: Sequence[str], storage_options: dict[str, Any] | None) -> None:
+    """A job without a single post still leaves two readable (empty) datasets with the output schema."""
+    fs, root = _fs(out, storage_options)
+    schema = output_schema(labels)
+    for name, fields in (("scored", schema.remove(schema.get_field_index("day"))), ("flagged", schema)):
+        with fs.open(f"{root}/{name}/part.empty.parquet", "wb") as handle:
+            pq.write_table(fields.empty_table(), handle)
 
 
 def load_flagged(flagged: str, db: StoreLike = None, *, batch: int = 2000,
@@ -446,11 +494,14 @@ def load_flagged(flagged: str, db: StoreLike = None, *, batch: int = 2000,
 
 
 def _filesystem(url: str, storage_options: dict[str, Any] | None) -> Any:
-    if "://" not in url:
-        return None
+    return _fs(url, storage_options)[0] if "://" in url else None
+
+
+def _fs(url: str, storage_options: dict[str, Any] | None) -> tuple[Any, str]:
+    """(the fsspec filesystem of `url`, the path within it)."""
     from fsspec.core import url_to_fs
 
-    return url_to_fs(url, **(storage_options or {}))[0]
+    return url_to_fs(url, **(storage_options or {}))
 
 
 def _batches(dataset: pads.Dataset, size: int) -> Iterator[pa.Table]:

@@ -139,3 +139,25 @@ def test_a_worker_killed_mid_task_is_retried(tmp_path: Path, client: object) -> 
     assert result.posts == len(big)  # type: ignore[attr-defined]
     scored = pd.read_parquet(tmp_path / "out" / "scored")
     assert len(scored) == len(big) and scored["post_id"].is_unique
+
+
+def test_a_large_row_group_is_split_and_a_rerun_replaces_the_output(tmp_path: Path, client: object,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = samples().drop(columns=["expected_labels"])
+    frame.to_parquet(tmp_path / "one.parquet", row_group_size=len(frame))
+    monkeypatch.setattr(distributed, "PARTITION_ROWS", 20)
+    for _ in range(2):
+        result = score_dataset(str(tmp_path / "one.parquet"), str(tmp_path / "out"), columns=Columns(id="id"),
+                               client=client)
+        assert result.partitions == -(-len(frame) // 20) and result.posts == len(frame)
+        scored = pd.read_parquet(result.scored)
+        assert sorted(scored["post_id"]) == sorted(frame["id"])
+        assert len(pd.read_parquet(result.flagged)) == result.flagged_posts
+
+
+def test_a_job_without_posts_leaves_empty_readable_datasets(tmp_path: Path, client: object) -> None:
+    (tmp_path / "empty.jsonl").write_text("\n")
+    result = score_dataset(str(tmp_path / "empty.jsonl"), str(tmp_path / "out"), client=client)
+    assert result.posts == 0 and result.problems == []
+    assert len(pd.read_parquet(result.scored)) == 0 and len(pd.read_parquet(result.flagged)) == 0
+    assert f"score_{LABELS[0]}" in pd.read_parquet(result.flagged).columns
