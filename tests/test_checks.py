@@ -352,3 +352,19 @@ def test_check_command_bad_input_is_one_line(tmp_path: Path, runner: CliRunner) 
                                               "must_flag": [], "must_not_flag": []}) + "\n", encoding="utf-8")
     skipped = runner.invoke(cli, ["check", "--cases", str(half)])
     assert skipped.exit_code == 0 and "patroli: skipped half.jsonl:1: not JSON" in skipped.stderr
+
+
+def test_shipped_model_holds_its_recorded_functional_results(model: Model) -> None:
+    """The floors where the shipped model meets them, and no functionality below the pass rate its card records:
+    a retrained default model that loses ground on the suite fails here."""
+    recorded = model.card["measured"][f"check {DEFAULT_CASES.name}"]
+    results = run_checks(model)
+    summary = summarize_checks(results).set_index("functionality")
+    assert recorded["model_version"] == model.version
+    assert recorded["cases_sha256"] == results.attrs["cases_sha256"]
+    for entry in recorded["functionalities"]:
+        now = summary.loc[entry["functionality"]]
+        assert now["n"] == entry["n"] and now["passed"] >= entry["passed"], entry["functionality"]
+        if entry["meets_floor"]:
+            assert now["pass_rate"] >= FLOORS[entry["kind"]], entry["functionality"]
+    assert set(summary.index) == {entry["functionality"] for entry in recorded["functionalities"]}
