@@ -99,9 +99,9 @@ class FeatureBuilder:
         matrix = matrix @ sp.diags(self.chars.idf_.astype(np.float32))
         return normalize(matrix, norm="l2", copy=False).astype(np.float32)
 
-    def names(self) -> tuple[list[list[str]], list[str]]:
-        """Word features as lists of stems, and char features as strings."""
-        return self._names
+    def word_stems(self, index: int) -> list[str]:
+        """The stems of word feature `index` (column within the word block)."""
+        return self._word_names[index].split()
 
     def token_char_features(self, token: str) -> np.ndarray:
         """Column indices (within the char block) of the char n-grams inside `token`, one per occurrence; cached."""
@@ -114,15 +114,18 @@ class FeatureBuilder:
         return found
 
     # Derived once per process from the fitted state and never pickled (see __getstate__).
-    _TRANSIENT = ("_names", "_token_chars", "_char_analyzer", "_matcher", "_target_kind")
+    _TRANSIENT = ("_word_names", "_token_chars", "_char_analyzer", "_matcher", "_target_kind")
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}
 
     @cached_property
-    def _names(self) -> tuple[list[list[str]], list[str]]:
-        return ([name.split() for name in self.words.get_feature_names_out().tolist()],
-                self.chars.get_feature_names_out().tolist())
+    def _word_names(self) -> list[str]:
+        """Word feature names by column (the vocabulary inverted: a fraction of get_feature_names_out's cost)."""
+        names = [""] * len(self.words.vocabulary_)
+        for name, column in self.words.vocabulary_.items():
+            names[column] = name
+        return names
 
     @cached_property
     def _token_chars(self) -> dict[str, np.ndarray]:

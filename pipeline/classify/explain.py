@@ -97,13 +97,12 @@ def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
     for t, s, marked in zip(tokens, stems, mark_negated(tokens, stems), strict=True):
         stem_to_token.setdefault(s, t)
         stem_to_token.setdefault(marked, t)
-    word_names = features.names()[0]
     rows: list[int] = []
     owners: list[int] = []
     outside_char = np.flatnonzero((indices < n_word) | (indices >= n_word + n_char))
     for k, index in zip(outside_char.tolist(), indices[outside_char].tolist(), strict=True):
         if index < n_word:
-            parts = [stem_to_token.get(s, s) for s in word_names[index]]
+            parts = [stem_to_token.get(s, s) for s in features.word_stems(index)]
         else:
             # a multiword cue credits each of its words
             parts = [w for hit in cue_hits.get(CUE_NAMES[index - n_word - n_char], []) for w in hit.split()]
