@@ -70,15 +70,24 @@ def show(page: Page) -> Response:
         lease_left=int((found["lease_expires_at"] - utcnow()).total_seconds()) if mine else None)
 
 
+def _note(page: Page) -> str | None:
+    return page.field("note").strip()[:2000] or None
+
+
+def _if_free(page: Page) -> tuple[int, dict[str, Any], str | None]:
+    """(the item id, the item, why another analyst's lease forbids acting on it or None)."""
+    item_id = _item_id(page)
+    found = review.item(page.store, item_id)
+    return item_id, found, _held_by_other(page, found)
+
+
 def _after(page: Page, item_id: int, notice: str) -> Response:
     return page.redirect(f"/items/{item_id}", notice=notice, back=_back(page) or None)
 
 
 @route("/items/{item_id:int}/claim", methods=("POST",), role="analyst")
 def claim(page: Page) -> Response:
-    item_id = _item_id(page)
-    found = review.item(page.store, item_id)
-    refusal = _held_by_other(page, found)
+    item_id, _, refusal = _if_free(page)
     if refusal:
         return page.error(409, refusal)
     review.claim(page.store, page.user, item_id)
@@ -108,9 +117,7 @@ def verdicts_from(page: Page, flags: list[str]) -> tuple[list[str], list[str]]:
 
 @route("/items/{item_id:int}/decide", methods=("POST",), role="analyst")
 def decide(page: Page) -> Response:
-    item_id = _item_id(page)
-    found = review.item(page.store, item_id)
-    refusal = _held_by_other(page, found)
+    item_id, found, refusal = _if_free(page)
     if refusal:
         return page.error(409, refusal)
     confirm, dismiss = verdicts_from(page, found["flags"] or [])
@@ -118,21 +125,21 @@ def decide(page: Page) -> Response:
     if reason is not None and reason not in REASONS:
         raise InputError(f"unknown reason code {reason[:40]!r}")
     review.decide(page.store, item_id, page.user, confirm=confirm, dismiss=dismiss,
-                  note=page.field("note").strip()[:2000] or None, reason=reason)
+                  note=_note(page), reason=reason)
     return _after(page, item_id, "decided")
 
 
 @route("/items/{item_id:int}/escalate", methods=("POST",), role="supervisor")
 def escalate(page: Page) -> Response:
     item_id = _item_id(page)
-    review.escalate(page.store, item_id, page.user, note=page.field("note").strip()[:2000] or None)
+    review.escalate(page.store, item_id, page.user, note=_note(page))
     return _after(page, item_id, "escalated")
 
 
 @route("/items/{item_id:int}/undo", methods=("POST",), role="supervisor")
 def undo(page: Page) -> Response:
     item_id = _item_id(page)
-    review.undo(page.store, item_id, page.user, note=page.field("note").strip()[:2000] or None)
+    review.undo(page.store, item_id, page.user, note=_note(page))
     return _after(page, item_id, "undone")
 
 
