@@ -343,14 +343,14 @@ def score_part(frame: pd.DataFrame, model_path: str | None, sha256: str, thresho
                            existing_data_behavior="overwrite_or_ignore")
     with fs.open(f"{root}/flagged/part.{number}.parquet", "wb") as handle:
         pq.write_table(flagged, handle)
-    return _summary(scored, labels, _problems(frame))
+    return _summary(scored, _problems(frame))
 
 
 #: A partition's summary: posts, flagged posts and posts per flag label (first row), then problems (one per row).
 SUMMARY_COLUMNS = ("posts", "flagged", *FLAG_LABELS, "problem")
 
 
-def _summary(scored: pa.Table, labels: Sequence[str], problems: list[str]) -> pd.DataFrame:
+def _summary(scored: pa.Table, problems: list[str]) -> pd.DataFrame:
     flags = [f.split(";") if f else [] for f in scored["flags"].to_pylist()]
     counts: dict[str, Any] = {"posts": len(flags), "flagged": sum(1 for f in flags if f)}
     counts.update({label: sum(1 for f in flags if label in f) for label in FLAG_LABELS})
