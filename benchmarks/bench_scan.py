@@ -47,7 +47,7 @@ STAGES = (
     ("stem (Sastrawi, unseen words)", ("stem.py(_stem_uncached)",), ()),
     ("word n-gram features", ("text.py(transform)",), ()),
     ("char n-gram features", ("_features.py(char_matrix)",), ()),
-    ("lexicon cues", ("_features.py(cue_matrix)",), ()),
+    ("lexicon and target cues", ("_features.py(cue_hits)",), ()),
     ("probabilities", ("estimator.py(proba_from_features)",), ()),
     ("claims", ("index.py(best_matches)",), ()),
     ("explanations", ("explain.py(explain_row)",), ()),
