@@ -58,7 +58,8 @@ def test_tokenize_word_by_word_gives_the_whole_text_tokens(text: str) -> None:
 def test_tokenize_word_by_word_on_generated_text() -> None:
     rng = random.Random(0)
     pieces = [*"abz09.()-*+:;'\"@#&_!?/,<>=[]{}|%", "👍", "😂", "🏻", "\u200d", "é", "http://", "www.", ".com",
-              "@user", "#tag", "021", "555", "1234", ":)", ":-D", "<3", "->", "...", "kata", "rp", "(021)", "+62"]
+              "@user", "#tag", "021", "555", "1234", ":)", ":-D", "<3", "->", "...", "kata", "rp", "(021)", "+62",
+              "XD", "D", "P", "o", "www", "http", "ㅤ"]
     for _ in range(20_000):
         words = ["".join(rng.choices(pieces, k=rng.randint(1, 4))) for _ in range(rng.randint(1, 10))]
         text = " ".join(" ".join(words).split())

@@ -33,6 +33,11 @@ def tokenize(text: str) -> list[str]:
         _CACHE.clear()
     out: list[str] = []
     for word in words:
+        if word.isascii() and word.isalpha():
+            # A word of ASCII letters alone is always one token (no emoticon, URL or number pattern can start
+            # inside it): the commonest case on real text, kept out of the cache.
+            out.append(word)
+            continue
         tokens = _CACHE.get(word)
         if tokens is None:
             tokens = _CACHE[word] = tuple(_TOKENIZER.tokenize(word))
