@@ -14,20 +14,12 @@ import httpx
 import pandas as pd
 
 from pipeline.config import SOURCES_MANIFEST
+from pipeline.digest import sha256_file
 from pipeline.errors import ConfigError, InputError
 
 IBROHIM = Path("ibrohim2019") / "re_dataset.csv"
 HOAX_NEWS = Path("hoax_news2020") / "data_latih.csv"
 
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def manifest(path: Path = SOURCES_MANIFEST) -> list[dict[str, Any]]:

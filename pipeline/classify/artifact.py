@@ -26,7 +26,7 @@ import pandas as pd
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.classify.explain import explain
 from pipeline.config import DEFAULT_MODEL_DIR
-from pipeline.datasets import sha256_file
+from pipeline.digest import sha256_file
 from pipeline.errors import ModelError
 from pipeline.labels import FLAG_LABELS, check_label
 

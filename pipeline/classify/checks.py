@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.classify.artifact import Model
 from pipeline.config import CHECKS_DIR
-from pipeline.datasets import sha256_file
+from pipeline.digest import sha256_file
 from pipeline.errors import InputError, ProblemHandler
 from pipeline.labels import FLAG_LABELS
 

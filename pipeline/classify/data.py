@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipeline.classify.sources import COLUMNS, SOURCES
 from pipeline.config import SAMPLES_DIR, TRAINING_DIR
-from pipeline.datasets import sha256_file
+from pipeline.digest import sha256_file
 from pipeline.errors import InputError
 from pipeline.labels import BASE_LABELS, LABELS
 

@@ -24,7 +24,7 @@ from pipeline.classify.estimator import PatroliClassifier
 from pipeline.classify.metrics import label_metrics
 from pipeline.classify.sources import SOURCES
 from pipeline.config import DEFAULT_MODEL_DIR, require_data_dir
-from pipeline.datasets import sha256_file
+from pipeline.digest import sha256_file
 from pipeline.labels import BASE_LABELS, LABELS
 from pipeline.text import lexicons
 

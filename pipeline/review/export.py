@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.datasets import sha256_file
+from pipeline.digest import sha256_file
 from pipeline.errors import InputError
 from pipeline.review._common import now_utc
 from pipeline.signing import HTML_ATTRIBUTE, Head
