@@ -14,6 +14,15 @@ STATUSES: tuple[str, ...] = ("pending", "in_review", "confirmed", "dismissed", "
 
 metadata = sa.MetaData()
 
+
+def _post_facts() -> list[sa.Column]:
+    """The columns a stored post and a stored copy both have: who, where, when, reach, source and the raw record
+    (new Column objects each call: a Column belongs to one table)."""
+    return [sa.Column("author", sa.Text), sa.Column("url", sa.Text), sa.Column("created_at", UTCDateTime),
+            sa.Column("captured_at", UTCDateTime, nullable=False), sa.Column("shares", sa.BigInteger),
+            sa.Column("views", sa.BigInteger), sa.Column("followers", sa.BigInteger), sa.Column("source", sa.Text),
+            sa.Column("raw", sa.JSON)]
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -30,15 +39,7 @@ posts = sa.Table(
     # Unique, not just indexed: content de-duplication must hold when two scans insert at once.
     sa.Column("content_sha256", sa.String(64), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
-    sa.Column("author", sa.Text),
-    sa.Column("url", sa.Text),
-    sa.Column("created_at", UTCDateTime),
-    sa.Column("captured_at", UTCDateTime, nullable=False),
-    sa.Column("shares", sa.BigInteger),
-    sa.Column("views", sa.BigInteger),
-    sa.Column("followers", sa.BigInteger),
-    sa.Column("source", sa.Text),
-    sa.Column("raw", sa.JSON),
+    *_post_facts(),
     sa.Column("scores", sa.JSON, nullable=False),
     sa.Column("flags", sa.JSON, nullable=False),
     sa.Column("evidence", sa.JSON),
@@ -119,15 +120,7 @@ copies = sa.Table(
     sa.Column("platform", sa.String(64), nullable=False),
     sa.Column("post_id", sa.String(256), nullable=False),
     sa.Column("content_sha256", sa.String(64), nullable=False),
-    sa.Column("author", sa.Text),
-    sa.Column("url", sa.Text),
-    sa.Column("created_at", UTCDateTime),
-    sa.Column("captured_at", UTCDateTime, nullable=False),
-    sa.Column("shares", sa.BigInteger),
-    sa.Column("views", sa.BigInteger),
-    sa.Column("followers", sa.BigInteger),
-    sa.Column("source", sa.Text),
-    sa.Column("raw", sa.JSON),
+    *_post_facts(),
     sa.UniqueConstraint("platform", "post_id", name="uq_copies_key"),
     sa.Index("ix_copies_original", "original_id", "id"),
 )
