@@ -8,12 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-import scipy.sparse as sp
-
 from pipeline.claims import ClaimIndex, Match
 from pipeline.classify.artifact import Model
-from pipeline.classify.explain import explain_row
+from pipeline.classify.explain import explain_features
 from pipeline.posts import Post
 from pipeline.priority import priority
 from pipeline.records import ScanRecord
@@ -31,15 +28,6 @@ class Assessment:
 
 #: A post's reach figures: (shares, views, followers), None where unknown.
 Reach = tuple[int | None, int | None, int | None]
-
-
-def _row(M: sp.csr_matrix, i: int) -> sp.csr_matrix:
-    """Row i of M as a 1-row matrix sharing M's arrays: what M[i] gives, without scipy's general indexing."""
-    start, end = M.indptr[i], M.indptr[i + 1]
-    row = sp.csr_matrix((M.data[start:end], M.indices[start:end], np.array([0, end - start])),
-                        shape=(1, M.shape[1]), copy=False)
-    row.has_sorted_indices = M.has_sorted_indices
-    return row
 
 
 class Scorer:
@@ -68,6 +56,7 @@ class Scorer:
         labels = self.model.labels
         clf = self.model.estimator
         M, normalized, stemmed, hits = clf.featurize(list(texts))
+        M.sort_indices()  # explanations binary-search each row's columns
         proba = clf.proba_from_features(M)
         matches: list[Match | None] = [None] * len(texts)
         if self.claims is not None:
@@ -83,8 +72,9 @@ class Scorer:
             scores = {label: round(p, 6) for label, p in zip(labels, row, strict=True)}
             evidence: dict[str, Any] = {}
             if flags[i]:
-                evidence.update(explain_row(clf, _row(M, i), normalized[i], stemmed[i], flags[i], self.top_terms,
-                                            hits[i]))
+                start, end = M.indptr[i], M.indptr[i + 1]
+                evidence.update(explain_features(clf, M.indices[start:end], M.data[start:end], normalized[i],
+                                                 stemmed[i], flags[i], self.top_terms, hits[i]))
             if matches[i] is not None:
                 evidence["claim"] = matches[i].as_evidence()
             rank = priority(scores, flags[i], *reach[i]) if flags[i] else 0.0

@@ -262,7 +262,7 @@ def _reference_evidence(clf: PatroliClassifier, text: str, label: str) -> dict[s
         first_token.setdefault(marked, token)
     cues = features.cue_hits(tokens, stems)
     scores: dict[str, float] = defaultdict(float)
-    for index, value in zip(row.indices, _contributions(clf, row, label), strict=True):
+    for index, value in zip(row.indices, _contributions(clf, row.indices, row.data, label), strict=True):
         if index < features.n_word:
             parts = {first_token.get(s, s) for s in words[index].split()}
         elif index < features.n_word + features.n_char:

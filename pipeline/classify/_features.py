@@ -99,9 +99,14 @@ class FeatureBuilder:
         matrix = matrix @ sp.diags(self.chars.idf_.astype(np.float32))
         return normalize(matrix, norm="l2", copy=False).astype(np.float32)
 
-    def word_stems(self, index: int) -> list[str]:
-        """The stems of word feature `index` (column within the word block)."""
-        return self._word_names[index].split()
+    @cached_property
+    def word_parts(self) -> tuple[dict[str, int], np.ndarray]:
+        """The stems the word features are made of: (stem -> part id, an array whose row `index` holds the part ids
+        of word feature `index`'s stems in order, padded with -1)."""
+        ids: dict[str, int] = {}
+        rows = [[ids.setdefault(stem, len(ids)) for stem in name.split()] for name in self._word_names]
+        width = max(map(len, rows), default=1)
+        return ids, np.array([row + [-1] * (width - len(row)) for row in rows], dtype=np.int64).reshape(-1, width)
 
     def token_char_features(self, token: str) -> np.ndarray:
         """Column indices (within the char block) of the char n-grams inside `token`, one per occurrence; cached."""
@@ -114,7 +119,7 @@ class FeatureBuilder:
         return found
 
     # Derived once per process from the fitted state and never pickled (see __getstate__).
-    _TRANSIENT = ("_word_names", "_token_chars", "_char_analyzer", "_matcher", "_target_kind")
+    _TRANSIENT = ("_word_names", "word_parts", "_token_chars", "_char_analyzer", "_matcher", "_target_kind")
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}

@@ -12,6 +12,7 @@ from pipeline.classify._features import CUE_NAMES, Hits
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.labels import SARA_SUBLABELS
 from pipeline.text.negation import mark_negated
+from pipeline.text.targets import Target
 
 
 def explain(clf: PatroliClassifier, text: str, label: str, top: int = 5) -> list[tuple[str, float]]:
@@ -33,38 +34,53 @@ def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], s
     """`explain` for several labels of a post whose feature row and tokens (and maybe cue hits) are already
     computed (the scan path).
 
-    The feature-to-token attribution is built once per post; each label then costs one small matrix product.
+    The feature-to-token attribution is built once per post; each label then costs one weighted count.
     """
     row = row.tocsr()
     row.sort_indices()
+    return explain_features(clf, row.indices, row.data, tokens, stems, labels, top, hits)
+
+
+def explain_features(clf: PatroliClassifier, indices: np.ndarray, data: np.ndarray, tokens: list[str],
+                     stems: list[str], labels: Sequence[str], top: int = 5,
+                     hits: Hits | None = None) -> dict[str, list[tuple[str, float]]]:
+    """`explain_row` for a row given as its sorted column indices and their values (a slice of a CSR matrix with
+    sorted indices), without building a one-row matrix per post."""
     if hits is None:
         hits = clf.features_.cue_hits(tokens, stems)
-    vocabulary, share = _attribution(clf, row.indices, tokens, stems, hits)
+    vocabulary, feature, owner, share = _attribution(clf, indices, tokens, stems, hits)
+    targets = clf.features_.targets.find(tokens, stems) if _SARA_TYPES.keys() & set(labels) else []
     out: dict[str, list[tuple[str, float]]] = {}
     for label in labels:
-        scores = _contributions(clf, row, label) @ share
+        scores = np.bincount(owner, weights=_contributions(clf, indices, data, label)[feature] * share,
+                             minlength=len(vocabulary))
         values = scores.tolist()
-        lines, naming = _target_lines(clf, tokens, stems, label, vocabulary, values)
-        # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
-        ranked = [(vocabulary[i], round(values[i], 4)) for i in np.argsort(-scores).tolist()
-                  if values[i] > 0 and vocabulary[i] not in naming and not _PUNCTUATION.issuperset(vocabulary[i])]
-        out[label] = (lines + ranked)[:max(top, len(lines))]
+        lines, naming = _target_lines(targets, label, vocabulary, values)
+        ranked: list[tuple[str, float]] = []
+        for i in np.argsort(-scores).tolist():
+            if len(lines) + len(ranked) >= top or values[i] <= 0:
+                break
+            # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
+            if vocabulary[i] not in naming and not _PUNCTUATION.issuperset(vocabulary[i]):
+                ranked.append((vocabulary[i], round(values[i], 4)))
+        out[label] = lines + ranked
     return out
 
 
 _SARA_TYPES = {"sara": None, **{sub: type_ for type_, sub in SARA_SUBLABELS.items()}}
 
 
-def _target_lines(clf: PatroliClassifier, tokens: list[str], stems: list[str], label: str, vocabulary: list[str],
+def _target_lines(targets: Sequence[Target], label: str, vocabulary: list[str],
                   values: list[float]) -> tuple[list[tuple[str, float]], set[str]]:
-    """For SARA labels: ("target: <group> (<type>)", weight) per group named, and the tokens naming them."""
+    """For SARA labels: ("target: <group> (<type>)", weight) per group the post names (`targets`), and the tokens
+    naming them."""
     if label not in _SARA_TYPES:
         return [], set()
     wanted = _SARA_TYPES[label]
     position = {t: i for i, t in enumerate(vocabulary)}
     weights: dict[str, float] = {}
     naming: set[str] = set()
-    for target in clf.features_.targets.find(tokens, stems):
+    for target in targets:
         if wanted is not None and target.type != wanted:
             continue
         words = [w for w in target.text.split() if w in position]
@@ -75,8 +91,10 @@ def _target_lines(clf: PatroliClassifier, tokens: list[str], stems: list[str], l
 
 
 def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str], stems: list[str],
-                 cue_hits: Hits) -> tuple[list[str], np.ndarray]:
-    """(the post's distinct tokens, a matrix: row k = how feature indices[k] is shared among those tokens).
+                 cue_hits: Hits) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """How the post's features are shared among its distinct tokens: (those tokens, and three parallel arrays, one
+    entry per (feature, token) pair: the feature's position in `indices`, the token's position, the token's share of
+    the feature, 1 / the number of tokens it comes from). Features no token of the post accounts for get no entry.
 
     `indices` must be sorted (CSR order).
     """
@@ -84,7 +102,7 @@ def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
     vocabulary = list(dict.fromkeys(tokens))
     position = {t: i for i, t in enumerate(vocabulary)}
     n_word, n_char = features.n_word, features.n_char
-    share = np.zeros((len(indices), len(vocabulary)))
+    # char n-grams: the tokens whose own n-grams they are
     per_token = [features.token_char_features(token) for token in vocabulary]
     grams = np.concatenate(per_token) + n_word if per_token else np.zeros(0, dtype=np.int64)
     owner = np.repeat(np.arange(len(vocabulary)), [len(g) for g in per_token])
@@ -92,27 +110,43 @@ def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str],
     inside = at < len(indices)
     at, grams, owner = at[inside], grams[inside], owner[inside]
     present = indices[at] == grams
-    share[at[present], owner[present]] = 1.0
-    stem_to_token: dict[str, str] = {}
+    pairs = [at[present], owner[present]]
+    # word n-grams: the first token with each of their stems (negation-marked or not), else a token equal to the stem
+    part_ids, word_parts = features.word_parts
+    local: dict[int, int] = {}
     for t, s, marked in zip(tokens, stems, mark_negated(tokens, stems), strict=True):
-        stem_to_token.setdefault(s, t)
-        stem_to_token.setdefault(marked, t)
+        for stem in (s, marked):
+            part = part_ids.get(stem)
+            if part is not None:
+                local.setdefault(part, position[t])
+    for t, i in position.items():
+        part = part_ids.get(t)
+        if part is not None:
+            local.setdefault(part, i)
+    words = np.flatnonzero(indices < n_word)
+    if len(words) and local:
+        known = np.fromiter(local, dtype=np.int64, count=len(local))
+        order = np.argsort(known)
+        known, mapped = known[order], np.fromiter(local.values(), dtype=np.int64, count=len(local))[order]
+        parts = word_parts[indices[words]]
+        found = np.minimum(np.searchsorted(known, parts), len(known) - 1)
+        hit = (known[found] == parts) & (parts >= 0)
+        pairs += [np.broadcast_to(words[:, None], parts.shape)[hit], mapped[found[hit]]]
+    # lexicon cues: a multiword cue credits each of its words
     rows: list[int] = []
     owners: list[int] = []
-    outside_char = np.flatnonzero((indices < n_word) | (indices >= n_word + n_char))
-    for k, index in zip(outside_char.tolist(), indices[outside_char].tolist(), strict=True):
-        if index < n_word:
-            parts = [stem_to_token.get(s, s) for s in features.word_stems(index)]
-        else:
-            # a multiword cue credits each of its words
-            parts = [w for hit in cue_hits.get(CUE_NAMES[index - n_word - n_char], []) for w in hit.split()]
-        for part in set(parts):
+    for k in np.flatnonzero(indices >= n_word + n_char).tolist():
+        for part in {w for hit in cue_hits.get(CUE_NAMES[int(indices[k]) - n_word - n_char], []) for w in hit.split()}:
             if part in position:
                 rows.append(k)
                 owners.append(position[part])
-    share[rows, owners] = 1.0
-    share /= np.maximum(share.sum(axis=1, keepdims=True), 1.0)  # rows without a token stay 0
-    return vocabulary, share
+    pairs += [np.array(rows, dtype=np.int64), np.array(owners, dtype=np.int64)]
+    # one entry per distinct (feature, token) pair
+    key = np.concatenate(pairs[0::2]) * len(vocabulary) + np.concatenate(pairs[1::2])
+    key.sort()
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))] if len(key) else key
+    feature, owner = np.divmod(key, max(len(vocabulary), 1))
+    return vocabulary, feature, owner, 1.0 / np.bincount(feature, minlength=len(indices))[feature]
 
 
 _PUNCTUATION = frozenset(string.punctuation + string.whitespace + "…“”‘’")
@@ -124,8 +158,8 @@ def _position(indices: np.ndarray, column: int) -> int | None:
     return at if at < len(indices) and indices[at] == column else None
 
 
-def _contributions(clf: PatroliClassifier, row: sp.csr_matrix, label: str) -> np.ndarray:
-    """Per non-zero feature of `row`, its push on the label's calibrated log-odds.
+def _contributions(clf: PatroliClassifier, indices: np.ndarray, data: np.ndarray, label: str) -> np.ndarray:
+    """Per non-zero feature of a row (sorted column `indices`, their `data`), its push on the label's calibrated log-odds.
 
     The calibrator reads the label's head decision (scaled by a slope that depends on the post's gate cues), the
     decisions of the heads it stacks, a constant per gate cue present and its plain cue columns; so a feature
@@ -137,19 +171,19 @@ def _contributions(clf: PatroliClassifier, row: sp.csr_matrix, label: str) -> np
     coefs, _ = clf.calibrators_[label]
     others, gates, cues = clf.stack_.get(label, ((), (), ()))
     slopes = [float(c) for c in coefs[: 1 + len(others)]]
-    extra = np.zeros(len(row.indices))
+    extra = np.zeros(len(indices))
     per_gate = 2 + len(others)
     for k, gate in enumerate(gates):
-        found = _position(row.indices, clf.features_.cue_column(gate))
+        found = _position(indices, clf.features_.cue_column(gate))
         if found is not None:
             at = 1 + len(others) + per_gate * k
             extra[found] += float(coefs[at])
             slopes = [slope + float(c) for slope, c in zip(slopes, coefs[at + 1: at + per_gate], strict=True)]
     for k, cue in enumerate(cues):
-        found = _position(row.indices, clf.features_.cue_column(cue))
+        found = _position(indices, clf.features_.cue_column(cue))
         if found is not None:
-            extra[found] += float(coefs[1 + len(others) + per_gate * len(gates) + k]) * float(row.data[found])
-    weights = slopes[0] * clf.coef_[columns.index(label), row.indices].astype(np.float64)
+            extra[found] += float(coefs[1 + len(others) + per_gate * len(gates) + k]) * float(data[found])
+    weights = slopes[0] * clf.coef_[columns.index(label), indices].astype(np.float64)
     for o, other in enumerate(others):
-        weights = weights + slopes[1 + o] * clf.coef_[columns.index(other), row.indices]
-    return row.data * weights + extra
+        weights = weights + slopes[1 + o] * clf.coef_[columns.index(other), indices]
+    return data * weights + extra
