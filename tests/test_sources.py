@@ -110,7 +110,11 @@ def test_each_loader_maps_its_labels(data_dir: Path) -> None:
     assert tweets["group"].nunique() == 2
     smsa = sources.load_smsa(data_dir)
     assert smsa["heldout"].tolist() == [False, False, True, True]
-    assert (smsa[["hoax", "sara", "hate_speech", "provocation"]] == 0).all().all() and smsa["abusive"].isna().all()
+    assert smsa["kind"].tolist() == ["review", "complaint", "review", "review"]
+    assert (smsa[["hoax", "hate_speech"]] == 0).all().all() and smsa["abusive"].isna().all()
+    group = smsa[["sara", "provocation"]]
+    assert (group.loc[smsa["kind"] == "review"] == 0).all().all()  # positive and neutral: neither
+    assert group.loc[smsa["kind"] == "complaint"].isna().all().all()  # negative: unknown
 
 
 def test_training_data_is_deduplicated_across_datasets(data_dir: Path) -> None:

@@ -63,9 +63,8 @@ def _flags(clf: PatroliClassifier, scores: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({label: scores[label] >= clf.thresholds_[label] for label in FLAG_LABELS if label in scores})
 
 
-def _false_flags(clf: PatroliClassifier, texts: Sequence[str]) -> dict[str, float]:
-    """Share of `texts` flagged per label, and for anything but abusive."""
-    flags = _flags(clf, _scores(clf, texts))
+def _false_flag_rates(flags: pd.DataFrame) -> dict[str, float]:
+    """Share of posts flagged per label (one boolean column each), and for anything but abusive."""
     out = {label: float(flags[label].mean()) for label in flags}
     out["any_but_abusive"] = float(flags.drop(columns="abusive", errors="ignore").any(axis=1).mean())
     return out
@@ -144,16 +143,23 @@ def _held_out_source(frame: pd.DataFrame, source: str, slang: dict[str, str], se
             rows.append({"split": "cross", "test": f"{source} debunks", "label": "hoax", "train": "all other sources",
                          "n": int(debunks.sum()), "positives": 0, "threshold": clf.thresholds_["hoax"],
                          "false_flag_rate": float((scores["hoax"].to_numpy()[debunks] >= clf.thresholds_["hoax"]).mean())})
-    rows.append(_ordinary_row(clf, ordinary, "cross", f"without {source}"))
+    rows += _ordinary_rows(clf, ordinary, "cross", f"without {source}")
     return rows
 
 
-def _ordinary_row(clf: PatroliClassifier, ordinary: pd.DataFrame, split: str, train: str) -> dict[str, Any]:
-    """False flags on held-out ordinary text (smsa2019 valid + test)."""
-    rates = _false_flags(clf, ordinary["text"].tolist())
-    return {"split": split, "test": "smsa2019 held out", "label": "any but abusive", "train": train,
-            "n": len(ordinary), "positives": 0, "false_flag_rate": rates["any_but_abusive"],
-            **{f"false_flag_{label}": rate for label, rate in rates.items() if label != "any_but_abusive"}}
+def _ordinary_rows(clf: PatroliClassifier, ordinary: pd.DataFrame, split: str, train: str) -> list[dict[str, Any]]:
+    """False flags on held-out ordinary text (smsa2019 valid + test): all of it, and its positive and neutral
+    comments alone (its negative ones include genuine SARA insults and threats, see `load_smsa`)."""
+    flags = _flags(clf, _scores(clf, ordinary["text"].tolist()))
+    rows = []
+    reviews = (ordinary["kind"] == "review").to_numpy()
+    for test, keep in (("smsa2019 held out", np.ones(len(ordinary), dtype=bool)),
+                       ("smsa2019 held out, positive and neutral", reviews)):
+        rates = _false_flag_rates(flags[keep])
+        rows.append({"split": split, "test": test, "label": "any but abusive", "train": train, "n": int(keep.sum()),
+                     "positives": 0, "false_flag_rate": rates["any_but_abusive"],
+                     **{f"false_flag_{label}": rate for label, rate in rates.items() if label != "any_but_abusive"}})
+    return rows
 
 
 def _temporal(frame: pd.DataFrame, slang: dict[str, str], seed: int, params: dict[str, Any],
@@ -182,7 +188,7 @@ def _temporal(frame: pd.DataFrame, slang: dict[str, str], seed: int, params: dic
                         "false_flag_rate": float((scores[mine][y == 0] >= threshold).mean()) if (y == 0).any()
                         else float("nan")})
         rows.append(row)
-    rows.append(_ordinary_row(clf, ordinary, "temporal", name))
+    rows += _ordinary_rows(clf, ordinary, "temporal", name)
     rows += _validation_rows(clf, validation, "temporal", name)
     return rows
 
