@@ -17,8 +17,9 @@ import pandas as pd
 from pipeline.errors import InputError, StoreError
 from pipeline.labels import LABELS
 from pipeline.priority import top_label
-from pipeline.review._common import analyst_name, now_utc, utc_columns
+from pipeline.review._common import analyst_name, now_utc
 from pipeline.store import StoreLike, audit, opened, posts, queue
+from pipeline.store.frames import utc_columns
 
 DEFAULT_LEASE = timedelta(minutes=30)
 
@@ -66,7 +67,8 @@ def audit_frame(store: StoreLike = None, item_id: int | None = None) -> pd.DataF
     """The audit log (all of it, or one item's), oldest first: id, item_id, at, actor, action, from_status,
     to_status, note, reason_code, model_version, verdicts, content_sha256, entry_sha256."""
     with opened(store) as st, st.transaction("cannot read the audit log") as conn:
-        return audit.frame(audit.entries(conn, None if item_id is None else [item_id]))
+        rows = audit.entries(conn, None if item_id is None else [item_id])
+    return utc_columns(pd.DataFrame(rows, columns=list(audit.COLUMNS)), "at")
 
 
 def claim(store: StoreLike, analyst: str, item_id: int | None = None, *, lease: timedelta = DEFAULT_LEASE,
