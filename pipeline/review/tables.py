@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.labels import LABELS
-from pipeline.review.workflow import audit_frame, queue_frame
+from pipeline.review.frames import audit_frame, queue_frame
 from pipeline.store import STATUSES, Store, StoreLike, opened, queue
 from pipeline.store.frames import utc_columns
 
