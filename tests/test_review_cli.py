@@ -154,7 +154,8 @@ def test_review_commands_on_rows_start_without_pandas(tmp_path, make_record):
     first = json.loads(listed)[0]["item_id"]
     outputs = {}
     for args in [("list",), ("show", str(first)), ("claim", str(first)), ("decide", str(first), "--confirm", "hoax"),
-                 ("escalate", str(first)), ("undo", str(first)), ("export", str(tmp_path / "bukti"), "--format", "json")]:
+                 ("escalate", str(first)), ("undo", str(first)),
+                 ("export", str(tmp_path / "bukti"), "--format", "json")]:
         outputs[args[0]], loaded = patroli(*args)
         assert loaded == [], args
     assert "postingan nomor 2" in outputs["list"]

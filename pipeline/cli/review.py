@@ -101,7 +101,8 @@ def _show_item(found: dict[str, Any]) -> None:
         render_rows(found["copy_posts"], COPY_TABLE, "table")
     if found.get("audit"):
         click.echo("")
-        trail = [{**entry, "status": f"{entry['from_status'] or ''} → {entry['to_status']}"} for entry in found["audit"]]
+        trail = [{**entry, "status": f"{entry['from_status'] or ''} → {entry['to_status']}"}
+                 for entry in found["audit"]]
         render_rows(trail, AUDIT_TABLE, "table")
 
 
