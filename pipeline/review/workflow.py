@@ -34,7 +34,8 @@ def queue_rows(store: StoreLike = None, status: str | Iterable[str] | None = Non
     if label is not None and label not in LABELS:
         raise InputError(f"unknown label {label!r}; labels: {', '.join(LABELS)}")
     with opened(store) as st, st.transaction("cannot read the queue") as conn:
-        rows = queue.items(conn, statuses=statuses, limit=None if label else limit)
+        rows = queue.items(conn, statuses=statuses, limit=None if label else limit,
+                           columns=(*LIST_COLUMNS, "scores"))
     if label is not None:
         rows = [r for r in rows if label in r["flags"]][:limit]
     for row in rows:
