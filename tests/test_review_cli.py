@@ -1,4 +1,4 @@
-"""`patroli review ...` in-process with CliRunner (SQLite and PostgreSQL), and once as a subprocess."""
+"""`patroli review ...` in-process with CliRunner (SQLite and PostgreSQL), and as subprocesses."""
 
 from __future__ import annotations
 
@@ -151,10 +151,10 @@ def test_review_commands_on_rows_start_without_pandas(tmp_path, make_record):
 
     listed, loaded = patroli("list", "--format", "json")
     assert loaded == []
-    first = json.loads(listed)[0]["item_id"]
+    first, second = (str(row["item_id"]) for row in json.loads(listed))
     outputs = {}
-    for args in [("list",), ("show", str(first)), ("claim", str(first)), ("decide", str(first), "--confirm", "hoax"),
-                 ("escalate", str(first)), ("undo", str(first)),
+    for args in [("list",), ("show", first), ("claim", first), ("decide", first, "--confirm", "hoax"),
+                 ("escalate", first), ("undo", first), ("claim", second), ("release", second),
                  ("export", str(tmp_path / "bukti"), "--format", "json")]:
         outputs[args[0]], loaded = patroli(*args)
         assert loaded == [], args
