@@ -34,6 +34,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from pipeline.labels import FLAG_LABELS  # noqa: E402
 from pipeline.records import ScanRecord  # noqa: E402
 from pipeline.store import Store  # noqa: E402
+from pipeline.store.frames import posts_frame  # noqa: E402
 from pipeline.store.queue_search import QueueQuery  # noqa: E402
 from pipeline.web import accounts, bulk  # noqa: E402
 from pipeline.web.app import create_app  # noqa: E402
@@ -95,7 +96,7 @@ def build(store: Store, n: int) -> float:
     all_records = records(n)
     for part in range(0, n, 5000):
         store.save_scan(all_records[part:part + 5000])
-    ids = sorted(store.posts_frame()["id"].tolist())
+    ids = sorted(posts_frame(store)["id"].tolist())
     rng = random.Random(1)
     bulk.run(store, QueueQuery(ids=tuple(rng.sample(ids, n // 20))), "claim", "analyst1")
     bulk.run(store, QueueQuery(ids=tuple(rng.sample(ids, n // 10))), "dismiss", "kanit", label="abusive")
@@ -135,7 +136,7 @@ def measure(url: str, n: int, repeat: int) -> dict[str, Any]:
         per_page = {name: summary(timed(client, path, repeat)) for name, path in QUEUE_PAGES.items()}
         every = [ms for name, path in QUEUE_PAGES.items() for ms in timed(client, path, repeat)]
         rng = random.Random(2)
-        ids = store.posts_frame()["id"].tolist()
+        ids = posts_frame(store)["id"].tolist()
         items = [ms for item in rng.sample(ids, 10 * repeat) for ms in timed(client, f"/items/{item}", 1)]
     return {"items": n, "build_seconds": round(built, 1), "queue_page": summary(every), "item_page": summary(items),
             "queue_page_by_filter": per_page}

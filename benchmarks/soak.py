@@ -40,6 +40,7 @@ from pipeline.config import SAMPLES_DIR  # noqa: E402
 from pipeline.errors import StoreError  # noqa: E402
 from pipeline.signing import create_key  # noqa: E402
 from pipeline.store import Store  # noqa: E402
+from pipeline.store.frames import posts_frame  # noqa: E402
 
 PATROLI = str(Path(sys.executable).with_name("patroli"))
 LOCK_WORDS = ("lock", "busy", "timeout", "timed out", "deadlock")
@@ -201,7 +202,7 @@ def _analysis(backend: Backend, events: list[dict[str, Any]], key: Path) -> dict
         started = time.perf_counter()
         check = review.check(store, [backend.work / "patrol.log"], key=key)
         verify_seconds = time.perf_counter() - started
-        posts = len(store.posts_frame())
+        posts = len(posts_frame(store))
     decisions = trail[trail["action"] == "decide"]
     recorded = {(int(r.item_id), r.actor) for r in decisions.itertuples()}
     lost = [e for e in decided if (e["item_id"], e["analyst"]) not in recorded]

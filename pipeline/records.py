@@ -1,5 +1,5 @@
-"""`ScanRecord`: one scored post, and its one mapping to the JSON output, flat CSV/Parquet rows, the database row
-and the scan DataFrame."""
+"""`ScanRecord`: one scored post, and its one mapping to the JSON output, flat CSV/Parquet rows and the database
+row (`scanner.records_frame` makes the scan DataFrame of them)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-import pandas as pd
 
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
@@ -102,7 +100,7 @@ class ScanRecord:
             "source": self.source, "text": self.text, "scores": self.scores, "flags": self.flags,
             "evidence": self.evidence, "priority": self.priority, "claim_id": claim.get("claim_id"),
             "claim_similarity": claim.get("similarity"), "model_version": self.model_version,
-            "content_sha256": self.content_sha256, "duplicate_of": _key_text(self.duplicate_of),
+            "content_sha256": self.content_sha256, "duplicate_of": key_text(self.duplicate_of),
         }
 
     def jsonl(self) -> str:
@@ -142,7 +140,7 @@ class ScanRecord:
         }
 
 
-def _key_text(key: tuple[str, str] | None) -> str | None:
+def key_text(key: tuple[str, str] | None) -> str | None:
     """A post key as the text "platform:post_id" (None stays None)."""
     return None if key is None else f"{key[0]}:{key[1]}"
 
@@ -154,23 +152,3 @@ def _count(value: Any, name: str, where: str) -> int | None:
         return int(value)
     except (TypeError, ValueError) as err:
         raise InputError(f"{where}: {name} must be a whole number, got {value!r}") from err
-
-
-def records_frame(records: Sequence[ScanRecord], labels: Sequence[str]) -> pd.DataFrame:
-    """Scan records as a tidy DataFrame: platform, post_id, author, created_at (UTC), url, source, text, one float64
-    column per label, flags, evidence, claim_id, claim_similarity, priority, model_version, content_sha256,
-    duplicate_of ("platform:post_id" of the first post with the same content, None for a first post)."""
-    columns = ["platform", "post_id", "author", "created_at", "url", "source", "text", *labels, "flags",
-               "evidence", "claim_id", "claim_similarity", "priority", "model_version", "content_sha256",
-               "duplicate_of"]
-    rows = [{"platform": r.platform, "post_id": r.post_id, "author": r.author, "created_at": r.created_at,
-             "url": r.url, "source": r.source, "text": r.text, "flags": r.flags, "evidence": r.evidence,
-             "priority": r.priority, "model_version": r.model_version, "content_sha256": r.content_sha256,
-             "duplicate_of": _key_text(r.duplicate_of), **r.scores, "claim_id": r.claim.get("claim_id"),
-             "claim_similarity": r.claim.get("similarity")}
-            for r in records]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
-    for name in (*labels, "claim_similarity", "priority"):
-        frame[name] = frame[name].astype("float64")
-    return frame

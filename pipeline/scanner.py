@@ -28,7 +28,7 @@ from pipeline.labels import FLAG_LABELS
 from pipeline.pool import ScoringPool
 from pipeline.posts import Post
 from pipeline.priority import priority
-from pipeline.records import ScanRecord, records_frame
+from pipeline.records import ScanRecord, key_text
 from pipeline.scoring import Assessment, Reach, Scorer
 from pipeline.store import Store, StoreLike
 
@@ -313,3 +313,23 @@ def scan(inputs: str | Path | Sequence[str | Path] | Iterable[Post], *, model: M
         records = [r for chunk in scan_items(items, session.scorer, store=session.store, chunk_size=chunk_size,
                                              on_problem=on_problem, workers=workers) for r in chunk]
     return records_frame(records, session.model.labels)
+
+
+def records_frame(records: Sequence[ScanRecord], labels: Sequence[str]) -> pd.DataFrame:
+    """Scan records as a tidy DataFrame: platform, post_id, author, created_at (UTC), url, source, text, one float64
+    column per label, flags, evidence, claim_id, claim_similarity, priority, model_version, content_sha256,
+    duplicate_of ("platform:post_id" of the first post with the same content, None for a first post)."""
+    columns = ["platform", "post_id", "author", "created_at", "url", "source", "text", *labels, "flags",
+               "evidence", "claim_id", "claim_similarity", "priority", "model_version", "content_sha256",
+               "duplicate_of"]
+    rows = [{"platform": r.platform, "post_id": r.post_id, "author": r.author, "created_at": r.created_at,
+             "url": r.url, "source": r.source, "text": r.text, "flags": r.flags, "evidence": r.evidence,
+             "priority": r.priority, "model_version": r.model_version, "content_sha256": r.content_sha256,
+             "duplicate_of": key_text(r.duplicate_of), **r.scores, "claim_id": r.claim.get("claim_id"),
+             "claim_similarity": r.claim.get("similarity")}
+            for r in records]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    for name in (*labels, "claim_similarity", "priority"):
+        frame[name] = frame[name].astype("float64")
+    return frame

@@ -20,6 +20,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from pipeline.records import ScanRecord  # noqa: E402
 from pipeline.store import Store  # noqa: E402
+from pipeline.store.frames import posts_frame  # noqa: E402
 from pipeline.web import accounts  # noqa: E402
 from pipeline.web.app import create_app  # noqa: E402
 from pipeline.web.routes.auth import reset_client_throttle  # noqa: E402
@@ -66,7 +67,7 @@ def seed(store: Store) -> dict[str, int]:
     records.append(record(15, ("sara", "hate_speech"), scores=sara, text="kaum itu HARUS diusir dari kampung"))
     records.append(record(16, (), priority=0.0))
     store.save_scan(records)
-    frame = store.posts_frame()
+    frame = posts_frame(store)
     return dict(zip(frame["post_id"], frame["id"], strict=True))
 
 

@@ -18,6 +18,7 @@ from pipeline.cli import cli
 from pipeline.config import SAMPLES_DIR
 from pipeline.patrol import EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, load_config, run_lock, run_patrol
 from pipeline.store import Store
+from pipeline.store.frames import posts_frame
 
 PATROLI = str(Path(sys.executable).with_name("patroli"))
 
@@ -114,7 +115,7 @@ def test_dry_run_stores_nothing(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_OK and sum(s.summary.posts for s in result.sources) == 65
     store = Store.open(f"sqlite:///{tmp_path / 'patrol.db'}")
     try:
-        assert store.posts_frame().empty and store.get_cursor("inbox") is None
+        assert posts_frame(store).empty and store.get_cursor("inbox") is None
     finally:
         store.close()
 

@@ -1,8 +1,9 @@
-"""`patroli review ...` in-process with CliRunner (SQLite and PostgreSQL), and once as a subprocess."""
+"""`patroli review ...` in-process with CliRunner (SQLite and PostgreSQL), and as subprocesses."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -118,3 +119,47 @@ def test_subprocess_bad_database_url(tmp_path):
     assert done.returncode == 5
     assert done.stderr.startswith("patroli: error: cannot open database sqlite:///")
     assert len(done.stderr.strip().splitlines()) == 1 and done.stdout == ""
+
+
+#: Loaded on demand only: what a review command that does not score or print a DataFrame must not pay for.
+HEAVY = ("numpy", "pandas", "pyarrow", "scipy", "sklearn")
+#: Runs `patroli ARGS...` in this interpreter, then prints (on stderr, last line) which HEAVY modules got loaded.
+LOADED = f"""
+import json, sys
+from pipeline.cli import main
+code = 0
+try:
+    main()
+except SystemExit as stop:
+    code = stop.code
+print(json.dumps(sorted(name for name in {HEAVY!r} if name in sys.modules)), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_review_commands_on_rows_start_without_pandas(tmp_path, make_record):
+    db = f"sqlite:///{tmp_path / 'queue.db'}"
+    with Store.open(db) as store:
+        store.save_scan([make_record(1, flags=("hoax", "sara"), priority=3.0), make_record(2, priority=2.0),
+                         make_record(7, platform="facebook", post_id="f7", text=make_record(1).text)])
+
+    def patroli(*args: str) -> tuple[str, list[str]]:
+        done = subprocess.run([sys.executable, "-c", LOADED, "review", *args, "--db", db], capture_output=True,
+                              text=True, timeout=120, cwd=tmp_path, env={**os.environ, "PATROLI_ANALYST": "ani"})
+        assert done.returncode == 0, done.stderr
+        return done.stdout, json.loads(done.stderr.splitlines()[-1])
+
+    listed, loaded = patroli("list", "--format", "json")
+    assert loaded == []
+    first, second = (str(row["item_id"]) for row in json.loads(listed))
+    outputs = {}
+    for args in [("list",), ("show", first), ("claim", first), ("decide", first, "--confirm", "hoax"),
+                 ("escalate", first), ("undo", first), ("claim", second), ("release", second),
+                 ("export", str(tmp_path / "bukti"), "--format", "json")]:
+        outputs[args[0]], loaded = patroli(*args)
+        assert loaded == [], args
+    assert "postingan nomor 2" in outputs["list"]
+    assert "copies of the same post (1)" in outputs["show"] and "enqueue" in outputs["show"]
+    assert [w["format"] for w in json.loads(outputs["export"])] == ["csv", "jsonl", "html", "head"]
+    # The check sees what a command loads: `stats` prints a DataFrame.
+    assert "pandas" in patroli("stats")[1]

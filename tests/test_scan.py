@@ -11,6 +11,7 @@ from pipeline.config import SAMPLES_DIR
 from pipeline.labels import FLAG_LABELS, LABELS
 from pipeline.posts import Post
 from pipeline.store import Store
+from pipeline.store.frames import posts_frame
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_scan_stores_flagged_posts_in_the_queue(tmp_path: Path, model: pipeline.
     n_flagged = int(frame["flags"].map(bool).sum())
     store = Store.open(url)
     try:
-        posts = store.posts_frame()
+        posts = posts_frame(store)
         assert len(posts) == len(frame)
         from pipeline import review
 
@@ -82,7 +83,7 @@ def test_scan_stores_flagged_posts_in_the_queue(tmp_path: Path, model: pipeline.
     assert len(again) == len(frame)  # re-scanning scores again but stores nothing twice
     store = Store.open(url)
     try:
-        assert len(store.posts_frame()) == len(frame)
+        assert len(posts_frame(store)) == len(frame)
     finally:
         store.close()
 

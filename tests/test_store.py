@@ -14,6 +14,7 @@ from _schema import make_version_1
 from pipeline.errors import InputError, StoreError
 from pipeline.labels import LABELS
 from pipeline.store import SCHEMA_VERSION, SaveResult, Store
+from pipeline.store.frames import claims_frame, posts_frame
 
 
 def _raw(url: str, sql: str, **params: object) -> list[tuple]:
@@ -30,9 +31,9 @@ def _raw(url: str, sql: str, **params: object) -> list[tuple]:
 def test_open_creates_schema_and_reopens(db_url):
     with Store.open(db_url) as store:
         assert store.dialect in ("sqlite", "postgresql")
-        assert store.posts_frame().empty
+        assert posts_frame(store).empty
     with Store.open(db_url) as store:
-        assert store.posts_frame().empty
+        assert posts_frame(store).empty
     assert _raw(db_url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
 
 
@@ -50,7 +51,7 @@ def test_save_scan_dedupes_enqueues_and_sets_cursor(db_url, make_record):
         ]
         # The same text under another key is kept as a copy of the stored post, not as a second post.
         assert store.save_scan(again) == SaveResult(stored=2, duplicates=2, enqueued=1, copies=1)
-        frame = store.posts_frame()
+        frame = posts_frame(store)
         assert [(c["platform"], c["post_id"], c["original_id"]) for c in store.copies_of([2])] == [
             ("twitter", "50", 2)]
     assert len(frame) == 11
@@ -65,7 +66,7 @@ def test_save_scan_is_one_transaction(db_url, make_record):
         store.set_cursor("src", "old")
         with pytest.raises(InputError, match="timezone-aware"):
             store.save_scan([make_record(1), make_record(2), bad], cursor=("src", "new"))
-        assert store.posts_frame().empty
+        assert posts_frame(store).empty
         assert store.get_cursor("src") == "old"
 
 
@@ -75,7 +76,7 @@ def test_save_scan_rejects_wrong_hash_and_unknown_flag(db_url, make_record):
             store.save_scan([make_record(1, content_sha256="0" * 64)])
         with pytest.raises(InputError, match="unknown flag"):
             store.save_scan([make_record(2, flags=("spam",))])
-        assert store.posts_frame().empty
+        assert posts_frame(store).empty
 
 
 def test_known(db_url, make_record):
@@ -92,10 +93,10 @@ def test_known(db_url, make_record):
 def test_posts_frame_columns_and_window(db_url, make_record):
     with Store.open(db_url) as store:
         store.save_scan([make_record(i, scores={"hoax": 0.25 * i, "sara": 0.1}) for i in range(1, 4)])
-        frame = store.posts_frame()
-        window = store.posts_frame(since=datetime(2024, 6, 1, 0, 2, tzinfo=UTC),
-                                   until=datetime(2024, 6, 1, 0, 3, tzinfo=UTC))
-        by_created = store.posts_frame(since=datetime(2024, 5, 1, 2, tzinfo=UTC), by="created_at")
+        frame = posts_frame(store)
+        window = posts_frame(store, since=datetime(2024, 6, 1, 0, 2, tzinfo=UTC),
+                             until=datetime(2024, 6, 1, 0, 3, tzinfo=UTC))
+        by_created = posts_frame(store, since=datetime(2024, 5, 1, 2, tzinfo=UTC), by="created_at")
     assert {f"score_{label}" for label in LABELS} <= set(frame.columns)
     assert frame["score_hoax"].tolist() == [0.25, 0.5, 0.75]
     assert frame["score_abusive"].isna().all()
@@ -127,7 +128,7 @@ def test_claims_upsert(db_url):
     with Store.open(db_url) as store:
         assert store.add_claims(rows) == 2
         assert store.add_claims([{"claim_id": "c2", "title": "Gempa buatan manusia"}, {"claim_id": "c3"}]) == 1
-        frame = store.claims_frame()
+        frame = claims_frame(store)
         with pytest.raises(InputError, match="claim_id"):
             store.add_claims([{"title": "no id"}])
     assert frame["claim_id"].tolist() == ["c1", "c2", "c3"]

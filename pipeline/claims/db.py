@@ -10,6 +10,7 @@ from pipeline.claims.index import ClaimIndex
 from pipeline.claims.io import read_claims
 from pipeline.errors import InputError, ProblemHandler
 from pipeline.store import Store, StoreLike, opened
+from pipeline.store.frames import claims_frame
 
 LIST_COLUMNS = ("claim_id", "verdict", "date", "title", "url", "source")
 SEARCH_COLUMNS = ("rank", "claim_id", "similarity", "level", "verdict", "title", "url")
@@ -32,8 +33,7 @@ def import_claims(path: str | os.PathLike[str], db: StoreLike = None, *,
 
 def list_claims(db: StoreLike = None) -> pd.DataFrame:
     """All known claims in the database, in import order (the store's columns)."""
-    with opened(db) as store:
-        return store.claims_frame()
+    return claims_frame(db)
 
 
 def search_claims(text: str, db: StoreLike = None, k: int = 5) -> pd.DataFrame:
@@ -48,5 +48,5 @@ def search_claims(text: str, db: StoreLike = None, k: int = 5) -> pd.DataFrame:
 
 def claim_index(store: Store) -> ClaimIndex | None:
     """The known-claims index built from the store's claims table, or None when the table is empty."""
-    frame = store.claims_frame()
+    frame = claims_frame(store)
     return ClaimIndex(frame) if len(frame) else None

@@ -85,7 +85,7 @@ def combine_hoax(classifier_score: float | np.ndarray, similarity: float | np.nd
 
 
 class ClaimIndex:
-    """Matches posts to known claims; build from a claims DataFrame (`read_claims` or `Store.claims_frame`).
+    """Matches posts to known claims; build from a claims DataFrame (`read_claims` or `store.frames.claims_frame`).
 
     Each claim is indexed by its `text`, its `title` when different, and its `narrative` when given (the
     hoax text as it circulated): a post's similarity to a claim is the best over these. Picklable

@@ -1,6 +1,6 @@
 """Shared CLI plumbing: the group that turns PatroliError into one line and an exit code, the options several
-commands share (each defined once here), and JSON output. Tables are rendered by `_render` (pandas), which
-only the commands that print tables import: `patroli --version` and help load neither pandas nor scikit-learn."""
+commands share (each defined once here), and JSON output. Tables are rendered by `_render`, which only the
+commands that print tables import: `patroli --version` and help load neither pandas nor scikit-learn."""
 
 from __future__ import annotations
 

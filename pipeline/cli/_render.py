@@ -1,17 +1,23 @@
-"""Rendering DataFrames as tables that fit the terminal (times in WIB) or as JSON, for the commands that print
-tables."""
+"""Printing tables that fit the terminal (times in WIB) or JSON records, from a DataFrame or from rows (dicts), for
+the commands that print tables. pandas is never imported here: the commands that print rows start without it."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from pipeline.cli._common import echo_json
-from pipeline.values import to_json, wib
+from pipeline.values import jsonable, to_json, wib
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The dtype kinds pandas counts as numeric (bool, int, unsigned, float, complex): right-aligned.
+NUMERIC_KINDS = "biufc"
 
 
 def render(frame: pd.DataFrame, fmt: str) -> None:
@@ -19,18 +25,34 @@ def render(frame: pd.DataFrame, fmt: str) -> None:
     (one JSON array, every value in full)."""
     if fmt == "json":
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-        echo_json(records)
-        return
-    if frame.empty:
+        render_rows(records, list(frame.columns), fmt)
+    elif frame.empty:
         click.echo("(nothing)")
-        return
-    click.echo(table_text(frame, shutil.get_terminal_size((120, 24)).columns))
+    else:
+        click.echo(table_text(frame, _terminal_width()))
+
+
+def render_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str) -> None:
+    """Print the `columns` of rows as `render` prints a DataFrame; a column whose values are all numbers (or None)
+    is right-aligned."""
+    if fmt == "json":
+        echo_json([{name: jsonable(row[name]) for name in columns} for row in rows])
+    elif not rows:
+        click.echo("(nothing)")
+    else:
+        values = [[row[name] for row in rows] for name in columns]
+        numeric = [all(v is None or isinstance(v, int | float) for v in column) for column in values]
+        click.echo(_aligned(list(columns), values, numeric, _terminal_width()))
+
+
+def _terminal_width() -> int:
+    return shutil.get_terminal_size((120, 24)).columns
 
 
 def _cell_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+    if value is None or (isinstance(value, float) and value != value):
         return ""
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # NaT too: `wib` shows it as ""
         return wib(value)
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
@@ -44,10 +66,14 @@ def _cell_text(value: Any) -> str:
 def table_text(frame: pd.DataFrame, width: int) -> str:
     """`frame` as aligned text no wider than `width`: the widest columns are cut first (never below 8 characters),
     numbers are right-aligned."""
-    columns = [str(c) for c in frame.columns]
-    cells = [[_cell_text(v) for v in frame[c].tolist()] for c in frame.columns]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
-    widths = [max(len(name), *(len(v) for v in col)) for name, col in zip(columns, cells, strict=True)]
+    return _aligned([str(c) for c in frame.columns], [frame[c].tolist() for c in frame.columns],
+                    [frame[c].dtype.kind in NUMERIC_KINDS for c in frame.columns], width)
+
+
+def _aligned(names: list[str], columns: list[list[Any]], numeric: list[bool], width: int) -> str:
+    """Columns of values under their names, as text no wider than `width` (see `table_text`)."""
+    cells = [[_cell_text(v) for v in column] for column in columns]
+    widths = [max(len(name), *(len(v) for v in col)) for name, col in zip(names, cells, strict=True)]
     while sum(widths) + 2 * (len(widths) - 1) > width:
         widest = max(range(len(widths)), key=widths.__getitem__)
         if widths[widest] <= 8:
@@ -58,7 +84,7 @@ def table_text(frame: pd.DataFrame, width: int) -> str:
         text = text if len(text) <= size else text[: size - 1] + "…"
         return text.rjust(size) if right else text.ljust(size)
 
-    lines = ["  ".join(fit(name, w, r) for name, w, r in zip(columns, widths, numeric, strict=True))]
+    lines = ["  ".join(fit(name, w, r) for name, w, r in zip(names, widths, numeric, strict=True))]
     for row in zip(*cells, strict=True):
         lines.append("  ".join(fit(v, w, r) for v, w, r in zip(row, widths, numeric, strict=True)))
     return "\n".join(line.rstrip() for line in lines)

@@ -1,4 +1,7 @@
-"""`patroli review ...`: the review-queue commands. Each parses, calls one `pipeline.review` function, renders."""
+"""`patroli review ...`: the review-queue commands. Each parses, calls one `pipeline.review` function, renders.
+
+Only `stats` and `verify` load pandas (their results are DataFrames); the others work with rows.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 import click
-import pandas as pd
 
 from pipeline import review as rv
 from pipeline.cli._common import (
@@ -21,16 +23,20 @@ from pipeline.cli._common import (
     PatroliGroup,
     echo_json,
 )
-from pipeline.cli._render import render
+from pipeline.cli._render import render, render_rows
 from pipeline.labels import LABELS
 from pipeline.priority import top_label
-from pipeline.review import FORMATS
+from pipeline.review import EXPORT_COLUMNS, FORMATS, LIST_COLUMNS
 from pipeline.store import STATUSES
 from pipeline.values import wib
 
 LABEL = click.Choice(LABELS)
 SUMMARY = ("item_id", "status", "priority", "flags", "verdicts", "claimed_by", "lease_expires_at", "decided_by",
            "decided_at", "platform", "post_id", "text")
+#: What `list` shows in a table (JSON gives every LIST_COLUMNS).
+LIST_TABLE = ("item_id", "status", "priority", "top_label", "top_score", "claimed_by", "platform", "post_id", "text")
+COPY_TABLE = ("platform", "post_id", "author", "created_at", "shares", "views", "followers", "source")
+AUDIT_TABLE = ("at", "actor", "action", "status", "note", "reason_code", "verdicts")
 
 
 def _item_out(found: dict[str, Any] | None, fmt: str) -> None:
@@ -92,13 +98,12 @@ def _show_item(found: dict[str, Any]) -> None:
                                  subsequent_indent="    ") or "    ")
     if found.get("copy_posts"):
         click.echo(f"\ncopies of the same post ({len(found['copy_posts'])}):")
-        render(pd.DataFrame(found["copy_posts"])[["platform", "post_id", "author", "created_at", "shares", "views",
-                                                   "followers", "source"]], "table")
+        render_rows(found["copy_posts"], COPY_TABLE, "table")
     if found.get("audit"):
         click.echo("")
-        trail = pd.DataFrame(found["audit"])
-        trail["status"] = trail["from_status"].fillna("") + " → " + trail["to_status"]
-        render(trail[["at", "actor", "action", "status", "note", "reason_code", "verdicts"]], "table")
+        trail = [{**entry, "status": f"{entry['from_status'] or ''} → {entry['to_status']}"}
+                 for entry in found["audit"]]
+        render_rows(trail, AUDIT_TABLE, "table")
 
 
 @click.group(cls=PatroliGroup)
@@ -120,11 +125,8 @@ def list_(statuses: tuple[str, ...], label: str | None, limit: int | None, db: s
       patroli review list --status pending --label sara --limit 20
       patroli review list --format json > queue.json
     """
-    frame = rv.queue_frame(db, status=statuses, label=label, limit=limit)
-    if fmt == "table":
-        frame = frame[["item_id", "status", "priority", "top_label", "top_score", "claimed_by", "platform",
-                       "post_id", "text"]]
-    render(frame, fmt)
+    rows = rv.queue_rows(db, status=statuses, label=label, limit=limit)
+    render_rows(rows, LIST_COLUMNS if fmt == "json" else LIST_TABLE, fmt)
 
 
 @review.command()
@@ -254,7 +256,8 @@ def export(out_dir: str, formats: tuple[str, ...], analyst: str, signing_key: st
       patroli review export evidence/
       patroli review export evidence/ --only html --only jsonl
     """
-    render(rv.export(db, out_dir, formats=formats or FORMATS, analyst=analyst, signing_key=signing_key), fmt)
+    written = rv.write_evidence(db, out_dir, formats=formats or FORMATS, analyst=analyst, signing_key=signing_key)
+    render_rows(written, EXPORT_COLUMNS, fmt)
 
 
 @review.command()
@@ -276,19 +279,18 @@ def verify(ctx: click.Context, against: tuple[str, ...], key: str | None, db: st
       patroli review verify --against evidence/ --against patrol.log
     """
     result = rv.check(db, against, key)
+    problems = result.problems.astype(object).where(result.problems.notna(), None).to_dict(orient="records")
     if fmt == "json":
         echo_json({"intact": result.intact, "rewrite_ruled_out": result.rewrite_ruled_out, "length": result.length,
                    "sha256": result.sha256, "key_id": result.key_id,
-                   "heads": result.heads.to_dict(orient="records"),
-                   "problems": result.problems.astype(object).where(result.problems.notna(), None)
-                   .to_dict(orient="records")})
+                   "heads": result.heads.to_dict(orient="records"), "problems": problems})
     else:
-        for row in result.problems.itertuples(index=False):
-            where = f"post {row.post} ({row.platform}:{row.post_id})" if pd.notna(row.platform) else ""
-            item = f"queue item {int(row.item_id)}" if pd.notna(row.item_id) else ""
+        for row in problems:
+            where = f"post {row['post']} ({row['platform']}:{row['post_id']})" if row["platform"] is not None else ""
+            item = f"queue item {int(row['item_id'])}" if row["item_id"] is not None else ""
             place = ", ".join(part for part in (where, item) if part)
-            detail = f" (expected {row.expected}, found {row.found})" if pd.notna(row.expected) else ""
-            click.echo(f"{place + ': ' if place else ''}{row.problem}{detail}")
+            detail = f" (expected {row['expected']}, found {row['found']})" if row["expected"] is not None else ""
+            click.echo(f"{place + ': ' if place else ''}{row['problem']}{detail}")
         for line in result.lines():
             click.echo(line)
     if not result.intact:

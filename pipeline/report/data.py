@@ -9,6 +9,7 @@ import pandas as pd
 from pipeline.errors import InputError
 from pipeline.report.tables import REPORT_TZ, tables
 from pipeline.store import StoreLike, opened
+from pipeline.store.frames import claims_frame, posts_frame
 
 BY = ("captured_at", "created_at")
 
@@ -58,8 +59,8 @@ def report_data(store_or_url: StoreLike = None, since: str | date | datetime | N
     if start is not None and stop is not None and start >= stop:
         raise InputError(f"since ({start.isoformat()}) must be before until ({stop.isoformat()})")
     with opened(store_or_url, must_exist=True) as store:
-        posts = store.posts_frame(start, stop, by=by)
-        known = store.claims_frame()
+        posts = posts_frame(store, start, stop, by=by)
+        known = claims_frame(store)
         database = store.url
     data = tables(posts, by=by, top=top, known_claims=known)
     data["summary"] = data["summary"].assign(

@@ -1,4 +1,4 @@
-"""The report's tables, computed from one frame of posts (a scan result or `Store.posts_frame`)."""
+"""The report's tables, computed from one frame of posts (a scan result or `store.frames.posts_frame`)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
-"""Small helpers shared by the review modules: the acting analyst's name, "now", UTC time columns."""
+"""Small helpers shared by the review modules: the acting analyst's name and "now"."""
 
 from __future__ import annotations
 
 from datetime import datetime
-
-import pandas as pd
 
 from pipeline.errors import InputError
 from pipeline.store._types import utcnow
@@ -22,10 +20,3 @@ def analyst_name(name: str) -> str:
 def now_utc(now: datetime | None) -> datetime:
     """`now` in UTC (it must be timezone-aware), or the current time."""
     return as_utc(now, "now") if now is not None else utcnow()
-
-
-def utc_columns(frame: pd.DataFrame, *names: str) -> pd.DataFrame:
-    """`frame` with the named columns as tz-aware UTC datetimes."""
-    for name in names:
-        frame[name] = pd.to_datetime(frame[name], utc=True)
-    return frame

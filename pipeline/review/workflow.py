@@ -3,7 +3,7 @@
 Statuses: `pending` -> `in_review` (claimed, with a lease; an expired lease makes the item claimable again)
 -> `confirmed` (any label confirmed) or `dismissed`; `confirmed` -> `escalated`. `undo` reverts the last decision
 with a new audit entry. Every function takes a `Store` (or a database URL, or None for the default database)
-and returns a DataFrame, a dict or a plain value.
+and returns rows (dicts) or a plain value; `frames` has the DataFrames.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-import pandas as pd
-
 from pipeline.errors import InputError, StoreError
 from pipeline.labels import LABELS
 from pipeline.priority import top_label
-from pipeline.review._common import analyst_name, now_utc, utc_columns
+from pipeline.review._common import analyst_name, now_utc
 from pipeline.store import StoreLike, audit, opened, posts, queue
 
 DEFAULT_LEASE = timedelta(minutes=30)
@@ -28,27 +26,22 @@ LIST_COLUMNS = ("item_id", "status", "priority", "flags", "top_label", "top_scor
                 "decided_at", "verdicts", "model_version", "content_sha256", "url")
 
 
-def queue_frame(store: StoreLike = None, status: str | Iterable[str] | None = None, label: str | None = None,
-                limit: int | None = None) -> pd.DataFrame:
-    """Queue items, highest priority first, optionally only some statuses / items flagged with `label`.
-
-    Columns: item_id, status, priority, flags (list), top_label/top_score (the flag that drives the priority: the
-    largest risk weight x score, see `pipeline.scoring.priority`),
-    claimed_by, lease_expires_at, platform, post_id, author, text, enqueued_at, decided_by, decided_at,
-    verdicts (dict label -> bool), model_version, content_sha256, url. Times tz-aware UTC.
-    """
+def queue_rows(store: StoreLike = None, status: str | Iterable[str] | None = None, label: str | None = None,
+               limit: int | None = None) -> list[dict[str, Any]]:
+    """Queue items, highest priority first, optionally only some statuses / items flagged with `label`: one dict
+    per item with the LIST_COLUMNS, as `queue_frame` describes them (times aware UTC datetimes or None)."""
     statuses = [status] if isinstance(status, str) else list(status or [])
     if label is not None and label not in LABELS:
         raise InputError(f"unknown label {label!r}; labels: {', '.join(LABELS)}")
     with opened(store) as st, st.transaction("cannot read the queue") as conn:
-        rows = queue.items(conn, statuses=statuses, limit=None if label else limit)
+        rows = queue.items(conn, statuses=statuses, limit=None if label else limit,
+                           columns=(*LIST_COLUMNS, "scores"))
     if label is not None:
         rows = [r for r in rows if label in r["flags"]][:limit]
     for row in rows:
         top = top_label(row["flags"], row["scores"])
         row.update(top_label=top, top_score=row["scores"].get(top) if top else None)
-    out = pd.DataFrame(rows, columns=list(LIST_COLUMNS))
-    return utc_columns(out, "lease_expires_at", "enqueued_at", "decided_at")
+    return [{name: row[name] for name in LIST_COLUMNS} for row in rows]
 
 
 def item(store: StoreLike, item_id: int) -> dict[str, Any]:
@@ -60,13 +53,6 @@ def item(store: StoreLike, item_id: int) -> dict[str, Any]:
         found["audit"] = audit.entries(conn, [item_id])
         found["copy_posts"] = posts.copies_of(conn, [item_id])
     return found
-
-
-def audit_frame(store: StoreLike = None, item_id: int | None = None) -> pd.DataFrame:
-    """The audit log (all of it, or one item's), oldest first: id, item_id, at, actor, action, from_status,
-    to_status, note, reason_code, model_version, verdicts, content_sha256, entry_sha256."""
-    with opened(store) as st, st.transaction("cannot read the audit log") as conn:
-        return audit.frame(audit.entries(conn, None if item_id is None else [item_id]))
 
 
 def claim(store: StoreLike, analyst: str, item_id: int | None = None, *, lease: timedelta = DEFAULT_LEASE,

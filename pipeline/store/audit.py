@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -74,13 +73,6 @@ def entries(conn: Connection, item_ids: Iterable[int] | None = None) -> list[dic
     if item_ids is not None:
         query = query.where(audit_log.c.item_id.in_(list(item_ids)))
     return [dict(row._mapping) for row in conn.execute(query)]
-
-
-def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Audit entries as a DataFrame (`at` tz-aware UTC)."""
-    out = pd.DataFrame(rows, columns=list(COLUMNS))
-    out["at"] = pd.to_datetime(out["at"], utc=True)
-    return out
 
 
 def broken_chains(rows: list[dict[str, Any]]) -> dict[int, str]:

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -50,10 +49,7 @@ def add(conn: Connection, rows: Iterable[dict[str, Any]]) -> int:
     return len(set(ids) - existing)
 
 
-def frame(conn: Connection) -> pd.DataFrame:
-    """All claims, one row each: the FIELDS (text, `date` as given, ISO if it was a date) and `imported_at`."""
-    rows = [dict(r._mapping) for r in conn.execute(sa.select(*(claims.c[n] for n in (*FIELDS, "imported_at")))
-                                                   .order_by(claims.c.id))]
-    out = pd.DataFrame(rows, columns=[*FIELDS, "imported_at"])
-    out["imported_at"] = pd.to_datetime(out["imported_at"], utc=True)
-    return out
+def rows(conn: Connection) -> list[dict[str, Any]]:
+    """All claims, in import order: the FIELDS (text, `date` as given, ISO if it was a date) and `imported_at`."""
+    query = sa.select(*(claims.c[n] for n in (*FIELDS, "imported_at"))).order_by(claims.c.id)
+    return [dict(r._mapping) for r in conn.execute(query)]

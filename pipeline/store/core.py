@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -116,17 +114,6 @@ class Store:
         with self.transaction("cannot read copies") as conn:
             return posts.copies_of(conn, post_ids)
 
-    def posts_frame(self, since: datetime | None = None, until: datetime | None = None,
-                    by: str = "captured_at") -> pd.DataFrame:
-        """Stored posts, one row each, `since <= <by> < until` (`by`: captured_at or created_at).
-
-        Columns: id, platform, post_id, content_sha256, text, author, url, created_at, captured_at (tz-aware
-        UTC), shares, views, followers (Int64), source, raw (dict), flags (list), evidence (dict), model_version,
-        priority, queue_status (None if not enqueued), and score_<label> (float, NaN if not scored) per label.
-        """
-        with self.transaction("cannot read posts") as conn:
-            return posts.frame(conn, since, until, by)
-
     def chain_head(self, signing_key: str | PathLike[str] | None = None) -> Head:
         """The evidence chain's head now, signed with the key at `signing_key` (default: the configured key, see
         `pipeline.signing.key_path`; unsigned when none is configured)."""
@@ -156,11 +143,6 @@ class Store:
         """
         with self.transaction("cannot save claims", write=True) as conn:
             return claims.add(conn, rows)
-
-    def claims_frame(self) -> pd.DataFrame:
-        """Known claims: claim_id, title, text, verdict, url, date (ISO text), narrative, source, imported_at."""
-        with self.transaction("cannot read claims") as conn:
-            return claims.frame(conn)
 
 
 #: What library functions accept as a database: an open Store, a URL, or None for `config.db_url()`.

@@ -1,5 +1,5 @@
 """Posts and their copies: de-duplication look-ups, the one-transaction scan save, the spread of a queued post,
-and the posts DataFrame for reports.
+and the stored posts for reports.
 
 Copies are stored in their own table (`schema.copies`), not as posts: a post is what is scored, queued and
 audited, once per text; a copy is another account's or platform's post of the same text, kept with its own
@@ -8,19 +8,16 @@ identity and reach and linked to the first post (`copies_of`), whose queue item 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.errors import InputError
-from pipeline.labels import LABELS
-from pipeline.records import COPY_COLUMNS, ROW_COLUMNS, ScanRecord
+from pipeline.records import COPY_COLUMNS, ScanRecord
 from pipeline.store import audit, dialects, ledger, queue_facets
 from pipeline.store._types import utcnow
 from pipeline.store.schema import copies, posts, queue_items
@@ -201,9 +198,10 @@ def copies_of(conn: Connection, post_ids: Iterable[int]) -> list[dict[str, Any]]
     return sorted(out, key=lambda row: row["id"])
 
 
-def frame(conn: Connection, since: datetime | None = None, until: datetime | None = None,
-          by: str = "captured_at") -> pd.DataFrame:
-    """Posts as a DataFrame; see `Store.posts_frame`."""
+def rows(conn: Connection, since: datetime | None = None, until: datetime | None = None,
+         by: str = "captured_at") -> list[dict[str, Any]]:
+    """Stored posts with `since <= <by> < until` (`by`: captured_at or created_at), by id: the posts columns and
+    the `status` of their queue item (None if not enqueued); `frames.posts_frame` makes the DataFrame."""
     if by not in ("captured_at", "created_at"):
         raise InputError(f"posts can be selected by captured_at or created_at, not {by!r}")
     column = posts.c[by]
@@ -212,14 +210,4 @@ def frame(conn: Connection, since: datetime | None = None, until: datetime | Non
         query = query.where(column >= as_utc(since, "since"))
     if until is not None:
         query = query.where(column < as_utc(until, "until"))
-    rows = [dict(row._mapping) for row in conn.execute(query.order_by(posts.c.id))]
-    out = pd.DataFrame(rows, columns=["id", *ROW_COLUMNS, "status"])
-    for label in LABELS:
-        out[f"score_{label}"] = pd.Series([r["scores"].get(label, math.nan) for r in rows], index=out.index,
-                                          dtype="float64")
-    for name in ("created_at", "captured_at"):
-        out[name] = pd.to_datetime(out[name], utc=True)
-    for name in ("shares", "views", "followers"):
-        out[name] = out[name].astype("Int64")
-    out["priority"] = out["priority"].astype("float64")
-    return out.drop(columns=["scores"]).rename(columns={"status": "queue_status"})
+    return [dict(row._mapping) for row in conn.execute(query.order_by(posts.c.id))]

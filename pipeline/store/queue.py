@@ -35,14 +35,16 @@ def claimable(now: datetime) -> sa.ColumnElement[bool]:
                   sa.and_(queue_items.c.status == "in_review", queue_items.c.lease_expires_at < now))
 
 
-def _base() -> sa.Select[Any]:
-    return sa.select(*ITEM_COLUMNS).join(posts, posts.c.id == queue_items.c.id)
+def _base(columns: Sequence[str] | None = None) -> sa.Select[Any]:
+    selected = ITEM_COLUMNS if columns is None else [c for c in ITEM_COLUMNS if c.name in columns]
+    return sa.select(*selected).join(posts, posts.c.id == queue_items.c.id)
 
 
 def items(conn: Connection, *, statuses: Sequence[str] | None = None, ids: Sequence[int] | None = None,
-          limit: int | None = None) -> list[dict[str, Any]]:
-    """Items with their posts, highest priority first."""
-    query = _base().order_by(queue_items.c.priority.desc(), queue_items.c.id)
+          limit: int | None = None, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Items with their posts, highest priority first: every ITEM_COLUMNS, or only those named in `columns` (a
+    list need not decode each post's raw record and evidence)."""
+    query = _base(columns).order_by(queue_items.c.priority.desc(), queue_items.c.id)
     if statuses:
         bad = sorted(set(statuses) - set(STATUSES))
         if bad:

@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 
 from pipeline.labels import LABELS
-from pipeline.review._common import utc_columns
-from pipeline.review.workflow import audit_frame, queue_frame
+from pipeline.review.frames import audit_frame, queue_frame
 from pipeline.store import STATUSES, Store, StoreLike, opened, queue
+from pipeline.store.frames import utc_columns
 
 STATS_COLUMNS = ("label", "flagged", "pending", "in_review", "decided", "confirmed", "dismissed", "precision",
                  "confirmed_unflagged", "escalated", "median_minutes_to_decision")

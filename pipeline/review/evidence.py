@@ -1,5 +1,6 @@
 """Evidence: exporting confirmed and escalated items as CSV, JSONL and a printable, self-contained HTML page, with
-the evidence chain's signed head (evidence.head.json, and on the page) and a SHA-256 manifest."""
+the evidence chain's signed head (evidence.head.json, and on the page) and a SHA-256 manifest (`frames.export`
+returns the files written as a DataFrame)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from pipeline.digest import sha256_file
 from pipeline.errors import InputError
 from pipeline.review._common import now_utc
 from pipeline.signing import HTML_ATTRIBUTE, Head
-from pipeline.store import StoreLike, evidence, opened
+from pipeline.store import StoreLike, opened
+from pipeline.store.evidence import records as evidence_records
 from pipeline.values import cell, jsonable, to_json
 
 FORMATS = ("csv", "jsonl", "html")
@@ -123,15 +123,15 @@ def write_html(path: Path, records: list[dict[str, Any]], *, generated_at: datet
 EXPORT_COLUMNS = ("format", "path", "items", "sha256")
 
 
-def export(store: StoreLike, out_dir: str | Path, *, formats: Iterable[str] = FORMATS,
-           analyst: str = "patroli", now: datetime | None = None,
-           signing_key: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def write_evidence(store: StoreLike, out_dir: str | Path, *, formats: Iterable[str] = FORMATS,
+                   analyst: str = "patroli", now: datetime | None = None,
+                   signing_key: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
     """Write the evidence report of confirmed and escalated items to `out_dir`: evidence.csv, evidence.jsonl,
     evidence.html (any of them), evidence.head.json (the evidence chain's head, signed with `signing_key`, default
     the configured key) and evidence.sha256 (a `sha256sum -c` manifest of the files written).
 
-    Each item carries its post, recorded and recomputed SHA-256, decisions and audit trail. Returns
-    DataFrame(format, path, items, sha256), one row per file.
+    Each item carries its post, recorded and recomputed SHA-256, decisions and audit trail. Returns one dict per
+    file written: format, path, items, sha256 (the EXPORT_COLUMNS).
     """
     formats = list(dict.fromkeys(formats))
     bad = sorted(set(formats) - set(FORMATS))
@@ -145,7 +145,7 @@ def export(store: StoreLike, out_dir: str | Path, *, formats: Iterable[str] = FO
     now = now_utc(now)
     with opened(store) as st:
         with st.transaction("cannot read evidence") as conn:
-            records = evidence.records(conn)
+            records = evidence_records(conn)
         # Read after the records, so the head covers everything they show.
         head = st.chain_head(signing_key)
         rows = []
@@ -164,4 +164,4 @@ def export(store: StoreLike, out_dir: str | Path, *, formats: Iterable[str] = FO
         rows.append({"format": "head", "path": str(path), "items": len(records), "sha256": sha256_file(path)})
     manifest = "".join(f"{r['sha256']}  {Path(r['path']).name}\n" for r in rows)
     (out / "evidence.sha256").write_text(manifest, encoding="utf-8")
-    return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
+    return rows
