@@ -104,7 +104,9 @@ class FeatureBuilder:
         """The stems the word features are made of: (stem -> part id, an array whose row `index` holds the part ids
         of word feature `index`'s stems in order, padded with -1)."""
         ids: dict[str, int] = {}
-        rows = [[ids.setdefault(stem, len(ids)) for stem in name.split()] for name in self._word_names]
+        rows: list[list[int]] = [[] for _ in range(len(self.words.vocabulary_))]
+        for name, column in self.words.vocabulary_.items():
+            rows[column] = [ids.setdefault(stem, len(ids)) for stem in name.split()]
         width = max(map(len, rows), default=1)
         return ids, np.array([row + [-1] * (width - len(row)) for row in rows], dtype=np.int64).reshape(-1, width)
 
@@ -119,18 +121,10 @@ class FeatureBuilder:
         return found
 
     # Derived once per process from the fitted state and never pickled (see __getstate__).
-    _TRANSIENT = ("_word_names", "word_parts", "_token_chars", "_char_analyzer", "_matcher", "_target_kind")
+    _TRANSIENT = ("word_parts", "_token_chars", "_char_analyzer", "_matcher", "_target_kind")
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}
-
-    @cached_property
-    def _word_names(self) -> list[str]:
-        """Word feature names by column (the vocabulary inverted: a fraction of get_feature_names_out's cost)."""
-        names = [""] * len(self.words.vocabulary_)
-        for name, column in self.words.vocabulary_.items():
-            names[column] = name
-        return names
 
     @cached_property
     def _token_chars(self) -> dict[str, np.ndarray]:
