@@ -183,9 +183,9 @@ class FeatureBuilder:
                 if name in hits:
                     hits[f"target_x_{name}"] = [*target_tokens, *hits[name]]
         for marker, cue in (("!", "exclaim"), ("?", "question")):
-            found = [t for t in tokens if t == marker]
-            if found:
-                hits[cue] = found
+            count = tokens.count(marker)
+            if count:
+                hits[cue] = [marker] * count
         for marker in ("user", "url"):
             if marker in tokens:
                 hits[marker] = [marker]

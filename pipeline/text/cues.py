@@ -69,6 +69,7 @@ class LexiconMatcher:
         self.lexicons = {name: frozenset(terms) for name, terms in lexicons.items()}
         self.exceptions = frozenset(exceptions)
         self._cache: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._forms: dict[str, tuple[str, ...]] = {}
 
     def __getstate__(self) -> dict[str, object]:
         return {"lexicons": self.lexicons, "exceptions": self.exceptions}
@@ -81,17 +82,17 @@ class LexiconMatcher:
         """single-word term -> the cue names it belongs to."""
         merged: dict[str, list[str]] = {}
         for name, terms in self.lexicons.items():
-            for term in terms:
+            for term in sorted(terms):
                 if " " not in term:
                     merged.setdefault(term, []).append(name)
         return {term: tuple(names) for term, names in merged.items()}
 
     @cached_property
     def _phrases(self) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
-        """first word -> [(cue name, the phrase's words)] of the multiword terms."""
+        """first word -> [(cue name, the phrase's words)] of the multiword terms, in a fixed order."""
         found: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for name, terms in self.lexicons.items():
-            for term in terms:
+            for term in sorted(terms):
                 words = tuple(term.split())
                 if len(words) > 1:
                     found.setdefault(words[0], []).append((name, words))
@@ -104,12 +105,22 @@ class LexiconMatcher:
             names_of = self._names_of
             pairs: dict[tuple[str, str], None] = {}
             if token not in self.exceptions:
-                for form in token_forms(token, stem):
+                for form in self.forms(token, stem):
                     for name in names_of.get(form, ()):
                         pairs[(name, form)] = None
             found = tuple(pairs)
             if len(self._cache) < 500_000:
                 self._cache[token] = found
+        return found
+
+    def forms(self, token: str, stem: str) -> tuple[str, ...]:
+        """`token_forms`, cached per token (a token's stem is fixed for a model): a phrase's last word is checked
+        against the forms of every token that follows its first words."""
+        found = self._forms.get(token)
+        if found is None:
+            found = token_forms(token, stem)
+            if len(self._forms) < 500_000:
+                self._forms[token] = found
         return found
 
     def matches(self, tokens: Sequence[str], stems: Sequence[str]) -> list[tuple[str, str, int, int]]:
@@ -119,14 +130,22 @@ class LexiconMatcher:
         ("sampah masyarakatnya").
         """
         out: list[tuple[str, str, int, int]] = []
-        phrases = self._phrases
-        for i, (token, stem) in enumerate(zip(tokens, stems, strict=True)):
-            for name, term in self.token_hits(token, stem):
+        phrases, cached = self._phrases, self._cache.get
+        if len(stems) != len(tokens):
+            raise ValueError("tokens and stems differ in length")
+        for i, token in enumerate(tokens):
+            hits = cached(token)
+            if hits is None:
+                hits = self.token_hits(token, stems[i])
+            for name, term in hits:
                 out.append((name, term, i, i + 1))
-            for name, words in phrases.get(token, ()):
+            candidates = phrases.get(token)
+            if candidates is None:
+                continue
+            for name, words in candidates:
                 end = i + len(words)
                 if end <= len(tokens) and tuple(tokens[i:end - 1]) == words[:-1] and (
-                        tokens[end - 1] == words[-1] or words[-1] in token_forms(tokens[end - 1], stems[end - 1])):
+                        tokens[end - 1] == words[-1] or words[-1] in self.forms(tokens[end - 1], stems[end - 1])):
                     out.append((name, " ".join(words), i, end))
         return out
 

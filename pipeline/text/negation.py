@@ -31,6 +31,8 @@ def negated_positions(tokens: Sequence[str]) -> list[bool]:
     """Per token, whether a negator before it governs it."""
     marks = [False] * len(tokens)
     words = negators()
+    if words.isdisjoint(tokens):
+        return marks
     left = 0
     for i, token in enumerate(tokens):
         if token in words:

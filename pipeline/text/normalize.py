@@ -71,18 +71,21 @@ class Normalizer:
         # Each pattern runs only when the character it needs is present: most posts need few of them.
         if "\\" in text:
             text = _decode_escapes(text)
-        if "://" in text or "www." in text.lower():
+        text = text.lower()
+        if "://" in text or "www." in text:
             text = _URL.sub(" url ", text)
         if "@" in text:
             text = _MENTION.sub(" user ", text)
-        text = _RT.sub(" ", text)
-        text = text.lower().replace("#", " ")
+        if "rt" in text:
+            text = _RT.sub(" ", text)
+        text = text.replace("#", " ")
         text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
         if any(c in text for c in "0123456789@$!|+"):
             text = _DISGUISED.sub(self._undisguise, text)
         if any(c in text for c in ".-_*"):
             text = _DOTTED.sub(_undot, text)
-        text = _REPEATED_PUNCT.sub(r"\1", text)
+        if any(c + c in text for c in "!?.,"):
+            text = _REPEATED_PUNCT.sub(r"\1", text)
         if "2" in text:
             # "orang2" is the written shorthand of "orang-orang" (and "orang2nya" of "orang-orangnya"), not an
             # obfuscated "orangz".
