@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from nltk.tokenize import TweetTokenizer
 
 _TOKENIZER = TweetTokenizer(preserve_case=True, reduce_len=False, strip_handles=False)
