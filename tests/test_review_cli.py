@@ -88,6 +88,14 @@ def test_export_verify_stats(run, tmp_path, db_url):
     assert "does not match its recorded SHA-256" in result.stdout
     assert f"post {first} differs from what the evidence chain recorded" in result.stdout
     assert result.stderr.strip() == "patroli: 2 integrity problem(s) found"
+    # A head that claims a longer chain: a problem of no post beside the post's, and ids stay integers.
+    head = json.loads((out / "evidence.head.json").read_text())
+    (out / "evidence.head.json").write_text(json.dumps({**head, "seq": head["seq"] + 5}))
+    result = run("verify", "--against", str(out), code=1)
+    assert f"post {first} (" in result.stdout and f"post {first}.0" not in result.stdout
+    problems = _json(run("verify", "--against", str(out), "--format", "json", code=1))["problems"]
+    assert [p["post"] for p in problems].count(None) >= 1
+    assert {p["post"] for p in problems} - {None} == {first} and type(problems[0]["post"]) is int
 
 
 @pytest.mark.parametrize("args, code, message", [

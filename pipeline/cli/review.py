@@ -279,7 +279,10 @@ def verify(ctx: click.Context, against: tuple[str, ...], key: str | None, db: st
       patroli review verify --against evidence/ --against patrol.log
     """
     result = rv.check(db, against, key)
-    problems = result.problems.astype(object).where(result.problems.notna(), None).to_dict(orient="records")
+    # Ids are integers; a column with gaps comes back from the frame as floats ("post 3.0").
+    problems = [{name: int(value) if name in ("post", "item_id") and value is not None else value
+                 for name, value in row.items()}
+                for row in result.problems.astype(object).where(result.problems.notna(), None).to_dict(orient="records")]
     if fmt == "json":
         echo_json({"intact": result.intact, "rewrite_ruled_out": result.rewrite_ruled_out, "length": result.length,
                    "sha256": result.sha256, "key_id": result.key_id,
@@ -287,7 +290,7 @@ def verify(ctx: click.Context, against: tuple[str, ...], key: str | None, db: st
     else:
         for row in problems:
             where = f"post {row['post']} ({row['platform']}:{row['post_id']})" if row["platform"] is not None else ""
-            item = f"queue item {int(row['item_id'])}" if row["item_id"] is not None else ""
+            item = f"queue item {row['item_id']}" if row["item_id"] is not None else ""
             place = ", ".join(part for part in (where, item) if part)
             detail = f" (expected {row['expected']}, found {row['found']})" if row["expected"] is not None else ""
             click.echo(f"{place + ': ' if place else ''}{row['problem']}{detail}")
