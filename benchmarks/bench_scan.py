@@ -50,7 +50,7 @@ STAGES = (
     ("lexicon and target cues", ("_features.py(cue_hits)",), ()),
     ("probabilities", ("estimator.py(proba_from_features)",), ()),
     ("claims", ("index.py(best_matches)",), ()),
-    ("explanations", ("explain.py(explain_features)",), ()),
+    ("explanations", ("explain.py(explain_rows)",), ()),
 )
 
 

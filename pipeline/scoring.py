@@ -10,7 +10,7 @@ from typing import Any
 
 from pipeline.claims import ClaimIndex, Match
 from pipeline.classify.artifact import Model
-from pipeline.classify.explain import explain_features
+from pipeline.classify.explain import explain_rows
 from pipeline.posts import Post
 from pipeline.priority import priority
 from pipeline.records import ScanRecord
@@ -56,7 +56,6 @@ class Scorer:
         labels = self.model.labels
         clf = self.model.estimator
         M, normalized, stemmed, hits = clf.featurize(list(texts))
-        M.sort_indices()  # explanations binary-search each row's columns
         proba = clf.proba_from_features(M)
         matches: list[Match | None] = [None] * len(texts)
         if self.claims is not None:
@@ -67,14 +66,11 @@ class Scorer:
             proba[:, hoax] = self.claims.combine_hoax(proba[:, hoax], similarity,
                                                       flag_threshold=self.thresholds["hoax"])
         flags = self.model.flags(proba, self.thresholds)
+        explained = explain_rows(clf, M, normalized, stemmed, flags, self.top_terms, hits)
         out = []
         for i, row in enumerate(proba.tolist()):
             scores = {label: round(p, 6) for label, p in zip(labels, row, strict=True)}
-            evidence: dict[str, Any] = {}
-            if flags[i]:
-                start, end = M.indptr[i], M.indptr[i + 1]
-                evidence.update(explain_features(clf, M.indices[start:end], M.data[start:end], normalized[i],
-                                                 stemmed[i], flags[i], self.top_terms, hits[i]))
+            evidence: dict[str, Any] = dict(explained[i])
             if matches[i] is not None:
                 evidence["claim"] = matches[i].as_evidence()
             rank = priority(scores, flags[i], *reach[i]) if flags[i] else 0.0

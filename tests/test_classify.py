@@ -262,7 +262,7 @@ def _reference_evidence(clf: PatroliClassifier, text: str, label: str) -> dict[s
         first_token.setdefault(marked, token)
     cues = features.cue_hits(tokens, stems)
     scores: dict[str, float] = defaultdict(float)
-    for index, value in zip(row.indices, _contributions(clf, row.indices, row.data, label), strict=True):
+    for index, value in zip(row.indices, _contributions(clf, row, label), strict=True):
         if index < features.n_word:
             parts = {first_token.get(s, s) for s in words[index].split()}
         elif index < features.n_word + features.n_char:
@@ -292,6 +292,36 @@ def test_explanations_match_their_definition(frame: pd.DataFrame, fitted: Patrol
                 assert weight == pytest.approx(sum(expected[w] for w in words), abs=1e-3), (text, term)
             else:
                 assert weight == pytest.approx(expected[term], abs=1e-3), (text, term)
+
+
+@pytest.mark.parametrize("block", [2000, 7])
+def test_explaining_rows_together_gives_each_what_it_gets_alone(frame: pd.DataFrame, fitted: PatroliClassifier,
+                                                                 block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.classify import explain as module
+    from pipeline.classify.explain import explain_row, explain_rows
+
+    monkeypatch.setattr(module, "_BLOCK", block)  # rows explained together, a block at a time
+    M, tokens, stems, hits = fitted.featurize(frame["text"].tolist())
+    # rows without labels, and different labels per row (SARA sub-labels among them)
+    labels = [list(LABELS[i % 5: i % 5 + 1 + i % 4]) if i % 3 else [] for i in range(M.shape[0])]
+    together = explain_rows(fitted, M, tokens, stems, labels, top=5, hits=hits)
+    assert [list(found) for found in together] == labels
+    for i, wanted in enumerate(labels):
+        if wanted:
+            assert together[i] == explain_row(fitted, M[i], tokens[i], stems[i], wanted, top=5), i
+
+
+def test_equal_scores_keep_the_order_a_rows_own_sort_gives_them() -> None:
+    from pipeline.classify.explain import _ranking
+
+    sizes = [40, 3, 0, 25, 60, 17]
+    scores = np.random.default_rng(0).choice([-0.5, 0.0, 0.25, 0.5, 1.0], size=sum(sizes))  # ties in every row
+    offsets = np.concatenate(([0], np.cumsum(sizes))).tolist()
+    wanted = np.array([True, True, True, False, True, True])
+    found = _ranking(scores, np.repeat(np.arange(len(sizes)), sizes), offsets, wanted)
+    for r, (start, end) in enumerate(zip(offsets, offsets[1:], strict=False)):
+        alone = [start + i for i in np.argsort(-scores[start:end]).tolist() if scores[start + i] > 0]
+        assert found[r] == (alone if wanted[r] else []), r
 
 
 def test_feedback_rows_keep_only_judged_labels() -> None:

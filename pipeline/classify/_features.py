@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -90,9 +91,7 @@ class FeatureBuilder:
         char_wb n-grams never cross whitespace, so a text's n-gram counts are the sum of its tokens' counts; tokens
         repeat across posts far more than texts do, which makes this several times faster than re-analysing.
         """
-        cached, features = self._token_chars.get, self.token_char_features
-        parts = [found if (found := cached(token)) is not None else features(token)
-                 for tokens in normalized for token in tokens]
+        parts = self.token_chars(chain.from_iterable(normalized))
         matrix = summed_rows(parts, [len(tokens) for tokens in normalized], self.n_char)
         # The same weighting TfidfVectorizer applies: 1 + log(tf), times idf, then L2 row normalisation.
         matrix.data = np.log(matrix.data) + 1
@@ -119,6 +118,11 @@ class FeatureBuilder:
             if len(self._token_chars) < 500_000:
                 self._token_chars[token] = found
         return found
+
+    def token_chars(self, tokens: Iterable[str]) -> list[np.ndarray]:
+        """`token_char_features` of each of `tokens` (the cache is read without a call per token: tokens are many)."""
+        cached, features = self._token_chars.get, self.token_char_features
+        return [found if (found := cached(token)) is not None else features(token) for token in tokens]
 
     # Derived once per process from the fitted state and never pickled (see __getstate__).
     _TRANSIENT = ("word_parts", "_token_chars", "_char_analyzer", "_matcher", "_target_kind")

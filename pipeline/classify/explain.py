@@ -8,11 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from pipeline.classify._attribution import attribution
 from pipeline.classify._features import CUE_NAMES, Hits
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.labels import SARA_SUBLABELS
-from pipeline.text.negation import mark_negated
 from pipeline.text.targets import Target
+
+#: A post's explanations: per label, its terms and their weights, strongest first.
+Evidence = dict[str, list[tuple[str, float]]]
 
 
 def explain(clf: PatroliClassifier, text: str, label: str, top: int = 5) -> list[tuple[str, float]]:
@@ -30,54 +33,123 @@ def explain(clf: PatroliClassifier, text: str, label: str, top: int = 5) -> list
 
 
 def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], stems: list[str],
-                labels: Sequence[str], top: int = 5, hits: Hits | None = None) -> dict[str, list[tuple[str, float]]]:
+                labels: Sequence[str], top: int = 5, hits: Hits | None = None) -> Evidence:
     """`explain` for several labels of a post whose feature row and tokens (and maybe cue hits) are already
-    computed (the scan path).
-
-    The feature-to-token attribution is built once per post; each label then costs one weighted count.
-    """
-    row = row.tocsr()
-    row.sort_indices()
-    return explain_features(clf, row.indices, row.data, tokens, stems, labels, top, hits)
+    computed."""
+    return explain_rows(clf, row, [tokens], [stems], [labels], top, None if hits is None else [hits])[0]
 
 
 def explain_features(clf: PatroliClassifier, indices: np.ndarray, data: np.ndarray, tokens: list[str],
-                     stems: list[str], labels: Sequence[str], top: int = 5,
-                     hits: Hits | None = None) -> dict[str, list[tuple[str, float]]]:
-    """`explain_row` for a row given as its sorted column indices and their values (a slice of a CSR matrix with
-    sorted indices), without building a one-row matrix per post."""
+                     stems: list[str], labels: Sequence[str], top: int = 5, hits: Hits | None = None) -> Evidence:
+    """`explain_row` for a row given as its column indices and their values (a slice of a CSR matrix)."""
+    row = sp.csr_matrix((data, indices, [0, len(indices)]), shape=(1, clf.coef_.shape[1]))
+    return explain_row(clf, row, tokens, stems, labels, top, hits)
+
+
+def explain_rows(clf: PatroliClassifier, M: sp.csr_matrix, tokens: Sequence[list[str]], stems: Sequence[list[str]],
+                 labels: Sequence[Sequence[str]], top: int = 5,
+                 hits: Sequence[Hits] | None = None) -> list[Evidence]:
+    """`explain_row` for every row of a feature matrix (the scan path): `tokens`, `stems`, `labels` to explain (and
+    the cue hits, when already found) hold one entry per row. A row without labels gets {}.
+
+    Rows are explained together, a block at a time: numpy calls are per block and per label, not per post, so the
+    cost per post is mostly the Python that reads its tokens and writes its terms.
+    """
+    out: list[Evidence] = [{} for _ in labels]
+    rows = [r for r, wanted in enumerate(labels) if wanted]
+    if not rows:
+        return out
+    M = M.tocsr()
+    M.sort_indices()
+    for start in range(0, len(rows), _BLOCK):
+        block = rows[start:start + _BLOCK]
+        found = _explain_block(clf, M[block] if len(block) < M.shape[0] else M, [tokens[r] for r in block],
+                               [stems[r] for r in block], [labels[r] for r in block], top,
+                               None if hits is None else [hits[r] for r in block])
+        for r, evidence in zip(block, found, strict=True):
+            out[r] = evidence
+    return out
+
+
+#: Rows explained together: enough to spread numpy's cost per call thin, few enough to keep the arrays small
+#: (a few tens of MB) however many rows a caller scores at once.
+_BLOCK = 2000
+
+
+def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[str]], stems: list[list[str]],
+                   labels: list[Sequence[str]], top: int, hits: list[Hits] | None) -> list[Evidence]:
+    """`explain_rows` for a matrix (sorted indices) whose every row has labels to explain."""
     if hits is None:
-        hits = clf.features_.cue_hits(tokens, stems)
-    vocabulary, feature, owner, share = _attribution(clf, indices, tokens, stems, hits)
-    targets = clf.features_.targets.find(tokens, stems) if _SARA_TYPES.keys() & set(labels) else []
-    out: dict[str, list[tuple[str, float]]] = {}
-    for label in labels:
-        scores = np.bincount(owner, weights=_contributions(clf, indices, data, label)[feature] * share,
+        hits = [clf.features_.cue_hits(t, s) for t, s in zip(tokens, stems, strict=True)]
+    pairs = attribution(clf.features_, M, tokens, stems, hits)
+    vocabulary, offsets = pairs.vocabulary, pairs.offsets
+    needed: dict[str, np.ndarray] = {}
+    for r, wanted in enumerate(labels):
+        for label in wanted:
+            needed.setdefault(_base(label), np.zeros(len(labels), dtype=bool))[r] = True
+    values: dict[str, list[float]] = {}
+    order: dict[str, list[list[int]]] = {}
+    for base, wanted in needed.items():
+        scores = np.bincount(pairs.owner, weights=_contributions(clf, M, base)[pairs.feature] * pairs.share,
                              minlength=len(vocabulary))
-        values = scores.tolist()
-        lines, naming = _target_lines(targets, label, vocabulary, values)
-        ranked: list[tuple[str, float]] = []
-        for i in np.argsort(-scores).tolist():
-            if len(lines) + len(ranked) >= top or values[i] <= 0:
-                break
-            # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
-            if vocabulary[i] not in naming and not _PUNCTUATION.issuperset(vocabulary[i]):
-                ranked.append((vocabulary[i], round(values[i], 4)))
-        out[label] = lines + ranked
+        values[base], order[base] = scores.tolist(), _ranking(scores, pairs.owner_row, offsets, wanted)
+    out: list[Evidence] = []
+    for r, wanted in enumerate(labels):
+        targets = clf.features_.targets.find(tokens[r], stems[r]) if _SARA_TYPES.keys() & set(wanted) else []
+        evidence: Evidence = {}
+        for label in wanted:
+            scores = values[_base(label)]
+            lines, naming = _target_lines(targets, label, pairs.positions[r], offsets[r], scores)
+            ranked: list[tuple[str, float]] = []
+            for i in order[_base(label)][r]:
+                if len(lines) + len(ranked) >= top:
+                    break
+                # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
+                if vocabulary[i] not in naming and not _PUNCTUATION.issuperset(vocabulary[i]):
+                    ranked.append((vocabulary[i], round(scores[i], 4)))
+            evidence[label] = lines + ranked
+        out.append(evidence)
     return out
 
 
 _SARA_TYPES = {"sara": None, **{sub: type_ for type_, sub in SARA_SUBLABELS.items()}}
+_PUNCTUATION = frozenset(string.punctuation + string.whitespace + "…“”‘’")
 
 
-def _target_lines(targets: Sequence[Target], label: str, vocabulary: list[str],
+def _base(label: str) -> str:
+    """The label whose score explains `label`: a SARA sub-label is explained as `sara`."""
+    return "sara" if label in SARA_SUBLABELS.values() else label
+
+
+def _ranking(scores: np.ndarray, owner_row: np.ndarray, offsets: list[int], wanted: np.ndarray) -> list[list[int]]:
+    """Per row (of those `wanted`; [] for the others), its tokens with a positive score, highest first, as
+    positions in `scores` (row r's tokens are at offsets[r]:offsets[r + 1]).
+
+    Equal scores within a row come in the order np.argsort(-the row's scores) gives them, as they always have: that
+    sort is not stable, so such rows are sorted by it.
+    """
+    candidates = np.flatnonzero((scores > 0) & wanted[owner_row])
+    order = candidates[np.lexsort((-scores[candidates], owner_row[candidates]))]
+    row, ranked = owner_row[order], scores[order]
+    bounds = np.searchsorted(row, np.arange(len(offsets))).tolist()
+    flat = order.tolist()
+    found: list[list[int]] = [[] for _ in range(len(offsets) - 1)]
+    for r in np.flatnonzero(wanted).tolist():
+        found[r] = flat[bounds[r]:bounds[r + 1]]
+    for r in np.unique(row[1:][(ranked[1:] == ranked[:-1]) & (row[1:] == row[:-1])]).tolist():
+        start, end = offsets[r], offsets[r + 1]
+        local = np.argsort(-scores[start:end])
+        found[r] = (start + local[scores[start:end][local] > 0]).tolist()
+    return found
+
+
+def _target_lines(targets: Sequence[Target], label: str, position: dict[str, int], start: int,
                   values: list[float]) -> tuple[list[tuple[str, float]], set[str]]:
     """For SARA labels: ("target: <group> (<type>)", weight) per group the post names (`targets`), and the tokens
-    naming them."""
+    naming them. `position`: the post's tokens' places among its scores, which begin at `values[start]`."""
     if label not in _SARA_TYPES:
         return [], set()
     wanted = _SARA_TYPES[label]
-    position = {t: i for i, t in enumerate(vocabulary)}
     weights: dict[str, float] = {}
     naming: set[str] = set()
     for target in targets:
@@ -86,104 +158,52 @@ def _target_lines(targets: Sequence[Target], label: str, vocabulary: list[str],
         words = [w for w in target.text.split() if w in position]
         naming.update(words)
         line = f"target: {target.describe()}"
-        weights[line] = weights.get(line, 0.0) + sum(values[position[w]] for w in set(words))
+        weights[line] = weights.get(line, 0.0) + sum(values[start + position[w]] for w in set(words))
     return [(line, round(weight, 4)) for line, weight in weights.items()], naming
 
 
-def _attribution(clf: PatroliClassifier, indices: np.ndarray, tokens: list[str], stems: list[str],
-                 cue_hits: Hits) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """How the post's features are shared among its distinct tokens: (those tokens, and three parallel arrays, one
-    entry per (feature, token) pair: the feature's position in `indices`, the token's position, the token's share of
-    the feature, 1 / the number of tokens it comes from). Features no token of the post accounts for get no entry.
-
-    `indices` must be sorted (CSR order).
-    """
-    features = clf.features_
-    vocabulary = list(dict.fromkeys(tokens))
-    position = {t: i for i, t in enumerate(vocabulary)}
-    n_word, n_char = features.n_word, features.n_char
-    # char n-grams: the tokens whose own n-grams they are
-    per_token = [features.token_char_features(token) for token in vocabulary]
-    grams = np.concatenate(per_token) + n_word if per_token else np.zeros(0, dtype=np.int64)
-    owner = np.repeat(np.arange(len(vocabulary)), [len(g) for g in per_token])
-    at = np.searchsorted(indices, grams)
-    inside = at < len(indices)
-    at, grams, owner = at[inside], grams[inside], owner[inside]
-    present = indices[at] == grams
-    pairs = [at[present], owner[present]]
-    # word n-grams: the first token with each of their stems (negation-marked or not), else a token equal to the stem
-    part_ids, word_parts = features.word_parts
-    local: dict[int, int] = {}
-    for t, s, marked in zip(tokens, stems, mark_negated(tokens, stems), strict=True):
-        for stem in (s, marked):
-            part = part_ids.get(stem)
-            if part is not None:
-                local.setdefault(part, position[t])
-    for t, i in position.items():
-        part = part_ids.get(t)
-        if part is not None:
-            local.setdefault(part, i)
-    words = np.flatnonzero(indices < n_word)
-    if len(words) and local:
-        known = np.fromiter(local, dtype=np.int64, count=len(local))
-        order = np.argsort(known)
-        known, mapped = known[order], np.fromiter(local.values(), dtype=np.int64, count=len(local))[order]
-        parts = word_parts[indices[words]]
-        found = np.minimum(np.searchsorted(known, parts), len(known) - 1)
-        hit = (known[found] == parts) & (parts >= 0)
-        pairs += [np.broadcast_to(words[:, None], parts.shape)[hit], mapped[found[hit]]]
-    # lexicon cues: a multiword cue credits each of its words
-    rows: list[int] = []
-    owners: list[int] = []
-    for k in np.flatnonzero(indices >= n_word + n_char).tolist():
-        for part in {w for hit in cue_hits.get(CUE_NAMES[int(indices[k]) - n_word - n_char], []) for w in hit.split()}:
-            if part in position:
-                rows.append(k)
-                owners.append(position[part])
-    pairs += [np.array(rows, dtype=np.int64), np.array(owners, dtype=np.int64)]
-    # one entry per distinct (feature, token) pair
-    key = np.concatenate(pairs[0::2]) * len(vocabulary) + np.concatenate(pairs[1::2])
-    key.sort()
-    key = key[np.concatenate(([True], key[1:] != key[:-1]))] if len(key) else key
-    feature, owner = np.divmod(key, max(len(vocabulary), 1))
-    return vocabulary, feature, owner, 1.0 / np.bincount(feature, minlength=len(indices))[feature]
-
-
-_PUNCTUATION = frozenset(string.punctuation + string.whitespace + "…“”‘’")
-
-
-def _position(indices: np.ndarray, column: int) -> int | None:
-    """Where `column` is among a row's sorted feature indices, or None."""
-    at = int(np.searchsorted(indices, column))
-    return at if at < len(indices) and indices[at] == column else None
-
-
-def _contributions(clf: PatroliClassifier, indices: np.ndarray, data: np.ndarray, label: str) -> np.ndarray:
-    """Per non-zero feature of a row (sorted column `indices`, their `data`), its push on the label's calibrated log-odds.
+def _contributions(clf: PatroliClassifier, M: sp.csr_matrix, label: str) -> np.ndarray:
+    """Per stored value of a feature matrix `M`, its push on its row's calibrated log-odds of `label`.
 
     The calibrator reads the label's head decision (scaled by a slope that depends on the post's gate cues), the
     decisions of the heads it stacks, a constant per gate cue present and its plain cue columns; so a feature
     pushes by its value times the slope-weighted sum of those heads' weights, and a present gate or plain cue also
     carries its own calibrator term. A SARA sub-label is explained as `sara`.
     """
-    label = "sara" if label in SARA_SUBLABELS.values() else label
-    columns = clf.columns_
+    label = _base(label)
     coefs, _ = clf.calibrators_[label]
     others, gates, cues = clf.stack_.get(label, ((), (), ()))
-    slopes = [float(c) for c in coefs[: 1 + len(others)]]
-    extra = np.zeros(len(indices))
-    per_gate = 2 + len(others)
+    cue_at = np.flatnonzero(M.indices >= clf.features_.cue_column(CUE_NAMES[0]))
+    cue_columns = M.indices[cue_at]
+    extra = np.zeros(M.nnz)
+    gated = np.zeros(M.shape[0], dtype=np.int64)  # which gate cues each row has, one bit per gate
     for k, gate in enumerate(gates):
-        found = _position(indices, clf.features_.cue_column(gate))
-        if found is not None:
-            at = 1 + len(others) + per_gate * k
-            extra[found] += float(coefs[at])
-            slopes = [slope + float(c) for slope, c in zip(slopes, coefs[at + 1: at + per_gate], strict=True)]
+        found = cue_at[cue_columns == clf.features_.cue_column(gate)]
+        extra[found] += float(coefs[1 + len(others) + (2 + len(others)) * k])
+        gated[np.searchsorted(M.indptr, found, side="right") - 1] |= 1 << k
     for k, cue in enumerate(cues):
-        found = _position(indices, clf.features_.cue_column(cue))
-        if found is not None:
-            extra[found] += float(coefs[1 + len(others) + per_gate * len(gates) + k]) * float(data[found])
-    weights = slopes[0] * clf.coef_[columns.index(label), indices].astype(np.float64)
+        found = cue_at[cue_columns == clf.features_.cue_column(cue)]
+        extra[found] += float(coefs[1 + len(others) + (2 + len(others)) * len(gates) + k]) * \
+            M.data[found].astype(np.float64)
+    # every feature's weight is computed once per combination of gates the rows have, not once per row
+    combinations, which = np.unique(gated, return_inverse=True)
+    if len(combinations) <= 1:
+        return M.data * _weights(clf, label, int(combinations[0]) if len(combinations) else 0)[M.indices] + extra
+    weights = np.stack([_weights(clf, label, int(c)) for c in combinations])
+    return M.data * weights[np.repeat(which, np.diff(M.indptr)), M.indices] + extra
+
+
+def _weights(clf: PatroliClassifier, label: str, gated: int) -> np.ndarray:
+    """Per feature, the slope-weighted sum of the weights of the heads `label`'s calibrator reads, for a row with
+    the gate cues whose bits are set in `gated`."""
+    coefs, _ = clf.calibrators_[label]
+    others, gates, _ = clf.stack_.get(label, ((), (), ()))
+    slopes = [float(c) for c in coefs[: 1 + len(others)]]
+    for k in range(len(gates)):
+        if gated >> k & 1:
+            at = 1 + len(others) + (2 + len(others)) * k
+            slopes = [slope + float(c) for slope, c in zip(slopes, coefs[at + 1: at + 2 + len(others)], strict=True)]
+    weights = slopes[0] * clf.coef_[clf.columns_.index(label)].astype(np.float64)
     for o, other in enumerate(others):
-        weights = weights + slopes[1 + o] * clf.coef_[columns.index(other), indices]
-    return data * weights + extra
+        weights = weights + slopes[1 + o] * clf.coef_[clf.columns_.index(other)]
+    return weights
