@@ -39,13 +39,6 @@ def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], s
     return explain_rows(clf, row, [tokens], [stems], [labels], top, None if hits is None else [hits])[0]
 
 
-def explain_features(clf: PatroliClassifier, indices: np.ndarray, data: np.ndarray, tokens: list[str],
-                     stems: list[str], labels: Sequence[str], top: int = 5, hits: Hits | None = None) -> Evidence:
-    """`explain_row` for a row given as its column indices and their values (a slice of a CSR matrix)."""
-    row = sp.csr_matrix((data, indices, [0, len(indices)]), shape=(1, clf.coef_.shape[1]))
-    return explain_row(clf, row, tokens, stems, labels, top, hits)
-
-
 def explain_rows(clf: PatroliClassifier, M: sp.csr_matrix, tokens: Sequence[list[str]], stems: Sequence[list[str]],
                  labels: Sequence[Sequence[str]], top: int = 5,
                  hits: Sequence[Hits] | None = None) -> list[Evidence]:
