@@ -151,7 +151,7 @@ def _target_lines(targets: Sequence[Target], label: str, position: dict[str, int
         words = [w for w in target.text.split() if w in position]
         naming.update(words)
         line = f"target: {target.describe()}"
-        weights[line] = weights.get(line, 0.0) + sum(values[start + position[w]] for w in set(words))
+        weights[line] = weights.get(line, 0.0) + sum(values[start + position[w]] for w in dict.fromkeys(words))
     return [(line, round(weight, 4)) for line, weight in weights.items()], naming
 
 
