@@ -279,10 +279,7 @@ def verify(ctx: click.Context, against: tuple[str, ...], key: str | None, db: st
       patroli review verify --against evidence/ --against patrol.log
     """
     result = rv.check(db, against, key)
-    # Ids are integers; a column with gaps comes back from the frame as floats ("post 3.0").
-    problems = [{name: int(value) if name in ("post", "item_id") and value is not None else value
-                 for name, value in row.items()}
-                for row in result.problems.astype(object).where(result.problems.notna(), None).to_dict(orient="records")]
+    problems = result.problems.astype(object).where(result.problems.notna(), None).to_dict(orient="records")
     if fmt == "json":
         echo_json({"intact": result.intact, "rewrite_ruled_out": result.rewrite_ruled_out, "length": result.length,
                    "sha256": result.sha256, "key_id": result.key_id,

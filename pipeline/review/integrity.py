@@ -165,7 +165,9 @@ def check(store: StoreLike = None, against: Iterable[str | os.PathLike[str]] = (
     notes = []
     if any(row["signature"] == "other key" for row in rows):
         notes.append("note: some heads were signed with another key than the one checked against; give it with --key")
-    return Verification(pd.DataFrame(problems, columns=list(evidence.PROBLEM_COLUMNS)),
+    # Nullable integers: a problem of no post (a head's) beside a post's must not turn the ids into floats.
+    frame = pd.DataFrame(problems, columns=list(evidence.PROBLEM_COLUMNS)).astype({"post": "Int64", "item_id": "Int64"})
+    return Verification(frame,
                         pd.DataFrame(rows, columns=list(HEAD_COLUMNS)), length, sha,
                         None if public is None else key_id(public), notes)
 
@@ -179,7 +181,8 @@ def verify(store: StoreLike = None, against: Iterable[str | os.PathLike[str]] = 
            key: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Re-check evidence integrity; one row per problem found (empty: intact). See `check` for the details.
 
-    Columns: post, item_id (None for posts never enqueued and for chain problems), platform, post_id, problem,
+    Columns: post, item_id (nullable integers: missing for posts never enqueued and for chain problems), platform,
+    post_id, problem,
     expected, found.
     """
     return check(store, against, key).problems
