@@ -182,7 +182,6 @@ def verify(store: StoreLike = None, against: Iterable[str | os.PathLike[str]] = 
     """Re-check evidence integrity; one row per problem found (empty: intact). See `check` for the details.
 
     Columns: post, item_id (nullable integers: missing for posts never enqueued and for chain problems), platform,
-    post_id, problem,
-    expected, found.
+    post_id, problem, expected, found.
     """
     return check(store, against, key).problems
