@@ -15,10 +15,12 @@ from pipeline.records import ScanRecord
 
 
 @pytest.fixture(autouse=True)
-def _no_personal_signing_key(tmp_path_factory, monkeypatch) -> None:
-    """Tests never sign with (or look for) a key of the person running them: no key unless a test makes one."""
+def _no_personal_config(tmp_path_factory, monkeypatch) -> None:
+    """Tests never sign with (or look for) a key of the person running them, nor use or fill their cache."""
     monkeypatch.delenv("PATROLI_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("PATROLI_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture(scope="session")

@@ -110,7 +110,7 @@ class HashedTfidf:
 class TwoStageSearch:
     """Exact top-k sparse cosine of query rows against claim rows, with rare-feature candidate generation."""
 
-    def __init__(self, claim_vectors: sp.csr_matrix, df: np.ndarray, *, common_df_fraction: float = 0.01,
+    def __init__(self, claim_vectors: sp.csr_matrix, df: np.ndarray, *, common_df_fraction: float = 0.003,
                  common_df_min: int = 50, n_candidates: int = 20) -> None:
         n_rows = claim_vectors.shape[0]
         cutoff = max(int(common_df_fraction * n_rows), common_df_min)

@@ -6,6 +6,7 @@ import os
 
 import pandas as pd
 
+from pipeline.claims.cache import stored_index
 from pipeline.claims.index import ClaimIndex
 from pipeline.claims.io import read_claims
 from pipeline.errors import InputError, ProblemHandler
@@ -47,6 +48,6 @@ def search_claims(text: str, db: StoreLike = None, k: int = 5) -> pd.DataFrame:
 
 
 def claim_index(store: Store) -> ClaimIndex | None:
-    """The known-claims index built from the store's claims table, or None when the table is empty."""
-    frame = claims_frame(store)
-    return ClaimIndex(frame) if len(frame) else None
+    """The known-claims index of the store's claims table (built once per import and kept on disk, see
+    `pipeline.claims.cache`), or None when the table is empty."""
+    return stored_index(store)

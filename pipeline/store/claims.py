@@ -14,6 +14,7 @@ from pipeline.store import dialects, ledger
 from pipeline.store._types import utcnow
 from pipeline.store.posts import chunks
 from pipeline.store.schema import claims
+from pipeline.store.schema import ledger as ledger_table
 
 FIELDS = ("claim_id", "title", "text", "verdict", "url", "date", "narrative", "source")
 
@@ -53,3 +54,17 @@ def rows(conn: Connection) -> list[dict[str, Any]]:
     """All claims, in import order: the FIELDS (text, `date` as given, ISO if it was a date) and `imported_at`."""
     query = sa.select(*(claims.c[n] for n in (*FIELDS, "imported_at"))).order_by(claims.c.id)
     return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def state(conn: Connection) -> dict[str, Any] | None:
+    """What identifies the stored claims as they are now, or None when there are none: their count, highest id
+    and latest import time, and the evidence chain's latest claim entry (seq and hash). Any import changes it."""
+    count, top, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(claims.c.id),
+                                                sa.func.max(claims.c.imported_at))).one()
+    if not count:
+        return None
+    last = conn.execute(sa.select(ledger_table.c.seq, ledger_table.c.entry_sha256)
+                        .where(ledger_table.c.kind == "claim").order_by(ledger_table.c.seq.desc()).limit(1)).first()
+    return {"count": int(count), "max_id": int(top), "imported_at": _text(latest),
+            "entry_seq": None if last is None else int(last.seq),
+            "entry_sha256": None if last is None else last.entry_sha256}

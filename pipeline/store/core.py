@@ -144,6 +144,11 @@ class Store:
         with self.transaction("cannot save claims", write=True) as conn:
             return claims.add(conn, rows)
 
+    def claims_state(self) -> dict[str, Any] | None:
+        """What identifies the stored claims now (see `store.claims.state`); None when there are none."""
+        with self.transaction("cannot read claims") as conn:
+            return claims.state(conn)
+
 
 #: What library functions accept as a database: an open Store, a URL, or None for `config.db_url()`.
 StoreLike = Store | str | None
