@@ -5,9 +5,11 @@ stateless, and the index memory is just the sparse matrices plus one IDF vector.
 
 Search is two-stage because frequent n-grams ("ang", "kan ", "yang") make a full sparse product against
 100,000 claims nearly dense and slow: stage 1 multiplies only the *rare* features (document frequency at most
-max(1% of the claims, 50)) to find candidates, stage 2 adds the exact contribution of the frequent features for
+max(0.3% of the claims, 50)) to find candidates, stage 2 adds the exact contribution of the frequent features for
 the best `n_candidates` of them. Reported similarities are exact weighted cosines; the one approximation is
-that a claim sharing no rare feature at all with a post (only common words) is never a candidate.
+that a claim sharing no rare feature at all with a post (only common words) is never a candidate. Against 100,000
+generated claims, the 0.3% cut (instead of 1%) makes stage 1 about 3x cheaper on real posts and changes the level
+(match, suggest, below) of none of 20,000 generated and 10,000 real posts.
 """
 
 from __future__ import annotations
