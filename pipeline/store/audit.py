@@ -61,9 +61,12 @@ def append(conn: Connection, entries: list[dict[str, Any]]) -> None:
         row["entry_sha256"] = entry_digest(prev.get(row["item_id"], GENESIS), row)
         prev[row["item_id"]] = row["entry_sha256"]
         rows.append(row)
-    inserted = conn.execute(audit_log.insert().returning(audit_log.c.id, sort_by_parameter_order=True), rows)
-    for row, pk in zip(rows, inserted.scalars().all(), strict=True):
-        row["id"] = pk
+    # Each entry's hash is unique (it chains its item's previous one), so it tells which id is whose: RETURNING
+    # in parameter order would make SQLAlchemy insert the rows one statement at a time on SQLite.
+    inserted = conn.execute(audit_log.insert().returning(audit_log.c.id, audit_log.c.entry_sha256), rows)
+    ids = {digest: pk for pk, digest in inserted}
+    for row in rows:
+        row["id"] = ids[row["entry_sha256"]]
     ledger.append(conn, "audit", rows)
 
 
