@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.classify import metrics
+from pipeline.classify.calibration import best_f1_threshold
 
 # Four posts per label with known truth and scores: the tables below are checked by hand.
 TRUTH = pd.DataFrame({"hoax": [1.0, 1.0, 0.0, 0.0], "abusive": [1.0, 0.0, 0.0, np.nan]})
@@ -43,3 +44,24 @@ def test_pr_curve_and_calibration_points():
     assert cal[["bin", "posts"]].values.tolist() == [[0, 2], [1, 2]]
     assert cal["mean_predicted"].tolist() == pytest.approx([0.25, 0.75])
     assert cal["observed_rate"].tolist() == [0.5, 0.5]
+
+
+def test_threshold_at_best_f1_and_leaning_to_recall():
+    # Scores of 10 positives and 90 negatives; F1 peaks at 0.6 and is nearly as high at 0.5 (one more true
+    # positive, two more false ones) but clearly lower at 0.4.
+    pos = np.array([0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.5, 0.4])
+    neg = np.concatenate([[0.55, 0.52, 0.45, 0.42, 0.41], np.linspace(0.0, 0.3, 85)])
+    y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
+    p = np.r_[pos, neg]
+
+    def f1_at(t: float) -> float:
+        tp, fp = (pos >= t).sum(), (neg >= t).sum()
+        return 2 * tp / (2 * tp + fp + (pos < t).sum())
+
+    assert best_f1_threshold(y, p) == 0.6
+    assert f1_at(0.5) < f1_at(0.6) and f1_at(0.5) >= 0.95 * f1_at(0.6) > f1_at(0.4)
+    assert best_f1_threshold(y, p, tolerance=0.05) == 0.5
+    assert best_f1_threshold(y, p, tolerance=0.0) == 0.6
+    # Weights count: doubling the weight of the negatives between 0.5 and 0.6 pushes F1 at 0.5 out of reach.
+    w = np.where((p > 0.5) & (p < 0.6) & (y == 0), 2.0, 1.0)
+    assert best_f1_threshold(y, p, w, tolerance=0.05) == 0.6

@@ -46,12 +46,18 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
-def best_f1_threshold(y: np.ndarray, proba: np.ndarray, weight: np.ndarray | None = None) -> float:
-    """The probability threshold maximising (weighted) F1 on (out-of-fold) predictions."""
+def best_f1_threshold(y: np.ndarray, proba: np.ndarray, weight: np.ndarray | None = None,
+                      tolerance: float = 0.0) -> float:
+    """The probability threshold maximising (weighted) F1 on (out-of-fold) predictions; with `tolerance` > 0, the
+    lowest threshold whose F1 is within that fraction of the best (where F1 is flat near its top, the one that
+    flags the most)."""
     precision, recall, thresholds = precision_recall_curve(y, proba, sample_weight=weight)
-    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-    best = int(np.argmax(f1[:-1])) if len(thresholds) else 0
-    return float(thresholds[best]) if len(thresholds) else 0.5
+    if not len(thresholds):
+        return 0.5
+    f1 = (2 * precision * recall / np.maximum(precision + recall, 1e-12))[:-1]
+    if tolerance <= 0:
+        return float(thresholds[int(np.argmax(f1))])
+    return float(thresholds[f1 >= (1.0 - tolerance) * f1.max()].min())
 
 
 def capped_threshold(y: np.ndarray, proba: np.ndarray, threshold: float, max_false_positive_rate: float) -> float:
