@@ -6,9 +6,10 @@ the first one after an import builds and saves it and the next ones load it.
 
 A saved index is used only for the same claims, built by the same code: its file name is the SHA-256 of the
 claims' state in the database (count, highest id, latest import time and the evidence chain's latest claim entry,
-which chains every earlier fact of that database, so two databases never share it), of the source of the
-matching code and of the library versions. Any import makes a new name; files beyond the newest few are removed.
-A claim edited in the database behind patroli's back does not change the name; `patroli review verify` reports such edits.
+which chains every earlier fact of that database, so databases with different histories never share it), of the
+source of the matching code and of the library versions. Any import makes a new name; files beyond the newest few
+are removed. A claim edited in the database behind patroli's back does not change the name; `patroli review
+verify` reports such edits.
 
 The files live in `PATROLI_CACHE_DIR`, else `$XDG_CACHE_HOME/patroli`, else `~/.cache/patroli` (created private to
 the user: an index is a pickle, loaded only from there). A file that cannot be loaded is rebuilt; a directory that
@@ -35,6 +36,7 @@ from pipeline.claims import _text, _vectors, index
 from pipeline.claims.index import ClaimIndex
 from pipeline.store import Store
 from pipeline.store.frames import claims_frame
+from pipeline.text import ngrams
 
 #: Saved indexes kept per cache directory (the newest), so that a few databases in use each keep theirs.
 KEEP = 4
@@ -67,7 +69,7 @@ def stored_index(store: Store) -> ClaimIndex | None:
 
 def _key(state: dict[str, Any]) -> str:
     code = hashlib.sha256()
-    for module in (_text, _vectors, index):
+    for module in (_text, _vectors, index, ngrams):
         code.update(Path(module.__file__ or "").read_bytes())
     versions = [sys.version_info[:2], np.__version__, scipy.__version__, sklearn.__version__, joblib.__version__]
     text = json.dumps({"state": state, "code": code.hexdigest(), "versions": versions}, sort_keys=True, default=str)
@@ -94,7 +96,7 @@ def _save(built: ClaimIndex, path: Path) -> None:
 
 
 def _age(path: Path) -> float:
-    """Seconds since `path` was written (infinite when it is already gone)."""
+    """Sort key putting the newest file first (and one already gone last)."""
     try:
         return -path.stat().st_mtime
     except OSError:
