@@ -172,18 +172,24 @@ def _contributions(clf: PatroliClassifier, M: sp.csr_matrix, label: str) -> np.n
     gated = np.zeros(M.shape[0], dtype=np.int64)  # which gate cues each row has, one bit per gate
     for k, gate in enumerate(gates):
         found = cue_at[cue_columns == clf.features_.cue_column(gate)]
-        extra[found] += float(coefs[1 + len(others) + (2 + len(others)) * k])
+        extra[found] += float(coefs[_gate_term(len(others), k)])
         gated[np.searchsorted(M.indptr, found, side="right") - 1] |= 1 << k
     for k, cue in enumerate(cues):
         found = cue_at[cue_columns == clf.features_.cue_column(cue)]
-        extra[found] += float(coefs[1 + len(others) + (2 + len(others)) * len(gates) + k]) * \
-            M.data[found].astype(np.float64)
+        extra[found] += float(coefs[_gate_term(len(others), len(gates)) + k]) * M.data[found].astype(np.float64)
     # every feature's weight is computed once per combination of gates the rows have, not once per row
     combinations, which = np.unique(gated, return_inverse=True)
     if len(combinations) <= 1:
         return M.data * _weights(clf, label, int(combinations[0]) if len(combinations) else 0)[M.indices] + extra
     weights = np.stack([_weights(clf, label, int(c)) for c in combinations])
     return M.data * weights[np.repeat(which, np.diff(M.indptr)), M.indices] + extra
+
+
+def _gate_term(n_others: int, k: int) -> int:
+    """Where gate cue `k`'s presence term is among a calibrator's coefficients (see `_stack_inputs`): after the
+    head and its `n_others` stacked heads, each earlier gate takes its presence and one slope per head. With
+    k = the number of gates, where the plain cue terms begin."""
+    return 1 + n_others + (2 + n_others) * k
 
 
 def _weights(clf: PatroliClassifier, label: str, gated: int) -> np.ndarray:
@@ -194,7 +200,7 @@ def _weights(clf: PatroliClassifier, label: str, gated: int) -> np.ndarray:
     slopes = [float(c) for c in coefs[: 1 + len(others)]]
     for k in range(len(gates)):
         if gated >> k & 1:
-            at = 1 + len(others) + (2 + len(others)) * k
+            at = _gate_term(len(others), k)
             slopes = [slope + float(c) for slope, c in zip(slopes, coefs[at + 1: at + 2 + len(others)], strict=True)]
     weights = slopes[0] * clf.coef_[clf.columns_.index(label)].astype(np.float64)
     for o, other in enumerate(others):

@@ -14,7 +14,6 @@ from pipeline.store import dialects, ledger
 from pipeline.store._types import utcnow
 from pipeline.store.posts import chunks
 from pipeline.store.schema import claims
-from pipeline.store.schema import ledger as ledger_table
 
 FIELDS = ("claim_id", "title", "text", "verdict", "url", "date", "narrative", "source")
 
@@ -63,8 +62,6 @@ def state(conn: Connection) -> dict[str, Any] | None:
                                                 sa.func.max(claims.c.imported_at))).one()
     if not count:
         return None
-    last = conn.execute(sa.select(ledger_table.c.seq, ledger_table.c.entry_sha256)
-                        .where(ledger_table.c.kind == "claim").order_by(ledger_table.c.seq.desc()).limit(1)).first()
-    return {"count": int(count), "max_id": int(top), "imported_at": _text(latest),
-            "entry_seq": None if last is None else int(last.seq),
-            "entry_sha256": None if last is None else last.entry_sha256}
+    seq, sha = ledger.latest(conn, "claim") or (None, None)
+    return {"count": int(count), "max_id": int(top), "imported_at": _text(latest), "entry_seq": seq,
+            "entry_sha256": sha}

@@ -100,6 +100,13 @@ def head(conn: Connection) -> tuple[int, str]:
     return (0, GENESIS) if row is None else (int(row.seq), row.entry_sha256)
 
 
+def latest(conn: Connection, kind: str) -> tuple[int, str] | None:
+    """(seq, hash) of the chain's latest entry of `kind`, or None when it has none."""
+    row = conn.execute(sa.select(ledger.c.seq, ledger.c.entry_sha256).where(ledger.c.kind == kind)
+                       .order_by(ledger.c.seq.desc()).limit(1)).first()
+    return None if row is None else (int(row.seq), row.entry_sha256)
+
+
 def lock(conn: Connection) -> None:
     """Serialise chain appends until this transaction ends (PostgreSQL; SQLite writers already are)."""
     if conn.dialect.name == "postgresql":
