@@ -66,6 +66,26 @@ def test_tokenize_word_by_word_on_generated_text() -> None:
         assert tokenize(text) == _TOKENIZER.tokenize(text), text
 
 
+@pytest.mark.parametrize("text", [
+    "hubungi 021 555 1234 sekarang", "telp (021) 555-1234 ya", "tunggu . . . ya", "jempol 👍🏻 ok",
+    "&amp; halo", "a n j i n g 2019 2020", "RT @budi: k4f1r 021 555", "orang2nya (2- 3) x", "",
+])
+def test_normalizer_word_by_word_gives_the_whole_text_tokens(text: str) -> None:
+    normalizer = Normalizer()
+    assert normalizer.tokens(text) == normalizer._text_tokens(normalizer.clean(text))
+
+
+def test_normalizer_word_by_word_on_generated_text() -> None:
+    rng = random.Random(1)
+    pieces = [*"abz09.()-*+:;'\"@#&_!?/,|$\\", "👍", "😂", "🏻", "\u200d", "http://", "www.", "@user", "#tag", "021",
+              "555", ":)", "...", "kata", "(021)", "+62", "rt", "RT ", "user", ": ", "k4f1r", "orang2", "b.a.b.i",
+              "a n j i n g", " ", "  ", "\n", "\\n", "!!", "bgt", "bangeeet"]
+    normalizer = Normalizer()
+    for _ in range(20_000):
+        text = "".join(rng.choices(pieces, k=rng.randint(1, 25)))
+        assert normalizer.tokens(text) == normalizer._text_tokens(normalizer.clean(text)), text
+
+
 def test_slang_lexicon_is_used_and_data_dir_extends_it(tmp_path: Path) -> None:
     core = lexicons.slang_map()
     assert core["yg"] == "yang" and core["gak"] == "tidak"

@@ -13,7 +13,7 @@ from functools import cache
 
 from pipeline.text import lexicons
 from pipeline.text.stem import _sastrawi_stemmer
-from pipeline.text.tokenize import tokenize
+from pipeline.text.tokenize import _JOINS_AFTER, _JOINS_BEFORE, _WHOLE_TEXT_ONLY, tokenize
 
 _ESCAPED_BYTES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
 _ESCAPED_WHITESPACE = re.compile(r"\\[nrt]")
@@ -29,6 +29,15 @@ _WHITESPACE = re.compile(r"\s+")
 # tokenising, since the tokeniser would split it at the symbols.
 _DISGUISED = re.compile(r"(?<![\w@$!|+])(?=[\w@$!|+]*[a-z])(?=[\w@$!|+]*[0-9@$!|+])[\w@$!|+]{3,}")
 _REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2(nya|ku|mu|an|lah)?\b")
+_DISGUISES, _DOTS, _PUNCT = frozenset("0123456789@$!|+"), frozenset(".-_*"), frozenset("!?.,")
+#: A letter standing alone between spaces: what every spaced-out word ("a n j i n g") has.
+_SPACED_LETTER = re.compile(r" [^\W\d_] ")
+
+
+#: A raw word's normalised tokens (None: they depend on the whole text), whether a token could join it to the word
+#: before, to the word after (see `pipeline.text.tokenize`), and its cleaned form.
+_Word = tuple[tuple[str, ...] | None, bool, bool, str]
+_NO_WORD: _Word = ((), False, False, "")
 
 
 def _decode_escapes(text: str) -> str:
@@ -59,6 +68,7 @@ class Normalizer:
         self.slang = dict(slang) if slang is not None else lexicons.slang_map()
         self._deleet = str.maketrans(lexicons.obfuscation_map())
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._words: dict[str, _Word] = {}
 
     def __getstate__(self) -> dict[str, object]:
         return {"slang": self.slang}
@@ -68,6 +78,10 @@ class Normalizer:
 
     def clean(self, text: str) -> str:
         """Text-level clean-up before tokenising: escapes, URLs, mentions, RT markers, spaced/dotted words, case."""
+        return " ".join(self._clean_word(word) for word in self._clean_across_words(text).split())
+
+    def _clean_across_words(self, text: str) -> str:
+        """The clean-up steps that may span words (or, like escapes and hashtags, make new word breaks)."""
         # Each pattern runs only when the character it needs is present: most posts need few of them.
         if "\\" in text:
             text = _decode_escapes(text)
@@ -76,21 +90,26 @@ class Normalizer:
             text = _URL.sub(" url ", text)
         if "@" in text:
             text = _MENTION.sub(" user ", text)
-        if "rt" in text:
+        if "rt" in text and (text.lstrip().startswith("rt") or ("user" in text and ":" in text)):
             text = _RT.sub(" ", text)
         text = text.replace("#", " ")
-        text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
-        if any(c in text for c in "0123456789@$!|+"):
-            text = _DISGUISED.sub(self._undisguise, text)
-        if any(c in text for c in ".-_*"):
-            text = _DOTTED.sub(_undot, text)
-        if any(c + c in text for c in "!?.,"):
-            text = _REPEATED_PUNCT.sub(r"\1", text)
-        if "2" in text:
+        if _SPACED_LETTER.search(text):
+            text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
+        return text
+
+    def _clean_word(self, word: str) -> str:
+        """The clean-up steps within one whitespace-free word: none of their patterns spans or makes a space."""
+        if not _DISGUISES.isdisjoint(word):
+            word = _DISGUISED.sub(self._undisguise, word)
+        if not _DOTS.isdisjoint(word):
+            word = _DOTTED.sub(_undot, word)
+        if not _PUNCT.isdisjoint(word) and any(c + c in word for c in "!?.,"):
+            word = _REPEATED_PUNCT.sub(r"\1", word)
+        if "2" in word:
             # "orang2" is the written shorthand of "orang-orang" (and "orang2nya" of "orang-orangnya"), not an
             # obfuscated "orangz".
-            text = _REDUPLICATED.sub(r"\1-\1\2", text)
-        return " ".join(text.split())
+            word = _REDUPLICATED.sub(r"\1-\1\2", word)
+        return word
 
     def _undisguise(self, match: re.Match[str]) -> str:
         """The word behind a symbol-disguised one, when it is a known word; else the text unchanged."""
@@ -108,10 +127,54 @@ class Normalizer:
         return word
 
     def tokens(self, text: str) -> list[str]:
-        """Normalised tokens of one post."""
+        """Normalised tokens of one post.
+
+        The same tokens as tokenising the whole cleaned text and normalising each token, found word by word through
+        a cache: words repeat across posts far more than posts do. Words a token may span (a phone number such as
+        "021 555 1234", see `pipeline.text.tokenize`) are tokenised together; a post with a word whose tokens depend
+        on the whole text ("&" entities, emoji sequences) is tokenised whole.
+        """
+        words = self._clean_across_words(text).split()
+        out: list[str] = []
+        cached = self._words.get
+        run: list[str] | None = None  # the cleaned words of a span of more than one word
+        previous = _NO_WORD
+        for word in words:
+            found = cached(word)
+            if found is None:
+                found = self._word_tokens(word)
+            if found[0] is None:
+                return self._text_tokens(" ".join(self._clean_word(w) for w in words))
+            if previous[2] and found[1]:
+                if run is None:
+                    run = [previous[3]]
+                    del out[len(out) - len(previous[0]):]
+                run.append(found[3])
+            else:
+                if run is not None:
+                    out.extend(self._text_tokens(" ".join(run)))
+                    run = None
+                out.extend(found[0])
+            previous = found
+        if run is not None:
+            out.extend(self._text_tokens(" ".join(run)))
+        return out
+
+    def _word_tokens(self, word: str) -> _Word:
+        """What `tokens` needs of one raw word: its normalised tokens (None when they depend on the whole text),
+        whether a token could join it to the word before, to the word after, and its cleaned form; cached."""
+        clean = self._clean_word(word)
+        tokens = None if _WHOLE_TEXT_ONLY.search(clean) else tuple(self._text_tokens(clean))
+        found = (tokens, clean[0] in _JOINS_BEFORE, clean[-1] in _JOINS_AFTER, clean)
+        if len(self._words) < 1_000_000:
+            self._words[word] = found
+        return found
+
+    def _text_tokens(self, clean: str) -> list[str]:
+        """Normalised tokens of cleaned text."""
         out: list[str] = []
         cache_ = self._cache
-        for token in tokenize(self.clean(text)):
+        for token in tokenize(clean):
             mapped = cache_.get(token)
             if mapped is None:
                 mapped = self._token(token)

@@ -16,6 +16,9 @@ _WHOLE_TEXT_ONLY = re.compile("[&\u200d\U0001f3fb-\U0001f3ff]|^\\s|\\s$|\\s\\s|[
 # A space no token can span: one not preceded by a character a spanning token ends its part with, or not followed
 # by one it starts its next part with.
 _SAFE_SPACE = re.compile(r"(?<![0-9*\-.)]) | (?![0-9*\-.()])")
+#: The characters around a space that is not safe: one a word may end with, one the next word may start with.
+_JOINS_AFTER = frozenset("0123456789*-.)")
+_JOINS_BEFORE = frozenset("0123456789*-.()")
 _CACHE: dict[str, tuple[str, ...]] = {}
 _CACHE_SIZE = 500_000
 
