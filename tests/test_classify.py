@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 import pipeline
+from pipeline.classify._features import _word_strings
 from pipeline.classify.artifact import Model, load_model
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.config import SAMPLES_DIR
@@ -220,6 +221,15 @@ def test_cached_char_features_equal_sklearns_transform(frame: pd.DataFrame, fitt
     got = fitted.features_.char_matrix(normalized)
     assert got.shape == expected.shape and got.dtype == expected.dtype
     assert abs(got - expected).max() < 1e-6
+
+
+def test_counted_word_features_equal_sklearns_transform(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
+    texts = [*frame["text"].tolist(), "", "   ", "hubungi 021 555 1234 ya", "tidak bodoh tapi malas"]
+    normalized, stemmed = fitted.analyzer_.analyze_many(texts)
+    expected = fitted.features_.words.transform(_word_strings(normalized, stemmed))
+    got = fitted.features_.word_matrix(normalized, stemmed)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    assert abs(got - expected).max() == 0
 
 
 def test_definition_heads_learn_from_the_definition_rows_only(frame: pd.DataFrame,

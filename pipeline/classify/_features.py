@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
-from itertools import chain
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,7 +15,7 @@ from sklearn.preprocessing import normalize
 from pipeline.text import lexicons
 from pipeline.text.cues import LexiconMatcher
 from pipeline.text.negation import mark_negated, negated_positions
-from pipeline.text.ngrams import summed_rows
+from pipeline.text.ngrams import counted_rows, summed_rows
 from pipeline.text.targets import TARGET_TYPES, TargetDetector
 
 #: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.
@@ -78,11 +78,30 @@ class FeatureBuilder:
     def transform(self, normalized: Tokens, stemmed: Tokens, hits: Sequence[Hits] | None = None) -> sp.csr_matrix:
         """The feature matrix of posts given as normalised and stemmed tokens (one list per post); `hits`: their
         `cue_hits`, when already found."""
-        words = self.words.transform(_word_strings(normalized, stemmed))
-        matrix = sp.hstack([words, self.char_matrix(normalized), self.cue_matrix(normalized, stemmed, hits)],
-                           format="csr")
+        matrix = sp.hstack([self.word_matrix(normalized, stemmed), self.char_matrix(normalized),
+                            self.cue_matrix(normalized, stemmed, hits)], format="csr")
         matrix.sort_indices()  # explanations binary-search each row's columns
         return matrix
+
+    def word_matrix(self, normalized: Tokens, stemmed: Tokens) -> sp.csr_matrix:
+        """The word block, equal to `self.words.transform` of the posts' `_word_strings`, counted by looking each
+        n-gram up in the vocabulary (without the strings of n-grams a fitted vocabulary cannot hold)."""
+        get = self.words.vocabulary_.get
+        low, high = self.words.ngram_range
+        columns: list[int] = []  # -1 for an n-gram outside the vocabulary
+        lengths: list[int] = []
+        for words in _word_strings(normalized, stemmed):
+            words = words.split()  # a token may hold a space ("021 555 1234"); the vectorizer splits it
+            before = len(columns)
+            for n in range(low, high + 1):
+                grams = words if n == 1 else map(" ".join, zip(*(words[k:] for k in range(n)), strict=False))
+                columns.extend(map(get, grams, repeat(-1)))
+            lengths.append(len(columns) - before)
+        found = np.array(columns, dtype=np.int64)
+        known = found >= 0
+        rows = np.repeat(np.arange(len(lengths)), lengths)[known]
+        matrix = counted_rows(found[known], np.bincount(rows, minlength=len(lengths)), self.n_word)
+        return _tfidf(matrix, self.words.idf_)
 
     def char_matrix(self, normalized: Tokens) -> sp.csr_matrix:
         """The char block, equal to `self.chars.transform` of the space-joined tokens, built from per-token cached
@@ -92,11 +111,7 @@ class FeatureBuilder:
         repeat across posts far more than texts do, which makes this several times faster than re-analysing.
         """
         parts = self.token_chars(chain.from_iterable(normalized))
-        matrix = summed_rows(parts, [len(tokens) for tokens in normalized], self.n_char)
-        # The same weighting TfidfVectorizer applies: 1 + log(tf), times idf, then L2 row normalisation.
-        matrix.data = np.log(matrix.data) + 1
-        matrix = matrix @ sp.diags(self.chars.idf_.astype(np.float32))
-        return normalize(matrix, norm="l2", copy=False).astype(np.float32)
+        return _tfidf(summed_rows(parts, [len(tokens) for tokens in normalized], self.n_char), self.chars.idf_)
 
     @cached_property
     def word_parts(self) -> tuple[dict[str, int], np.ndarray]:
@@ -208,6 +223,13 @@ class FeatureBuilder:
     def cue_column(self, name: str) -> int:
         """The column of cue `name` in the full feature matrix."""
         return self.n_word + self.n_char + CUE_NAMES.index(name)
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """The weighting TfidfVectorizer(sublinear_tf=True) applies to a count matrix: 1 + log(tf), times idf, then L2
+    row normalisation."""
+    counts.data = np.log(counts.data) + 1
+    return normalize(counts @ sp.diags(idf.astype(np.float32)), norm="l2", copy=False).astype(np.float32)
 
 
 def _word_strings(normalized: Tokens, stemmed: Tokens) -> list[str]:

@@ -25,13 +25,19 @@ def summed_rows(parts: list[np.ndarray], parts_per_row: list[int], n_columns: in
 
 
 def _summed_block(parts: list[np.ndarray], parts_per_row: list[int], n_columns: int) -> sp.csr_matrix:
-    n_rows = len(parts_per_row)
     lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     ends = np.concatenate(([0], np.cumsum(lengths)))
     row_lengths = np.diff(ends[np.concatenate(([0], np.cumsum(parts_per_row, dtype=np.int64)))])
+    columns = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return counted_rows(columns, row_lengths, n_columns)
+
+
+def counted_rows(columns: np.ndarray, row_lengths: np.ndarray, n_columns: int) -> sp.csr_matrix:
+    """A float32 count matrix: row i counts the next `row_lengths[i]` column indices of `columns`, its columns
+    sorted."""
+    n_rows = len(row_lengths)
     key_type = np.int32 if n_rows * n_columns <= _INT32_MAX else np.int64
-    columns = np.concatenate(parts).astype(key_type) if parts else np.zeros(0, dtype=key_type)
-    keys = np.repeat(np.arange(n_rows, dtype=key_type) * key_type(n_columns), row_lengths) + columns
+    keys = np.repeat(np.arange(n_rows, dtype=key_type) * key_type(n_columns), row_lengths) + columns.astype(key_type)
     keys, counts = np.unique(keys, return_counts=True)
     rows = keys // n_columns
     indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
