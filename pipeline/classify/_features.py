@@ -16,7 +16,7 @@ from pipeline.text import lexicons
 from pipeline.text.cues import LexiconMatcher
 from pipeline.text.negation import mark_negated, negated_positions
 from pipeline.text.ngrams import counted_rows, summed_rows
-from pipeline.text.targets import TARGET_TYPES, TargetDetector
+from pipeline.text.targets import TARGET_TYPES, Target, TargetDetector
 
 #: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.
 LEXICON_CUES: tuple[str, ...] = ("abusive", "incitement", "hoax_cue", "derogation", "dehumanisation", "exclusion",
@@ -167,6 +167,12 @@ class FeatureBuilder:
     def _target_kind(self) -> dict[str, str]:
         """target term -> its SARA type."""
         return {term: type_ for term, _, type_, kind in self.targets.rows if kind != "not"}
+
+    def named_targets(self, tokens: Sequence[str], stems: Sequence[str]) -> list[Target]:
+        """`TargetDetector.find` through the cue matcher, whose per-token cache scoring has already filled."""
+        return self.targets.named(tokens, [(name[7:], term, start, end)
+                                           for name, term, start, end in self._matcher.matches(tokens, stems)
+                                           if name.startswith("target:")])
 
     @property
     def n_word(self) -> int:

@@ -88,7 +88,7 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
         values[base], order[base] = scores.tolist(), _ranking(scores, pairs.owner_row, offsets, wanted)
     out: list[Evidence] = []
     for r, wanted in enumerate(labels):
-        targets = clf.features_.targets.find(tokens[r], stems[r]) if _SARA_TYPES.keys() & set(wanted) else []
+        targets = clf.features_.named_targets(tokens[r], stems[r]) if _SARA_TYPES.keys() & set(wanted) else []
         evidence: Evidence = {}
         for label in wanted:
             scores = values[_base(label)]
@@ -98,7 +98,7 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
                 if len(lines) + len(ranked) >= top:
                     break
                 # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
-                if vocabulary[i] not in naming and not _PUNCTUATION.issuperset(vocabulary[i]):
+                if vocabulary[i] not in naming and not _is_punctuation(vocabulary[i]):
                     ranked.append((vocabulary[i], round(scores[i], 4)))
             evidence[label] = lines + ranked
         out.append(evidence)
@@ -107,6 +107,11 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
 
 _SARA_TYPES = {"sara": None, **{sub: type_ for type_, sub in SARA_SUBLABELS.items()}}
 _PUNCTUATION = frozenset(string.punctuation + string.whitespace + "…“”‘’")
+
+
+def _is_punctuation(token: str) -> bool:
+    # most tokens start with a letter or digit, and no punctuation does: the set test is for the rest
+    return not token[:1].isalnum() and _PUNCTUATION.issuperset(token)
 
 
 def _base(label: str) -> str:

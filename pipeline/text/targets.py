@@ -7,7 +7,7 @@ forms are found ("k4f1r" -> kafir, "gerejanya" -> gereja, "a5eng" -> aseng) and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -58,10 +58,14 @@ class TargetDetector:
 
     def find(self, tokens: Sequence[str], stems: Sequence[str]) -> list[Target]:
         """The groups a post names, in order of mention; a phrase hides the single words inside it."""
+        return self.named(tokens, self.matcher.matches(tokens, stems))
+
+    def named(self, tokens: Sequence[str], matches: Iterable[tuple[str, str, int, int]]) -> list[Target]:
+        """`find`, given the post's (kind, term, start, end) matches of the target lexicon (from a matcher that
+        holds the lexicon's terms by kind, as `matcher` does)."""
         found: list[Target] = []
-        matches = sorted(self.matcher.matches(tokens, stems), key=lambda m: (m[2], -(m[3] - m[2])))
         covered_until = -1
-        for kind, term, start, end in matches:
+        for kind, term, start, end in sorted(matches, key=lambda m: (m[2], -(m[3] - m[2]))):
             if start < covered_until and end <= covered_until:
                 continue
             group, type_, _ = self._entries[term]
