@@ -129,23 +129,23 @@ class LexiconMatcher:
         A phrase matches its words as whole tokens in sequence, its last word allowing inflection
         ("sampah masyarakatnya").
         """
-        out: list[tuple[str, str, int, int]] = []
-        phrases, cached = self._phrases, self._cache.get
         if len(stems) != len(tokens):
             raise ValueError("tokens and stems differ in length")
-        for i, token in enumerate(tokens):
-            hits = cached(token)
-            if hits is None:
-                hits = self.token_hits(token, stems[i])
-            for name, term in hits:
+        # Most tokens fire nothing: they are looked up all at once, and only those with hits or that begin a
+        # phrase are visited.
+        found = list(map(self._cache.get, tokens))
+        if None in found:
+            for i in [i for i, hits in enumerate(found) if hits is None]:
+                found[i] = self.token_hits(tokens[i], stems[i])
+        phrases = self._phrases
+        starts = phrases.keys() & tokens
+        out: list[tuple[str, str, int, int]] = []
+        for i in [i for i, hits in enumerate(found) if hits or tokens[i] in starts]:
+            for name, term in found[i]:
                 out.append((name, term, i, i + 1))
-            candidates = phrases.get(token)
-            if candidates is None:
-                continue
-            for name, words in candidates:
+            for name, words in phrases.get(tokens[i], ()):
                 end = i + len(words)
                 if end <= len(tokens) and tuple(tokens[i:end - 1]) == words[:-1] and (
                         tokens[end - 1] == words[-1] or words[-1] in self.forms(tokens[end - 1], stems[end - 1])):
                     out.append((name, " ".join(words), i, end))
         return out
-
