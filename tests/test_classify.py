@@ -176,6 +176,8 @@ def shipped() -> Model:
     (SAMPLE_TEXTS["s004"], {"sara", "provocation"}, set()),
     # a job ad: not a hoax, though it is an announcement
     (SAMPLE_TEXTS["s006"], set(), {"hoax"}),
+    # a school notice, in the words hoaxes dressed as notices also use
+    ("Pengumuman: ujian akhir semester dimulai 7 Desember, siswa wajib hadir 15 menit sebelumnya", set(), {"hoax"}),
     # a chain message scare
     ("PENTING!! Beredar pesan: air PDAM hari ini tercampur racun, jangan diminum sampai besok. Teruskan ke keluarga "
      "kalian", {"hoax"}, set()),

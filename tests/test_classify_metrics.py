@@ -65,3 +65,7 @@ def test_threshold_at_best_f1_and_leaning_to_recall():
     # Weights count: doubling the weight of the negatives between 0.5 and 0.6 pushes F1 at 0.5 out of reach.
     w = np.where((p > 0.5) & (p < 0.6) & (y == 0), 2.0, 1.0)
     assert best_f1_threshold(y, p, w, tolerance=0.05) == 0.6
+    # Leaning to precision: the highest threshold within the tolerance (0.65 keeps F1 within 10%, 0.7 does not).
+    assert f1_at(0.7) < 0.9 * f1_at(0.6) <= f1_at(0.65) < f1_at(0.6)
+    assert best_f1_threshold(y, p, tolerance=0.1, lean="precision") == 0.65
+    assert best_f1_threshold(y, p, tolerance=0.05, lean="precision") == 0.6

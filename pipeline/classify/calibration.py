@@ -47,17 +47,20 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def best_f1_threshold(y: np.ndarray, proba: np.ndarray, weight: np.ndarray | None = None,
-                      tolerance: float = 0.0) -> float:
+                      tolerance: float = 0.0, lean: str = "recall") -> float:
     """The probability threshold maximising (weighted) F1 on (out-of-fold) predictions; with `tolerance` > 0, the
-    lowest threshold whose F1 is within that fraction of the best (where F1 is flat near its top, the one that
-    flags the most)."""
+    lowest (`lean="recall"`: where F1 is flat near its top, the one that flags the most) or the highest
+    (`lean="precision"`: the one that flags the least) threshold whose F1 is within that fraction of the best."""
     precision, recall, thresholds = precision_recall_curve(y, proba, sample_weight=weight)
     if not len(thresholds):
         return 0.5
     f1 = (2 * precision * recall / np.maximum(precision + recall, 1e-12))[:-1]
     if tolerance <= 0:
         return float(thresholds[int(np.argmax(f1))])
-    return float(thresholds[f1 >= (1.0 - tolerance) * f1.max()].min())
+    near = thresholds[f1 >= (1.0 - tolerance) * f1.max()]
+    if lean not in ("recall", "precision"):
+        raise ValueError(f"lean must be 'recall' or 'precision', not {lean!r}")
+    return float(near.min() if lean == "recall" else near.max())
 
 
 def capped_threshold(y: np.ndarray, proba: np.ndarray, threshold: float, max_false_positive_rate: float) -> float:

@@ -73,10 +73,14 @@ class PatroliClassifier(BaseEstimator):
     `calibration_weight` weighs rows in calibration and threshold choice (default `sample_weight`);
     `definition_rows` marks the rows the definition heads learn from. Thresholds maximise out-of-fold F1, raised
     where `max_false_positive_rate` caps a label's false-flag rate among its negatives: hoax is rare in a real
-    stream, so its threshold must not be set by the dataset's hoax-heavy mix. For the labels in `recall_leaning`
-    the threshold is instead the lowest whose out-of-fold F1 is within the given fraction of the best: their F1 is
-    flat over a wide range of thresholds, and a patrol would rather review a flag than miss hate aimed at a group. `predict_proba(X)` returns an
-    (n, len(labels)) array of calibrated probabilities; `predict(X)` applies `thresholds_`.
+    stream, so its threshold must not be set by the dataset's hoax-heavy mix. For the labels in `leaning`
+    (label, "recall" or "precision", tolerance) the threshold is instead the lowest or the highest whose
+    out-of-fold F1 is within the tolerance (a fraction) of the best: their F1 is flat over a wide range of
+    thresholds, so the best point moves with small changes in the data. A patrol would rather review a flag than
+    miss hate aimed at a group or a call to act (sara, provocation lean to recall), while the broad hate_speech label
+    (insults of anyone) should not fill the queue with ordinary complaints (it leans to precision).
+    `predict_proba(X)` returns an (n, len(labels)) array of calibrated probabilities; `predict(X)` applies
+    `thresholds_`.
     """
 
     def __init__(self, labels: Sequence[str] = LABELS, word_ngram_range: tuple[int, int] = (1, 2),
@@ -85,7 +89,9 @@ class PatroliClassifier(BaseEstimator):
                  nb_scaling: bool = True, calibration_folds: int = 5,
                  stack: Stack = STACK,
                  max_false_positive_rate: tuple[tuple[str, float], ...] = (("hoax", 0.01),),
-                 recall_leaning: tuple[tuple[str, float], ...] = (("sara", 0.01), ("provocation", 0.01)),
+                 leaning: tuple[tuple[str, str, float], ...] = (("sara", "recall", 0.01),
+                                                                ("provocation", "recall", 0.01),
+                                                                ("hate_speech", "precision", 0.01)),
                  slang: dict[str, str] | None = None, random_state: int = 0) -> None:
         self.labels = labels
         self.word_ngram_range = word_ngram_range
@@ -99,7 +105,7 @@ class PatroliClassifier(BaseEstimator):
         self.calibration_folds = calibration_folds
         self.stack = stack
         self.max_false_positive_rate = max_false_positive_rate
-        self.recall_leaning = recall_leaning
+        self.leaning = leaning
         self.slang = slang
         self.random_state = random_state
 
@@ -149,7 +155,7 @@ class PatroliClassifier(BaseEstimator):
                        for label, others, gates, cues in self.stack if label in heads}
         D = self._oof_decisions(M, Y, weight, groups, definition)
         caps = dict(self.max_false_positive_rate)
-        leaning = dict(self.recall_leaning)
+        leaning = {label: (lean, tolerance) for label, lean, tolerance in self.leaning}
         self.calibrators_: dict[str, tuple[np.ndarray, float]] = {}
         self.thresholds_: dict[str, float] = {}
         self.oof_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -159,7 +165,8 @@ class PatroliClassifier(BaseEstimator):
             Z = self._stack_inputs(label, D[rows], M[rows])
             self.calibrators_[label] = fit_stack(Z, target, cal_weight[rows])
             proba = apply_stack(Z, self.calibrators_[label])
-            threshold = best_f1_threshold(target, proba, cal_weight[rows], leaning.get(label, 0.0))
+            lean, tolerance = leaning.get(label, ("recall", 0.0))
+            threshold = best_f1_threshold(target, proba, cal_weight[rows], tolerance, lean)
             if label in caps:
                 threshold = capped_threshold(target, proba, threshold, caps[label])
             self.thresholds_[label] = threshold
