@@ -47,7 +47,7 @@ STAGES = (
     ("normalise (clean, slang, obfuscation)", ("normalize.py(tokens)",), ("tokenize.py(tokenize)",)),
     ("tokenise (TweetTokenizer)", ("tokenize.py(tokenize)",), ()),
     ("stem (Sastrawi, unseen words)", ("stem.py(_stem_uncached)",), ()),
-    ("word n-gram features", ("text.py(transform)",), ()),
+    ("word n-gram features", ("_features.py(word_matrix)",), ()),
     ("char n-gram features", ("_features.py(char_matrix)",), ()),
     ("lexicon and target cues", ("_features.py(cue_hits)",), ()),
     ("probabilities", ("estimator.py(proba_from_features)",), ()),
