@@ -90,8 +90,8 @@ class FeatureBuilder:
         low, high = self.words.ngram_range
         columns: list[int] = []  # -1 for an n-gram outside the vocabulary
         lengths: list[int] = []
-        for words in _word_strings(normalized, stemmed):
-            words = words.split()  # a token may hold a space ("021 555 1234"); the vectorizer splits it
+        for text in _word_strings(normalized, stemmed):
+            words = text.split()  # a token may hold a space ("021 555 1234"); the vectorizer splits it
             before = len(columns)
             for n in range(low, high + 1):
                 grams = words if n == 1 else map(" ".join, zip(*(words[k:] for k in range(n)), strict=False))

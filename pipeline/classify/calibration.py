@@ -51,6 +51,8 @@ def best_f1_threshold(y: np.ndarray, proba: np.ndarray, weight: np.ndarray | Non
     """The probability threshold maximising (weighted) F1 on (out-of-fold) predictions; with `tolerance` > 0, the
     lowest (`lean="recall"`: where F1 is flat near its top, the one that flags the most) or the highest
     (`lean="precision"`: the one that flags the least) threshold whose F1 is within that fraction of the best."""
+    if lean not in ("recall", "precision"):
+        raise ValueError(f"lean must be 'recall' or 'precision', not {lean!r}")
     precision, recall, thresholds = precision_recall_curve(y, proba, sample_weight=weight)
     if not len(thresholds):
         return 0.5
@@ -58,8 +60,6 @@ def best_f1_threshold(y: np.ndarray, proba: np.ndarray, weight: np.ndarray | Non
     if tolerance <= 0:
         return float(thresholds[int(np.argmax(f1))])
     near = thresholds[f1 >= (1.0 - tolerance) * f1.max()]
-    if lean not in ("recall", "precision"):
-        raise ValueError(f"lean must be 'recall' or 'precision', not {lean!r}")
     return float(near.min() if lean == "recall" else near.max())
 
 

@@ -13,7 +13,7 @@ from functools import cache
 
 from pipeline.text import lexicons
 from pipeline.text.stem import _sastrawi_stemmer
-from pipeline.text.tokenize import _JOINS_AFTER, _JOINS_BEFORE, _WHOLE_TEXT_ONLY, tokenize
+from pipeline.text.tokenize import JOINS_AFTER, JOINS_BEFORE, WHOLE_TEXT_ONLY, tokenize
 
 _ESCAPED_BYTES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
 _ESCAPED_WHITESPACE = re.compile(r"\\[nrt]")
@@ -32,8 +32,6 @@ _REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2(nya|ku|mu|an|lah)?\b")
 _DISGUISES, _DOTS, _PUNCT = frozenset("0123456789@$!|+"), frozenset(".-_*"), frozenset("!?.,")
 #: A letter standing alone between spaces: what every spaced-out word ("a n j i n g") has.
 _SPACED_LETTER = re.compile(r" [^\W\d_] ")
-
-
 #: A raw word's normalised tokens (None: they depend on the whole text), whether a token could join it to the word
 #: before, to the word after (see `pipeline.text.tokenize`), and its cleaned form.
 _Word = tuple[tuple[str, ...] | None, bool, bool, str]
@@ -90,6 +88,7 @@ class Normalizer:
             text = _URL.sub(" url ", text)
         if "@" in text:
             text = _MENTION.sub(" user ", text)
+        # _RT needs "rt" at the start or before "user :" (a retweeted mention, after the line above)
         if "rt" in text and (text.lstrip().startswith("rt") or ("user" in text and ":" in text)):
             text = _RT.sub(" ", text)
         text = text.replace("#", " ")
@@ -164,8 +163,8 @@ class Normalizer:
         """What `tokens` needs of one raw word: its normalised tokens (None when they depend on the whole text),
         whether a token could join it to the word before, to the word after, and its cleaned form; cached."""
         clean = self._clean_word(word)
-        tokens = None if _WHOLE_TEXT_ONLY.search(clean) else tuple(self._text_tokens(clean))
-        found = (tokens, clean[0] in _JOINS_BEFORE, clean[-1] in _JOINS_AFTER, clean)
+        tokens = None if WHOLE_TEXT_ONLY.search(clean) else tuple(self._text_tokens(clean))
+        found = (tokens, clean[0] in JOINS_BEFORE, clean[-1] in JOINS_AFTER, clean)
         if len(self._words) < 1_000_000:
             self._words[word] = found
         return found

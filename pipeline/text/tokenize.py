@@ -12,13 +12,13 @@ _TOKENIZER = TweetTokenizer(preserve_case=True, reduce_len=False, strip_handles=
 # space), spaced ellipses (". . .") and emoji sequences with a zero-width joiner or a skin-tone modifier. HTML
 # entities ("&#32;") can bring any of these in, so text with "&" is tokenised whole, as is text whose whitespace is
 # anything but single spaces between words.
-_WHOLE_TEXT_ONLY = re.compile("[&\u200d\U0001f3fb-\U0001f3ff]|^\\s|\\s$|\\s\\s|[^\\S ]")
+WHOLE_TEXT_ONLY = re.compile("[&\u200d\U0001f3fb-\U0001f3ff]|^\\s|\\s$|\\s\\s|[^\\S ]")
 # A space no token can span: one not preceded by a character a spanning token ends its part with, or not followed
 # by one it starts its next part with.
 _SAFE_SPACE = re.compile(r"(?<![0-9*\-.)]) | (?![0-9*\-.()])")
 #: The characters around a space that is not safe: one a word may end with, one the next word may start with.
-_JOINS_AFTER = frozenset("0123456789*-.)")
-_JOINS_BEFORE = frozenset("0123456789*-.()")
+JOINS_AFTER = frozenset("0123456789*-.)")
+JOINS_BEFORE = frozenset("0123456789*-.()")
 _CACHE: dict[str, tuple[str, ...]] = {}
 _CACHE_SIZE = 500_000
 
@@ -30,7 +30,7 @@ def tokenize(text: str) -> list[str]:
     spaces no token can span, and each piece is tokenised through a cache: words repeat across posts far more than
     posts do.
     """
-    if _WHOLE_TEXT_ONLY.search(text):
+    if WHOLE_TEXT_ONLY.search(text):
         return _TOKENIZER.tokenize(text)
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.clear()
