@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from itertools import chain, repeat
 
@@ -128,8 +128,12 @@ class FeatureBuilder:
         """Column indices (within the char block) of the char n-grams inside `token`, one per occurrence; cached."""
         found = self._token_chars.get(token)
         if found is None:
-            vocabulary = self.chars.vocabulary_
-            found = np.array([vocabulary[g] for g in self._char_analyzer(token) if g in vocabulary], dtype=np.int64)
+            # The n-grams char_wb makes of a text, in its order: each word padded with a space on both sides, then
+            # each length, then each offset (a word shorter than a length gives none of it).
+            low, high = self.chars.ngram_range
+            grams = [padded[i:i + n] for padded in (f" {word} " for word in token.split())
+                     for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+            found = np.array([j for j in map(self.chars.vocabulary_.get, grams) if j is not None], dtype=np.int64)
             if len(self._token_chars) < 500_000:
                 self._token_chars[token] = found
         return found
@@ -140,7 +144,7 @@ class FeatureBuilder:
         return [found if (found := cached(token)) is not None else features(token) for token in tokens]
 
     # Derived once per process from the fitted state and never pickled (see __getstate__).
-    _TRANSIENT = ("word_parts", "_token_chars", "_char_analyzer", "_matcher", "_target_kind")
+    _TRANSIENT = ("word_parts", "_token_chars", "_matcher", "_target_kind")
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}
@@ -148,10 +152,6 @@ class FeatureBuilder:
     @cached_property
     def _token_chars(self) -> dict[str, np.ndarray]:
         return {}
-
-    @cached_property
-    def _char_analyzer(self) -> Callable[[str], list[str]]:
-        return self.chars.build_analyzer()
 
     @cached_property
     def _matcher(self) -> LexiconMatcher:
