@@ -102,7 +102,7 @@ class Normalizer:
             word = _DISGUISED.sub(self._undisguise, word)
         if not _DOTS.isdisjoint(word):
             word = _DOTTED.sub(_undot, word)
-        if not _PUNCT.isdisjoint(word) and any(c + c in word for c in "!?.,"):
+        if not _PUNCT.isdisjoint(word) and any(c + c in word for c in _PUNCT):
             word = _REPEATED_PUNCT.sub(r"\1", word)
         if "2" in word:
             # "orang2" is the written shorthand of "orang-orang" (and "orang2nya" of "orang-orangnya"), not an
