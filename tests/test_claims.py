@@ -21,6 +21,7 @@ from pipeline.claims import (
     evaluate_claim_matching,
     read_claims,
 )
+from pipeline.claims._text import normalize_claim_text
 from pipeline.claims._vectors import HashedTfidf, TwoStageSearch, VectorSpec
 from pipeline.claims.evaluate import perturbations
 from pipeline.claims.index import threshold_for_rate
@@ -233,16 +234,40 @@ def test_claim_rows_need_ids_and_text() -> None:
         ClaimIndex(pd.DataFrame({"claim_id": ["a"], "text": [None]}))
 
 
-def test_cached_char_counts_equal_sklearns_hashing() -> None:
+@pytest.mark.parametrize("text,expected", [
+    ("RT @warga_01: Pertama, serta BERTAHAN!!", "pertama serta bertahan"),
+    ("Rt. 05 rt/rw user USER", "05 rw"),
+    ("kartu2 bansos cairrr bangeeet yg baru", "kartu bansos cair banget yang baru"),
+    ("Info dari grup sebelah: sebarkan ke keluarga", ""),
+    ("Café naïve_kata https://x.example/a?b=1 www.y.example url", "cafe naive kata"),
+    ("literal \\n escapes \\xf0\\x9f and ſrt", "literal escapes and srt"),
+])
+def test_claim_text_normalisation(text: str, expected: str) -> None:
+    assert normalize_claim_text(text) == expected
+
+
+@pytest.mark.parametrize("odd", [False, True])
+def test_cached_counts_of_spans_equal_sklearns_hashing(odd: bool) -> None:
     rng = np.random.default_rng(5)
     words = [f"kata{i}" for i in range(300)] + ["yang", "di", "aaa", "a", "19"]
     texts = ["", "satu", "ulang ulang ulang"] + [" ".join(rng.choice(words, size=rng.integers(0, 40)))
                                                  for _ in range(2_500)]  # more rows than one counting block
+    if odd:  # text as normalize_claim_text never leaves it: counted by the vectorizers themselves
+        texts.append("Kata,  lain!  kata_lain")
+    spans = [(i, 0, len(t.split())) for i, t in enumerate(texts)]
+    for i, text in enumerate(texts[:300]):
+        n = len(text.split())
+        first = int(rng.integers(0, n + 1))
+        spans.append((i, first, int(rng.integers(first, n + 3))))  # an end past the last word is cut there
+    joined = [" ".join(texts[i].split()[first:end]) for i, first, end in spans]
     vec = HashedTfidf(VectorSpec())
-    got, expected = vec._char_counts(texts), vec._char.transform(texts)
-    assert got.dtype == expected.dtype and got.shape == expected.shape
-    assert np.array_equal(got.indptr, expected.indptr) and np.array_equal(got.indices, expected.indices)
-    assert np.array_equal(got.data, expected.data)
+    for _ in range(2):  # with empty caches, then with full ones
+        got = vec._counts(texts, spans)
+        for counts, expected in zip(got, (vec._char.transform(joined), vec._word.transform(joined)), strict=True):
+            assert counts.dtype == expected.dtype and counts.shape == expected.shape
+            assert np.array_equal(counts.indptr, expected.indptr)
+            assert np.array_equal(counts.indices, expected.indices)
+            assert np.array_equal(counts.data, expected.data)
 
 
 def test_two_stage_search_equals_brute_force() -> None:
@@ -267,6 +292,26 @@ def test_two_stage_search_equals_brute_force() -> None:
     reachable = np.where(rare, exact, 0.0)
     assert np.allclose(sims, -np.sort(-reachable, axis=1)[:, :5], atol=1e-5)
     assert (~found).any() and np.all(sims[~found] == 0.0)
+
+
+def test_a_floor_leaves_out_only_candidates_below_it() -> None:
+    rng = np.random.default_rng(3)
+    words = [f"kata{i}" for i in range(1500)] + ["yang", "di", "dan", "ini", "itu"] * 40
+    claims = [" ".join(rng.choice(words, size=rng.integers(4, 12))) for _ in range(400)]
+    posts = [" ".join(rng.choice(words, size=rng.integers(3, 30))) for _ in range(40)]
+    posts += [f"{claim} yang di {' '.join(rng.choice(words, size=5))}" for claim in claims[:10]]
+    vec = HashedTfidf(VectorSpec(n_features=2**16))
+    C = vec.fit_transform(claims)
+    Q = vec.transform(posts)
+    search = TwoStageSearch(C, vec.df_, common_df_min=5, n_candidates=400)
+    every_ids, every_sims = search.top(Q, 400)
+    floor = 0.3
+    ids, sims = search.top(Q, 400, floor=floor)
+    for row in range(len(posts)):
+        above = {(c, s) for c, s in zip(every_ids[row], every_sims[row], strict=True) if s >= floor}
+        assert above == {(c, s) for c, s in zip(ids[row], sims[row], strict=True) if s >= floor}
+    assert (every_sims >= floor).sum() >= 10  # the posts quoting a claim
+    assert (ids >= 0).sum() < (every_ids >= 0).sum() / 2  # most candidates below the floor were never computed
 
 
 # --- thresholds and the hoax score -----------------------------------------------------------------------------
@@ -347,6 +392,19 @@ def test_recall_and_false_matches_on_real_data(evaluation: dict) -> None:
     for name, r in rob.items():
         assert r["index_r1"] >= r["baseline_r1"] - 0.01, name
         assert r["index_with_narratives_r1"] >= 0.95, name
+
+
+def test_best_matches_are_the_best_of_the_full_search(index: ClaimIndex, sample_claims: pd.DataFrame) -> None:
+    # long posts (scored by windows too) made of claims and chatter, and short ones
+    texts = sample_claims["text"].tolist()
+    posts = [" ".join([*ORDINARY[i % len(ORDINARY):][:2], texts[i], ORDINARY[(i + 3) % len(ORDINARY)]])
+             for i in range(len(texts))] + ORDINARY + [t[: len(t) // 2] for t in texts]
+    ids, sims = index.search(posts, 1)
+    expected = [(index.claim_ids[c], round(float(s), 6)) if s >= index.suggest_threshold else None
+                for c, s in zip(ids[:, 0], sims[:, 0], strict=True)]
+    got = [(m.claim_id, m.similarity) if m is not None else None for m in index.best_matches(posts)]
+    assert got == expected
+    assert any(m is None for m in got) and sum(m is not None for m in got) > len(texts)
 
 
 def test_search_returns_more_than_the_candidate_pool_when_asked() -> None:

@@ -53,7 +53,9 @@ _MENTION_RE = re.compile(r"@\w+|\buser\b|\brt\b", re.IGNORECASE)
 # ibrohim2019-style dumps keep escapes such as "\n" and "\xf0\x9f\x98\x82" as literal text.
 _ESCAPE_RE = re.compile(r"\\x[0-9a-fA-F]{2}|\\[nrt]")
 _ELONGATION_RE = re.compile(r"([a-z])\1{2,}")
-_NON_WORD_RE = re.compile(r"[^\w]+")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# After ASCII folding and lowercasing, every character but [a-z0-9] separates words ("_" too).
+_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if chr(c) not in _ALNUM})
 
 
 def normalize_claim_text(text: object) -> str:
@@ -69,20 +71,32 @@ def normalize_claim_text(text: object) -> str:
     folded = s.casefold()
     if "http" in folded or "www." in folded or "url" in folded:
         s = _URL_RE.sub(" ", s)
-    if "@" in s or "rt" in folded or "user" in folded:
+    if "@" in s or "user" in folded or _may_have_rt(folded):
         s = _MENTION_RE.sub(" ", s)
     if not s.isascii():
         s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
-    s = s.lower().replace("_", " ")
-    s = _ELONGATION_RE.sub(r"\1", s)
-    s = _NON_WORD_RE.sub(" ", s)
-    s = " ".join([_expand(w) for w in s.split()])
+    s = " ".join([_expand(w) for w in s.lower().translate(_NON_WORD).split()])
     s = _BOILERPLATE_RE.sub(" ", s)
     return " ".join(s.split())
 
 
+def _may_have_rt(folded: str) -> bool:
+    """False when the standalone word "rt" cannot be in the text: every "rt" of its casefolded form sits between
+    ASCII letters or digits ("pertama", "serta"), which only word characters fold to."""
+    at = folded.find("rt")
+    while at >= 0:
+        if not (at > 0 and folded[at - 1] in _ALNUM and at + 2 < len(folded) and folded[at + 2] in _ALNUM):
+            return True
+        at = folded.find("rt", at + 1)
+    return False
+
+
+
 @lru_cache(maxsize=1 << 17)
 def _expand(word: str) -> str:
+    # Elongations ("bangeeet") never span words: folded word by word, before the slang look-up.
+    if len(word) > 2:
+        word = _ELONGATION_RE.sub(r"\1", word)
     # "kata2" is Indonesian shorthand for the reduplicated "kata-kata": the stem carries the meaning.
     if len(word) > 2 and word[-1] == "2" and word[:-1].isalpha():
         word = word[:-1]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.claims._text import normalize_claim_text
-from pipeline.claims._vectors import HashedTfidf, TwoStageSearch, VectorSpec
+from pipeline.claims._vectors import HashedTfidf, Span, TwoStageSearch, VectorSpec
 from pipeline.errors import InputError
 
 # Measured by `evaluate_claim_matching` (benchmarks/bench_claims.py): chosen on a calibration half of the
@@ -134,15 +134,16 @@ class ClaimIndex:
         assert idf is not None
         return self._search.nbytes() + idf.nbytes + self.row_claim.nbytes
 
-    def search(self, texts: Sequence[str], k: int = 5) -> tuple[np.ndarray, np.ndarray]:
-        """(claim positions, similarities), each (len(texts), k), best first; position -1 / similarity 0 pad."""
+    def search(self, texts: Sequence[str], k: int = 5, floor: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(claim positions, similarities), each (len(texts), k), best first; position -1 / similarity 0 pad.
+        With `floor`, claims below that similarity may be left out (faster); all those at or above it are kept."""
         texts = list(texts)
         k = max(1, min(k, len(self)))
         ids_out = np.full((len(texts), k), -1, dtype=np.int64)
         sims_out = np.zeros((len(texts), k))
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start:start + self.batch_size]
-            ids, sims = self._search_batch(batch, k)
+            ids, sims = self._search_batch(batch, k, floor)
             ids_out[start:start + len(batch)] = ids
             sims_out[start:start + len(batch)] = sims
         return ids_out, sims_out
@@ -166,7 +167,7 @@ class ClaimIndex:
 
     def best_matches(self, texts: Iterable[str]) -> list[Match | None]:
         """Per post, its best claim if at or above the `suggest` threshold, else None."""
-        ids, sims = self.search(list(texts), 1)
+        ids, sims = self.search(list(texts), 1, floor=self.suggest_threshold)
         return [self._match(int(c), float(s), 1) if c >= 0 and s >= self.suggest_threshold else None
                 for c, s in zip(ids[:, 0], sims[:, 0], strict=True)]
 
@@ -204,10 +205,11 @@ class ClaimIndex:
                      url=None if _missing(url) else str(url), verdict=None if _missing(verdict) else str(verdict),
                      similarity=round(similarity, 6), rank=rank, level=self.level(similarity))
 
-    def _search_batch(self, texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        query_texts, owners = _query_rows(texts, self.window_words)
-        Q = self._vectorizer.transform(query_texts)
-        rows, sims = self._search.top(Q, max(k, self._search.n_candidates))
+    def _search_batch(self, texts: Sequence[str], k: int, floor: float | None) -> tuple[np.ndarray, np.ndarray]:
+        norms, spans = _query_rows(texts, self.window_words)
+        owners = [i for i, _, _ in spans]
+        Q = self._vectorizer.transform(norms, spans)
+        rows, sims = self._search.top(Q, max(k, self._search.n_candidates), floor)
         claims = np.where(rows >= 0, self.row_claim[rows.clip(0)], -1)
         post = np.repeat(np.asarray(owners, dtype=np.int64), rows.shape[1])
         claim = claims.ravel()
@@ -288,20 +290,15 @@ def _index_texts(frame: pd.DataFrame) -> tuple[list[str], list[int]]:
     return texts, owners
 
 
-def _query_rows(texts: Sequence[str], window: int) -> tuple[list[str], list[int]]:
-    rows: list[str] = []
-    owners: list[int] = []
-    for i, text in enumerate(texts):
-        norm = normalize_claim_text(text)
-        rows.append(norm)
-        owners.append(i)
-        if window <= 0:
-            continue
-        words = norm.split()
-        if len(words) > window + window // 2:
+def _query_rows(texts: Sequence[str], window: int) -> tuple[list[str], list[Span]]:
+    """The normalised texts, and the rows to score them by: each text whole and, when longer than 1.5 windows, its
+    windows of `window` words, half a window apart (the last one may be shorter)."""
+    norms = [normalize_claim_text(text) for text in texts]
+    spans: list[Span] = []
+    for i, norm in enumerate(norms):
+        n = len(norm.split())
+        spans.append((i, 0, n))
+        if window > 0 and n > window + window // 2:
             step = window // 2
-            for start in range(0, len(words) - window + step, step):
-                rows.append(" ".join(words[start:start + window]))
-                owners.append(i)
-    return rows, owners
-
+            spans += [(i, start, min(start + window, n)) for start in range(0, n - window + step, step)]
+    return norms, spans
