@@ -8,12 +8,12 @@ matching fsspec backend is installed), optionally gzipped. They are cut into par
 (Parquet: row groups, split when larger; JSONL: byte blocks split at line ends; CSV and gzipped files: one per
 file), read and scored on the workers with `map_partitions` through `Scorer.assess`, the code a local scan uses;
 each task writes its own output files and returns only counts, so a worker's memory stays flat. Copies are marked as
-a local scan marks them (`duplicate_of`, see `find_copies`): a first, cheaper pass over the inputs finds each text's
-first post with two shuffles on the cluster, never on the driver. The model travels
-by path: each worker process loads it once (checked against the driver's card) and keeps it for every later task;
-the known-claims index, when there is one, is sent to each worker once. A malformed line or an unreadable file is
-reported and skipped; the rest is scored. The result is a Parquet dataset partitioned by day (`day=YYYY-MM-DD`,
-WIB; `day=unknown` without a time) with one row per post, plus the flagged subset; a re-run overwrites both.
+a local scan marks them (`duplicate_of`): a first, cheaper pass over the inputs finds each text's first post with two
+shuffles on the cluster, never on the driver (`find_copies`). The model travels by path: each worker process loads
+it once (checked against the driver's card) and keeps it for every later task; the known-claims index, when there
+is one, is sent to each worker once. A malformed line or an unreadable file is reported and skipped; the rest is
+scored. The result is a Parquet dataset partitioned by day (`day=YYYY-MM-DD`, WIB; `day=unknown` without a time)
+with one row per post, plus the flagged subset; a re-run overwrites both.
 
 Dask is imported only here, and only when a job runs, so the core package does not depend on it.
 """
