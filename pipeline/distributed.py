@@ -7,24 +7,29 @@ Inputs are CSV, JSONL or Parquet files at any fsspec URL (local paths, `s3://`, 
 matching fsspec backend is installed), optionally gzipped. They are cut into partitions of about 10,000 posts
 (Parquet: row groups, split when larger; JSONL: byte blocks split at line ends; CSV and gzipped files: one per
 file), read and scored on the workers with `map_partitions` through `Scorer.assess`, the code a local scan uses;
-each task writes its own output files and returns only counts, so a worker's memory stays flat. The model travels
-by path: each worker process loads it once (checked against the driver's card) and keeps it for every later task;
-the known-claims index, when there is one, is sent to each worker once. A malformed line or an unreadable file is
-reported and skipped; the rest is scored. The result is a Parquet dataset partitioned by day (`day=YYYY-MM-DD`,
-WIB; `day=unknown` without a time) with one row per post, plus the flagged subset; a re-run overwrites both.
+each task writes its own output files and returns only counts, so a worker's memory stays flat. Copies are marked as
+a local scan marks them (`duplicate_of`): a first, cheaper pass over the inputs finds each text's first post with two
+shuffles on the cluster, never on the driver (`find_copies`). The model travels by path: each worker process loads
+it once (checked against the driver's card) and keeps it for every later task; the known-claims index, when there
+is one, is sent to each worker once. A malformed line or an unreadable file is reported and skipped; the rest is
+scored. The result is a Parquet dataset partitioned by day (`day=YYYY-MM-DD`, WIB; `day=unknown` without a time)
+with one row per post, plus the flagged subset; a re-run overwrites both.
 
 Dask is imported only here, and only when a job runs, so the core package does not depend on it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -39,8 +44,8 @@ from pipeline.ingest._time import JAKARTA, parse_time
 from pipeline.labels import FLAG_LABELS
 from pipeline.posts import Post
 from pipeline.priority import priority
-from pipeline.records import FLAT_COLUMNS, ScanRecord
-from pipeline.scoring import Scorer
+from pipeline.records import FLAT_COLUMNS, ScanRecord, key_text
+from pipeline.scoring import Assessment, Reach, Scorer
 from pipeline.store import StoreLike, opened
 
 #: Columns of a read partition: a post per row, or a skipped malformed record (`problem` set, no text).
@@ -89,8 +94,9 @@ class Columns:
 
 @dataclass
 class DaskResult:
-    """What a Dask scan did: posts scored, flagged, malformed records skipped (with their messages), where the
-    scored and flagged datasets are, and how long it took."""
+    """What a Dask scan did: posts scored, copies among them (posts whose text an earlier post has), flagged posts,
+    malformed records skipped (with their messages), where the scored and flagged datasets are, how long it took
+    and how much of that the first pass (finding the copies) took."""
 
     posts: int
     flagged_posts: int
@@ -100,12 +106,15 @@ class DaskResult:
     seconds: float
     partitions: int
     flags: dict[str, int] = field(default_factory=dict)
+    copies: int = 0
+    first_pass_seconds: float = 0.0
 
     def line(self) -> str:
         per_label = ", ".join(f"{label} {n}" for label, n in self.flags.items())
         rate = self.posts / self.seconds if self.seconds > 0 else 0.0
-        return (f"{self.posts} posts scanned in {self.partitions} partitions, {self.flagged_posts} flagged "
-                f"({per_label}); {len(self.problems)} malformed records skipped; {rate:,.0f} posts/s; "
+        return (f"{self.posts} posts scanned ({self.copies} copies of earlier posts) in {self.partitions} "
+                f"partitions, {self.flagged_posts} flagged ({per_label}); {len(self.problems)} malformed records "
+                f"skipped; {rate:,.0f} posts/s (copies found in {self.first_pass_seconds:,.1f} s); "
                 f"scored: {self.scored}; flagged: {self.flagged}")
 
 
@@ -259,10 +268,11 @@ def _read_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def output_columns(labels: Sequence[str]) -> list[str]:
-    """The scored dataset's columns: the flat record (FLAT_COLUMNS without duplicate_of), a score per label, the
-    reach figures, capture time and `day`."""
-    flat = [c for c in FLAT_COLUMNS if c != "duplicate_of"]
-    return [*flat, *(f"score_{label}" for label in labels), "shares", "views", "followers", "captured_at", "day"]
+    """The scored dataset's columns: the flat record (FLAT_COLUMNS, as a local scan writes them: `duplicate_of` is
+    "platform:post_id" of the first post with the same text, null for a first post), a score per label, the reach
+    figures, capture time and `day`."""
+    return [*FLAT_COLUMNS, *(f"score_{label}" for label in labels), "shares", "views", "followers", "captured_at",
+            "day"]
 
 
 def output_schema(labels: Sequence[str]) -> pa.Schema:
@@ -297,11 +307,114 @@ def worker_model(path: str | None, sha256: str) -> Model:
     return model
 
 
+#: A post's place in the input order: its partition's number times ORDER_SPAN plus its row among the partition's
+#: posts (partitions in planned order, then rows in their order within the partition).
+ORDER_SPAN = 2**32
+#: Rows of the first pass: a text (`sha`, its SHA-256) with the first post that has it in a partition: that post's
+#: place in the input order, its key ("platform:post_id") and its reach.
+HASH_COLUMNS = ("sha", "order", "key", "shares", "views", "followers")
+#: Copy entries: partition `part` has posts with text `sha` whose first post, `first`, is in an earlier partition
+#: (with that post's reach, which a copy's priority is computed from).
+ENTRY_COLUMNS = ("part", "sha", "first", "shares", "views", "followers")
+#: Where the first pass leaves each partition's copy entries (`part.N.parquet`) for the scoring pass, under the
+#: output directory; removed when the job is done. Readers of Parquet datasets skip `_` names.
+COPIES_DIR = "_copies"
+
+
+def hash_part(frame: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The first pass over a read partition: a HASH_COLUMNS row per distinct text, for its first post there (later
+    posts with the same text in the partition are found again when it is scored)."""
+    number = (partition_info or {}).get("number", 0)
+    posts = frame[frame["problem"].isna()]
+    out = pd.DataFrame({
+        "sha": [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in posts["text"]],
+        "order": number * ORDER_SPAN + np.arange(len(posts), dtype="int64"),
+        "key": [f"{platform}:{post_id}" for platform, post_id in zip(posts["platform"], posts["post_id"],
+                                                                        strict=True)],
+        **{name: posts[name].to_numpy() for name in ("shares", "views", "followers")}})
+    return _hash_types(out.drop_duplicates("sha", keep="first"))
+
+
+def _hash_types(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype({"sha": object, "order": "int64", "key": object})
+    for name in ("shares", "views", "followers"):
+        frame[name] = frame[name].astype("Int64")
+    return frame.reset_index(drop=True)
+
+
+def first_posts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy entries (ENTRY_COLUMNS) from first-pass rows holding every row of the texts they have: each text's
+    first post is its row earliest in the input order, and every later row's partition gets an entry naming it."""
+    frame = frame.sort_values("order")
+    later = frame.duplicated("sha", keep="first")
+    firsts = frame[~later].set_index("sha")
+    copies = frame[later]
+    first = firsts.loc[copies["sha"]]
+    out = pd.DataFrame({"part": (copies["order"] // ORDER_SPAN).to_numpy(), "sha": copies["sha"].to_numpy(),
+                        "first": first["key"].to_numpy(),
+                        **{name: first[name].to_numpy() for name in ("shares", "views", "followers")}})
+    return _entry_types(out)
+
+
+def _entry_types(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype({"part": "int64", "sha": object, "first": object})
+    for name in ("shares", "views", "followers"):
+        frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def write_entries(frame: pd.DataFrame, out: str, storage_options: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Write copy entries holding every entry of the partitions they name: one file per partition, so a
+    retried task rewrites the same files. Returns how many entries it wrote."""
+    fs, root = _fs(out, storage_options)
+    for part, entries in frame.groupby("part", sort=False):
+        table = pa.Table.from_pandas(entries.drop(columns="part"), preserve_index=False)
+        with fs.open(f"{root}/{COPIES_DIR}/part.{int(part)}.parquet", "wb") as handle:
+            pq.write_table(table, handle)
+    return pd.DataFrame({"entries": [len(frame)]}, dtype="int64")
+
+
+def find_copies(read: Any, out: str, storage_options: dict[str, Any] | None = None) -> int:
+    """The first pass: read every partition (`read`, a Dask DataFrame of READ_COLUMNS rows) and leave, for each
+    partition holding copies of a post in an earlier partition, its entries (text -> that first post) in
+    `<out>/_copies/`. Nothing but counts reaches the driver: the partitions' distinct texts are shuffled by text
+    to find each one's first post, then the entries are shuffled by the partition that needs them. Returns the
+    number of entries (partition, text)."""
+    hashes = read.map_partitions(hash_part, meta=_hash_types(pd.DataFrame(columns=list(HASH_COLUMNS))),
+                                 enforce_metadata=False)
+    entries = hashes.shuffle(on="sha").map_partitions(
+        first_posts, meta=_entry_types(pd.DataFrame(columns=list(ENTRY_COLUMNS))), enforce_metadata=False)
+    fs, root = _fs(out, storage_options)
+    fs.makedirs(f"{root}/{COPIES_DIR}", exist_ok=True)
+    written = entries.shuffle(on="part").map_partitions(
+        write_entries, out, storage_options, meta=pd.DataFrame({"entries": []}, dtype="int64"),
+        enforce_metadata=False)
+    return int(written.compute()["entries"].sum())
+
+
+def _entries_of(out: str, number: int, storage_options: dict[str, Any] | None) -> dict[str, tuple[str, Reach]]:
+    """Partition `number`'s copy entries: text SHA-256 -> (its first post's key, that post's reach)."""
+    fs, root = _fs(out, storage_options)
+    path = f"{root}/{COPIES_DIR}/part.{number}.parquet"
+    if not fs.exists(path):
+        return {}
+    with fs.open(path, "rb") as handle:
+        rows = pq.read_table(handle).to_pylist()
+    return {r["sha"]: (r["first"], (r["shares"], r["views"], r["followers"])) for r in rows}
+
+
 def score_part(frame: pd.DataFrame, model_path: str | None, sha256: str, thresholds: dict[str, float],
                claims: ClaimIndex | None, out: str, storage_options: dict[str, Any] | None = None,
                partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
     """Score a read partition's posts and write them: one row per post into `<out>/scored/day=…/` and the flagged
     ones into `<out>/flagged/`, both under this partition's number, so a retried task rewrites the same files.
+
+    Copies are marked as a local scan marks them: a post whose text an earlier post has (in an earlier partition,
+    by the entries `find_copies` left for this one, or earlier in this partition) gets `duplicate_of` naming the
+    first post, and that post's results. Each text is scored once per partition; a text whose first post is in
+    another partition is scored again here (scoring is deterministic, so it gets the same results), and, as in
+    `ScanRecord.copy_for`, a copy's priority is its first post's: computed from the first post's reach, which the
+    entries carry, so the queue ranks a text by where it was first seen (its spread is counted when loaded).
 
     Returns the partition's summary (SUMMARY_COLUMNS): a row of counts, then one row per problem. Only that
     travels back, and scored rows are turned into Arrow a batch at a time, so a worker's memory stays flat however
@@ -313,24 +426,34 @@ def score_part(frame: pd.DataFrame, model_path: str | None, sha256: str, thresho
     number = (partition_info or {}).get("number", 0)
     schema = output_schema(labels)
     posts = frame[frame["problem"].isna()]
+    earlier = _entries_of(out, number, storage_options)
+    found: dict[str, Assessment] = {}
+    firsts: dict[str, str] = {}
     tables: list[pa.Table] = []
     captured = datetime.now(UTC)
     for start in range(0, len(posts), SCORE_BATCH):
         batch = [_post(row) for row in posts.iloc[start:start + SCORE_BATCH].itertuples(index=False)]
-        # A text repeated within the batch is scored once.
-        unique = list({p.text: p for p in batch}.values())
-        found = dict(zip((p.text for p in unique), scorer.assess(
-            [p.text for p in unique], [(p.shares, p.views, p.followers) for p in unique]), strict=True))
+        digests = [p.content_sha256 for p in batch]
+        new: dict[str, Post] = {}
+        for post, digest in zip(batch, digests, strict=True):
+            if digest not in found:
+                new.setdefault(digest, post)
+        reach = [earlier[d][1] if d in earlier else (p.shares, p.views, p.followers) for d, p in new.items()]
+        found.update(zip(new, scorer.assess([p.text for p in new.values()], reach), strict=True))
         rows = []
-        for post in batch:
-            a = found[post.text]
-            record = ScanRecord.of(post, scores=a.scores, flags=a.flags, evidence=a.evidence,
-                                   priority=priority(a.scores, a.flags, post.shares, post.views, post.followers)
-                                   if a.flags else 0.0, model_version=model.version, captured_at=captured)
+        for post, digest in zip(batch, digests, strict=True):
+            a = found[digest]
+            if digest in earlier:
+                duplicate_of: str | None = earlier[digest][0]
+            else:
+                duplicate_of = firsts.get(digest)
+                if duplicate_of is None:
+                    firsts[digest] = key_text(post.key)
+            record = ScanRecord.of(post, scores=a.scores, flags=a.flags, evidence=a.evidence, priority=a.priority,
+                                   model_version=model.version, captured_at=captured)
             row = record.flat(labels)
-            row.pop("duplicate_of")
-            row.update(created_at=post.created_at, shares=post.shares, views=post.views, followers=post.followers,
-                       captured_at=captured, day=_day(post.created_at))
+            row.update(duplicate_of=duplicate_of, created_at=post.created_at, shares=post.shares, views=post.views,
+                       followers=post.followers, captured_at=captured, day=_day(post.created_at))
             rows.append(row)
         tables.append(pa.Table.from_pylist(rows, schema=schema))
     scored = pa.concat_tables(tables) if tables else schema.empty_table()
@@ -346,13 +469,15 @@ def score_part(frame: pd.DataFrame, model_path: str | None, sha256: str, thresho
     return _summary(scored, _problems(frame))
 
 
-#: A partition's summary: posts, flagged posts and posts per flag label (first row), then problems (one per row).
-SUMMARY_COLUMNS = ("posts", "flagged", *FLAG_LABELS, "problem")
+#: A partition's summary: posts, copies, flagged posts and posts per flag label (first row), then problems (one
+#: per row).
+SUMMARY_COLUMNS = ("posts", "copies", "flagged", *FLAG_LABELS, "problem")
 
 
 def _summary(scored: pa.Table, problems: list[str]) -> pd.DataFrame:
     flags = [f.split(";") if f else [] for f in scored["flags"].to_pylist()]
-    counts: dict[str, Any] = {"posts": len(flags), "flagged": sum(1 for f in flags if f)}
+    counts: dict[str, Any] = {"posts": len(flags), "copies": len(flags) - scored["duplicate_of"].null_count,
+                              "flagged": sum(1 for f in flags if f)}
     counts.update({label: sum(1 for f in flags if label in f) for label in FLAG_LABELS})
     rows = [counts | {"problem": None}]
     rows += [{name: 0 for name in SUMMARY_COLUMNS[:-1]} | {"problem": p} for p in problems]
@@ -402,6 +527,12 @@ def score_dataset(inputs: str | Sequence[str], out: str, *, model: str | Path | 
     local cluster of `workers` processes (default: the machine's cores) for the job's duration. `model` must be a
     path every worker can read (None: each worker's shipped default; either way checked against the driver's
     card). Known claims: `claims`, else those of the database `db` (when given). Returns counts and the problems.
+
+    Copies within the job's inputs are marked as in a local scan (`score_part`): `duplicate_of` names the first
+    post with the same text in input order (the planned partitions in order: inputs as given, a glob's files
+    sorted, then rows in file order). The inputs are read twice: once to find the copies (`find_copies`), once
+    to score. Posts already stored in a database are not looked up here; `load_flagged` stores a flagged post
+    whose text is stored already as a copy.
     """
     try:
         import dask.dataframe as dd
@@ -439,6 +570,9 @@ def score_dataset(inputs: str | Sequence[str], out: str, *, model: str | Path | 
                            enforce_metadata=False)
         target = out.rstrip("/")
         _clear(target, storage_options)
+        first_pass = time.perf_counter()
+        find_copies(read, target, storage_options)
+        first_pass = time.perf_counter() - first_pass
         meta = _summary_types(pd.DataFrame(columns=list(SUMMARY_COLUMNS)))
         summaries = read.map_partitions(score_part, model_path, sha256, resolved, claims_arg, target,
                                         storage_options, meta=meta, enforce_metadata=False)
@@ -446,11 +580,14 @@ def score_dataset(inputs: str | Sequence[str], out: str, *, model: str | Path | 
     finally:
         for thing in owned:
             thing.close()
+    fs, root = _fs(target, storage_options)
+    fs.rm(f"{root}/{COPIES_DIR}", recursive=True)
     seconds = (datetime.now(UTC) - start).total_seconds()
     counts = summary.loc[summary["problem"].isna()]
     if not int(counts["posts"].sum()):
         _write_empty(target, labels, storage_options)
-    return DaskResult(posts=int(counts["posts"].sum()), flagged_posts=int(counts["flagged"].sum()),
+    return DaskResult(posts=int(counts["posts"].sum()), copies=int(counts["copies"].sum()),
+                      flagged_posts=int(counts["flagged"].sum()), first_pass_seconds=round(first_pass, 1),
                       problems=summary.loc[summary["problem"].notna(), "problem"].tolist(),
                       scored=f"{target}/scored", flagged=f"{target}/flagged", seconds=seconds,
                       partitions=len(parts),
@@ -458,9 +595,10 @@ def score_dataset(inputs: str | Sequence[str], out: str, *, model: str | Path | 
 
 
 def _clear(out: str, storage_options: dict[str, Any] | None) -> None:
-    """Remove an earlier run's scored and flagged datasets (a re-run overwrites them) and make their folders."""
+    """Remove an earlier run's scored and flagged datasets (a re-run overwrites them) and copy entries, and make
+    their folders."""
     fs, root = _fs(out, storage_options)
-    for name in ("scored", "flagged"):
+    for name in ("scored", "flagged", COPIES_DIR):
         if fs.exists(f"{root}/{name}"):
             fs.rm(f"{root}/{name}", recursive=True)
         fs.makedirs(f"{root}/{name}", exist_ok=True)
@@ -480,16 +618,23 @@ def load_flagged(flagged: str, db: StoreLike = None, *, batch: int = 2000,
     """Load a flagged dataset (written by `score_dataset`) into the review queue of `db`, from this process.
 
     Idempotent: a post already stored is skipped, a text already stored becomes a copy of its first post, so a job
-    killed mid-way and run again adds nothing twice. Returns (posts stored, copies stored, items enqueued).
+    killed mid-way and run again adds nothing twice. First posts are loaded before the copies (rows with
+    `duplicate_of`), so each copy is stored as a copy of the post the dataset names, whatever the order of its
+    files. Returns (posts stored, copies stored, items enqueued).
     """
     dataset = pads.dataset(flagged, format="parquet", filesystem=_filesystem(flagged, storage_options))
+    column = pc.field("duplicate_of")
+    # A dataset written before copies were marked has no duplicate_of: it is loaded in one go, as it was then.
+    filters = [column.is_null(), column.is_valid()] if "duplicate_of" in dataset.schema.names else [None]
     stored = copies = enqueued = 0
     with opened(db) as store:
         labels = [c.removeprefix("score_") for c in dataset.schema.names if c.startswith("score_")]
-        for table in _batches(dataset, batch):
-            records = [_record(row, labels) for row in table.to_pylist()]
-            result = store.save_scan(records, rank=priority)
-            stored, copies, enqueued = stored + result.stored, copies + result.copies, enqueued + result.enqueued
+        for where in filters:
+            for table in _batches(dataset, batch, where):
+                records = [_record(row, labels) for row in table.to_pylist()]
+                result = store.save_scan(records, rank=priority)
+                stored, copies = stored + result.stored, copies + result.copies
+                enqueued += result.enqueued
     return stored, copies, enqueued
 
 
@@ -504,8 +649,8 @@ def _fs(url: str, storage_options: dict[str, Any] | None) -> tuple[Any, str]:
     return url_to_fs(url, **(storage_options or {}))
 
 
-def _batches(dataset: pads.Dataset, size: int) -> Iterator[pa.Table]:
-    for batch in dataset.to_batches(batch_size=size):
+def _batches(dataset: pads.Dataset, size: int, where: pc.Expression | None = None) -> Iterator[pa.Table]:
+    for batch in dataset.to_batches(batch_size=size, filter=where):
         yield pa.Table.from_batches([batch])
 
 

@@ -78,9 +78,99 @@ def test_scores_every_post_as_a_local_scan_does(tmp_path: Path, client: object) 
         assert scored[f"score_{label}"].tolist() == local[label].tolist(), label
     assert scored["flags"].tolist() == [";".join(f) for f in local["flags"]]
     assert scored["priority"].tolist() == local["priority"].tolist()
+    assert result.copies == 0 and scored["duplicate_of"].isna().all()
     # Each worker process loaded the model once, however many partitions it scored.
     loaded = client.run(lambda: len(distributed._MODELS))  # type: ignore[attr-defined]
     assert max(loaded.values()) == 1
+
+
+def copy_of(frame: pd.DataFrame, i: int, tag: str) -> pd.DataFrame:
+    """Row `i` of `frame` forwarded: the same text under another id, platform and author, with a far larger reach."""
+    return frame.iloc[[i]].assign(id=f"copy-{tag}", platform="whatsapp", author="penerus", shares=90_000,
+                                  views=4_000_000, followers=2_000_000)
+
+
+def with_copies(directory: Path) -> list[Path]:
+    """The sample posts over JSONL, Parquet (row groups of 2 rows: ten partitions and more) and CSV, in that order,
+    with copies within a partition, across partitions of one file and across files (some of one first post twice,
+    some of a copy's first post), plus an empty file and a broken one."""
+    directory.mkdir()
+    frame = samples().drop(columns=["expected_labels"])
+    a = pd.concat([frame.iloc[:20], copy_of(frame, 3, "a3")])
+    b = pd.concat([frame.iloc[20:22], copy_of(frame, 21, "b21"), frame.iloc[22:40], copy_of(frame, 20, "b20"),
+                   copy_of(frame, 1, "b1")])
+    c = pd.concat([frame.iloc[40:], copy_of(frame, 41, "c41"), copy_of(frame, 3, "c3"),
+                   *(copy_of(frame, i, f"c{i}") for i in range(20, 40))])
+    paths = [directory / "a.jsonl", directory / "b.parquet", directory / "c.csv"]
+    a.to_json(paths[0], orient="records", lines=True, force_ascii=False)
+    b.to_parquet(paths[1], row_group_size=2)
+    c.to_csv(paths[2], index=False)
+    (directory / "empty.jsonl").write_text("")
+    (directory / "broken.parquet").write_bytes(b"PAR1 this is not a parquet file")
+    return [*paths, directory / "empty.jsonl", directory / "broken.parquet"]
+
+
+def firsts(paths: list[Path]) -> dict[str, str | None]:
+    """post_id -> "platform:post_id" of the first post with its text in `paths` read in order (None: a first)."""
+    frames = [pd.read_json(paths[0], lines=True, dtype={"id": str}, convert_dates=False),
+              pd.read_parquet(paths[1]), pd.read_csv(paths[2], dtype={"id": str})]
+    seen: dict[str, str] = {}
+    out: dict[str, str | None] = {}
+    for row in pd.concat(frames).itertuples():
+        out[row.id] = seen.get(row.text)
+        seen.setdefault(row.text, f"{row.platform}:{row.id}")
+    return out
+
+
+def texts(column: pd.Series) -> list[str | None]:
+    return [None if pd.isna(v) else v for v in column]
+
+
+def test_copies_are_marked_as_a_local_scan_marks_them(tmp_path: Path, client: object) -> None:
+    paths = with_copies(tmp_path / "in")
+    result = score_dataset([str(p) for p in paths], str(tmp_path / "out"), columns=Columns(id="id"), client=client)
+    assert result.posts == 65 + 26 and result.copies == 26 and result.partitions > 12
+    assert len(result.problems) == 1 and "broken.parquet" in result.problems[0]
+    assert "(26 copies of earlier posts)" in result.line()
+    assert sorted(os.listdir(tmp_path / "out")) == ["flagged", "scored"]
+
+    scored = pd.read_parquet(result.scored).set_index("post_id")
+    expected = firsts(paths)
+    assert dict(zip(scored.index, texts(scored["duplicate_of"]), strict=True)) == expected
+    by_hand = {"copy-a3": "whatsapp:s014", "copy-b21": "facebook:s052", "copy-b20": "twitter:s050",
+               "copy-b1": "twitter:s008", "copy-c3": "whatsapp:s014", "copy-c41": "twitter:s089",
+               "copy-c21": "facebook:s052"}
+    assert {k: scored.at[k, "duplicate_of"] for k in by_hand} == by_hand
+    for copy_id, first in expected.items():
+        if first is None:
+            continue
+        first_id = first.split(":", 1)[1]
+        for name in ["flags", "evidence", "priority", "model_version", *(f"score_{label}" for label in LABELS)]:
+            assert scored.at[copy_id, name] == scored.at[first_id, name], (copy_id, name)
+        assert scored.at[copy_id, "shares"] == 90_000 != scored.at[first_id, "shares"]
+    flagged = pd.read_parquet(result.flagged)
+    assert set(flagged["post_id"]) == set(scored.index[scored["flags"] != ""])
+    assert flagged["duplicate_of"].notna().sum() > 5
+
+    local = pipeline.scan(paths[:3], id_column="id").set_index("post_id")
+    assert sorted(local.index) == sorted(scored.index)
+    local = local.loc[scored.index]
+    assert texts(scored["duplicate_of"]) == texts(local["duplicate_of"])
+    for label in LABELS:
+        assert scored[f"score_{label}"].tolist() == local[label].tolist(), label
+    assert scored["flags"].tolist() == [";".join(f) for f in local["flags"]]
+    assert scored["priority"].tolist() == local["priority"].tolist()
+    assert [json.loads(e) for e in scored["evidence"]] == [json.loads(json.dumps(e)) for e in local["evidence"]]
+
+    # Loaded into the queue, each flagged copy is stored as a copy of the post the dataset names, although the
+    # flagged files of some copies (part.13) sort before those of their first posts (part.2 to part.12).
+    db = tmp_path / "q.db"
+    stored, copies, _ = load_flagged(result.flagged, f"sqlite:///{db}")
+    assert copies == flagged["duplicate_of"].notna().sum() and stored == len(flagged) - copies
+    with sqlite3.connect(db) as conn:
+        linked = dict(conn.execute("SELECT c.post_id, p.platform || ':' || p.post_id FROM copies c "
+                                   "JOIN posts p ON p.id = c.original_id").fetchall())
+    assert linked == dict(flagged.loc[flagged["duplicate_of"].notna(), ["post_id", "duplicate_of"]].values)
 
 
 def test_loading_the_flagged_into_the_queue_twice_adds_nothing(tmp_path: Path, client: object) -> None:
@@ -94,7 +184,7 @@ def test_loading_the_flagged_into_the_queue_twice_adds_nothing(tmp_path: Path, c
             "--out", str(tmp_path / "out"), "--db", f"sqlite:///{db}", "--to-queue"]
     first = runner.invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert "130 posts scanned" in first.stderr and "patroli: skipped:" in first.stderr
+    assert "130 posts scanned (65 copies of earlier posts)" in first.stderr and "patroli: skipped:" in first.stderr
     with sqlite3.connect(db) as conn:
         posts, n_copies, items = (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
                                   for t in ("posts", "copies", "queue_items"))
@@ -107,9 +197,14 @@ def test_loading_the_flagged_into_the_queue_twice_adds_nothing(tmp_path: Path, c
     assert load_flagged(str(tmp_path / "out" / "flagged"), f"sqlite:///{db}") == (0, 0, 0)
 
 
+def without_capture_time(scored: pd.DataFrame) -> pd.DataFrame:
+    return scored.drop(columns="captured_at").sort_values("post_id").reset_index(drop=True)
+
+
 def test_a_worker_killed_mid_task_is_retried(tmp_path: Path, client: object) -> None:
     base = samples().drop(columns=["expected_labels"])
-    big = pd.concat([base.assign(id=base["id"] + f"-{i}", text=base["text"] + f" #{i}") for i in range(60)])
+    # Blocks 40 to 59 repeat the texts of blocks 0 to 19, four row groups (partitions) later.
+    big = pd.concat([base.assign(id=base["id"] + f"-{i}", text=base["text"] + f" #{i % 40}") for i in range(60)])
     big.to_parquet(tmp_path / "big.parquet", row_group_size=650)
     pids = client.run(os.getpid)  # type: ignore[attr-defined]
     outcome: dict[str, object] = {}
@@ -136,23 +231,41 @@ def test_a_worker_killed_mid_task_is_retried(tmp_path: Path, client: object) -> 
     assert killed is not None, "no task was caught running"
     assert "error" not in outcome, outcome.get("error")
     result = outcome["result"]
-    assert result.posts == len(big)  # type: ignore[attr-defined]
+    assert result.posts == len(big) and result.copies == 20 * len(base)  # type: ignore[attr-defined]
     scored = pd.read_parquet(tmp_path / "out" / "scored")
     assert len(scored) == len(big) and scored["post_id"].is_unique
+    copies = scored.set_index("post_id").loc[[f"{i}-{n}" for i in base["id"] for n in (40, 59)], "duplicate_of"]
+    assert copies.tolist() == [f"{p}:{i}-{n}" for p, i in zip(base["platform"], base["id"], strict=True)
+                               for n in (0, 19)]
+    # The same job undisturbed writes the same rows.
+    again = score_dataset(str(tmp_path / "big.parquet"), str(tmp_path / "again"), columns=Columns(id="id"),
+                          client=client)
+    assert again.copies == result.copies  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(without_capture_time(scored),
+                                  without_capture_time(pd.read_parquet(tmp_path / "again" / "scored")))
 
 
 def test_a_large_row_group_is_split_and_a_rerun_replaces_the_output(tmp_path: Path, client: object,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     frame = samples().drop(columns=["expected_labels"])
+    # Copies of the first two posts: one in the same 20-row partition, two in the last.
+    frame = pd.concat([frame.iloc[:5], copy_of(frame, 0, "near"), frame.iloc[5:], copy_of(frame, 0, "far"),
+                       copy_of(frame, 1, "far1")])
     frame.to_parquet(tmp_path / "one.parquet", row_group_size=len(frame))
     monkeypatch.setattr(distributed, "PARTITION_ROWS", 20)
+    runs = []
     for _ in range(2):
         result = score_dataset(str(tmp_path / "one.parquet"), str(tmp_path / "out"), columns=Columns(id="id"),
                                client=client)
-        assert result.partitions == -(-len(frame) // 20) and result.posts == len(frame)
+        assert result.partitions == -(-len(frame) // 20) and result.posts == len(frame) and result.copies == 3
         scored = pd.read_parquet(result.scored)
         assert sorted(scored["post_id"]) == sorted(frame["id"])
         assert len(pd.read_parquet(result.flagged)) == result.flagged_posts
+        marked = scored.loc[scored["duplicate_of"].notna()].set_index("post_id")["duplicate_of"].to_dict()
+        first, second = (f"{p}:{i}" for p, i in frame[["platform", "id"]].values[:2])
+        assert marked == {"copy-near": first, "copy-far": first, "copy-far1": second}
+        runs.append(without_capture_time(scored))
+    pd.testing.assert_frame_equal(runs[0], runs[1])
 
 
 def test_a_job_without_posts_leaves_empty_readable_datasets(tmp_path: Path, client: object) -> None:
@@ -160,4 +273,5 @@ def test_a_job_without_posts_leaves_empty_readable_datasets(tmp_path: Path, clie
     result = score_dataset(str(tmp_path / "empty.jsonl"), str(tmp_path / "out"), client=client)
     assert result.posts == 0 and result.problems == []
     assert len(pd.read_parquet(result.scored)) == 0 and len(pd.read_parquet(result.flagged)) == 0
-    assert f"score_{LABELS[0]}" in pd.read_parquet(result.flagged).columns
+    assert {f"score_{LABELS[0]}", "duplicate_of"} <= set(pd.read_parquet(result.flagged).columns)
+    assert result.copies == 0 and sorted(os.listdir(tmp_path / "out")) == ["flagged", "scored"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 
 import click
@@ -82,6 +83,8 @@ def run_dask(inputs: tuple[str, ...], *, text_column: str, id_column: str | None
         raise ConfigError("--show-flagged does not go with --engine dask; read DIR/flagged instead")
     if to_queue and db is None:
         raise ConfigError("--to-queue needs a database; drop --no-db")
+    # A local cluster's scheduler runs in this process and logs every shuffle it starts and ends as a warning.
+    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
     result = score_dataset(list(inputs), out, model=model_path, scheduler=scheduler, workers=workers,
                            columns=Columns(text=text_column, id=id_column), thresholds=thresholds, db=db)
     for problem in result.problems:
