@@ -211,6 +211,16 @@ def test_stems_of_lexicon_words_need_inflection(analyzer: Analyzer) -> None:
     ("dasar mata sipit", ["etnis Tionghoa (ras)"]),
     ("India2nya pada pelit", ["keturunan India (ras)"]),
     ("kaum buruh dan pengungsi", ["kaum buruh (antargolongan)", "pengungsi (antargolongan)"]),
+    # groups looked down on for their work or class, named plainly, inflected or reduplicated
+    ("ojol-ojolnya pada nyerobot, honorer2 juga", ["pengemudi ojek (antargolongan)", "pegawai honorer (antargolongan)"]),
+    ("pedagang kaki limanya diusir", ["pedagang kecil (antargolongan)"]),
+    # descendants of former political prisoners are a group; the party alone (a political camp) is not
+    ("Keturunan PKI gak boleh jadi PNS", ["keturunan eks tahanan politik (antargolongan)"]),
+    ("PKI dan komunis", []),
+    # a phrase naming a belief hides the suku word inside it
+    ("penganut Sunda Wiwitan", ["penghayat kepercayaan (agama)"]),
+    # words that only contain a new term: studying, homecoming travellers, a perching bird, a house plant
+    ("kuliah pagi, pemudik pulang, burung bertengger", []),
     ("Aku cinta kamu, sudah sarapan?", []),
     ("kafilah dagang, pura-pura sibuk", []),
 ])
