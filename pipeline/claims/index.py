@@ -296,7 +296,7 @@ def _query_rows(texts: Sequence[str], window: int) -> tuple[list[str], list[Span
     norms = [normalize_claim_text(text) for text in texts]
     spans: list[Span] = []
     for i, norm in enumerate(norms):
-        n = len(norm.split())
+        n = norm.count(" ") + 1 if norm else 0  # normalised text: words between single spaces
         spans.append((i, 0, n))
         if window > 0 and n > window + window // 2:
             step = window // 2
