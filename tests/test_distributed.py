@@ -16,10 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 import pipeline
-from pipeline import distributed
 from pipeline.cli import cli
 from pipeline.config import SAMPLES_DIR
-from pipeline.distributed import Columns, load_flagged, score_dataset
+from pipeline.distributed import Columns, _read, _score, load_flagged, score_dataset
 from pipeline.labels import LABELS
 
 dask_distributed = pytest.importorskip("dask.distributed")
@@ -80,7 +79,7 @@ def test_scores_every_post_as_a_local_scan_does(tmp_path: Path, client: object) 
     assert scored["priority"].tolist() == local["priority"].tolist()
     assert result.copies == 0 and scored["duplicate_of"].isna().all()
     # Each worker process loaded the model once, however many partitions it scored.
-    loaded = client.run(lambda: len(distributed._MODELS))  # type: ignore[attr-defined]
+    loaded = client.run(lambda: len(_score._MODELS))  # type: ignore[attr-defined]
     assert max(loaded.values()) == 1
 
 
@@ -252,7 +251,7 @@ def test_a_large_row_group_is_split_and_a_rerun_replaces_the_output(tmp_path: Pa
     frame = pd.concat([frame.iloc[:5], copy_of(frame, 0, "near"), frame.iloc[5:], copy_of(frame, 0, "far"),
                        copy_of(frame, 1, "far1")])
     frame.to_parquet(tmp_path / "one.parquet", row_group_size=len(frame))
-    monkeypatch.setattr(distributed, "PARTITION_ROWS", 20)
+    monkeypatch.setattr(_read, "PARTITION_ROWS", 20)
     runs = []
     for _ in range(2):
         result = score_dataset(str(tmp_path / "one.parquet"), str(tmp_path / "out"), columns=Columns(id="id"),

@@ -1,0 +1,216 @@
+"""Reading a Dask job's inputs: cutting files into partitions and reading one as posts, with malformed records and
+unreadable files as problem rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from pipeline.errors import InputError
+from pipeline.ingest._fields import as_text, parse_count
+from pipeline.ingest._time import JAKARTA, parse_time
+from pipeline.posts import Post
+
+#: Columns of a read partition: a post per row, or a skipped malformed record (`problem` set, no text).
+READ_COLUMNS = ("platform", "post_id", "author", "url", "created_at", "shares", "views", "followers", "source",
+                "text", "problem")
+#: Conventional input column names read besides the text and id columns.
+CONVENTIONAL = {"platform": "platform", "author": "author", "url": "url", "created_at": "created_at",
+                "shares": "shares", "views": "views", "followers": "followers"}
+FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl",
+           ".ndjson": "jsonl", ".json": "jsonl"}
+#: At most this many rows of a Parquet row group, or this many bytes of a JSONL file, per partition: a partition is
+#: held whole in a worker's memory, so these bound it (about 10,000 posts either way).
+PARTITION_ROWS = 10_000
+DEFAULT_BLOCKSIZE = 4 * 2**20
+
+
+@dataclass(frozen=True)
+class Part:
+    """One partition's input: a whole file, rows of a Parquet row group, or a byte block of a JSONL file.
+
+    Parquet: `start` is the file row number of the part's first row, `offset` where it is in its row group and
+    `length` the number of rows. JSONL: `start` and `length` are bytes.
+    """
+
+    url: str
+    fmt: str
+    row_group: int | None = None
+    start: int = 0
+    length: int | None = None
+    problem: str | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which input columns hold what: the text, the id (None: `<file>:<row>`), the platform when there is no
+    platform column, and the source name stamped on every post."""
+
+    text: str = "text"
+    id: str | None = None
+    platform: str = "file"
+    source: str | None = None
+
+
+
+def plan_parts(inputs: Sequence[str], blocksize: int = DEFAULT_BLOCKSIZE,
+               storage_options: dict[str, Any] | None = None) -> list[Part]:
+    """The partitions of `inputs` (URLs, globs allowed). InputError when a URL matches no file."""
+    import fsspec
+    from fsspec.core import get_fs_token_paths
+
+    parts: list[Part] = []
+    for url in inputs:
+        fs, _, paths = get_fs_token_paths(url, storage_options=storage_options or {})
+        if not paths:
+            raise InputError(f"{url}: no such file")
+        for path in sorted(paths):
+            full = fs.unstrip_protocol(path)
+            fmt = _format_of(path)
+            if fmt is None:
+                raise InputError(f"{full}: use .parquet, .jsonl or .csv files (optionally .gz)")
+            if fmt == "parquet":
+                try:
+                    with fsspec.open(full, "rb", **(storage_options or {})) as handle:
+                        meta = pq.ParquetFile(handle).metadata
+                except Exception as exc:  # any unreadable file: reported, the others go on
+                    parts.append(Part(full, fmt, problem=f"{full}: not a readable Parquet file ({_reason(exc)})"))
+                    continue
+                rows = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+                first = 0
+                for g, n in enumerate(rows):
+                    parts.extend(Part(full, fmt, row_group=g, start=first + k, length=min(PARTITION_ROWS, n - k),
+                                      offset=k) for k in range(0, max(n, 1), PARTITION_ROWS))
+                    first += n
+            elif fmt == "jsonl" and not path.endswith(".gz"):
+                size = fs.size(path)
+                parts.extend(Part(full, fmt, start=s, length=blocksize) for s in range(0, max(size, 1), blocksize))
+            else:
+                parts.append(Part(full, fmt))
+    return parts
+
+
+def _format_of(path: str) -> str | None:
+    name = path[:-3] if path.endswith(".gz") else path
+    return FORMATS.get(Path(name).suffix.lower())
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def read_part(part: Part, spec: Columns, storage_options: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One partition as READ_COLUMNS rows; a malformed record or an unreadable file becomes a `problem` row."""
+    columns = spec
+    import fsspec
+    from fsspec.utils import read_block
+
+    if part.problem is not None:
+        return _frame([], [part.problem])
+    try:
+        with fsspec.open(part.url, "rb", compression="infer", **(storage_options or {})) as handle:
+            if part.fmt == "parquet":
+                group = pq.ParquetFile(handle).read_row_group(part.row_group or 0)
+                rows = group.slice(part.offset, part.length).to_pylist()
+                return _posts(rows, part, columns, part.start, [])
+            if part.fmt == "jsonl":
+                data = handle.read() if part.length is None else read_block(handle, part.start, part.length,
+                                                                           delimiter=b"\n")
+                return _jsonl(data, part, columns)
+            problems: list[str] = []
+
+            def bad(fields: list[str]) -> None:
+                problems.append(f"{part.url}: a row with {len(fields)} fields; skipped")
+
+            frame = pd.read_csv(handle, dtype=str, keep_default_na=False, sep=None, engine="python",
+                                on_bad_lines=bad)
+    except Exception as exc:  # any unreadable file: reported, the others go on
+        return _frame([], [f"{_where(part)}: unreadable ({_reason(exc)})"])
+    if columns.text not in frame.columns:
+        return _frame([], [f"{part.url}: no text column {columns.text!r}"])
+    return _posts(frame.to_dict(orient="records"), part, columns, 0, problems)
+
+
+def _where(part: Part) -> str:
+    if part.row_group is not None:
+        return f"{part.url} (row group {part.row_group})"
+    return f"{part.url} (bytes from {part.start})" if part.length is not None else part.url
+
+
+def _jsonl(data: bytes, part: Part, columns: Columns) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    offset = part.start
+    for line in data.split(b"\n"):
+        here, offset = offset, offset + len(line) + 1
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            problems.append(f"{part.url}: byte {here}: invalid JSON ({exc.msg}); skipped")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"{part.url}: byte {here}: not a JSON object; skipped")
+            continue
+        row.setdefault("_row", f"@{here}")
+        rows.append(row)
+    return _posts(rows, part, columns, None, problems)
+
+
+def _posts(rows: list[dict[str, Any]], part: Part, columns: Columns, first_row: int | None,
+           problems: list[str]) -> pd.DataFrame:
+    """Input rows (dicts) as posts; rows without text or with an unreadable time or count are problems."""
+    name = part.url.rsplit("/", 1)[-1]
+    posts: list[Post] = []
+    for i, row in enumerate(rows):
+        where = f"{name}:{row.pop('_row', None) or (first_row or 0) + i + 1}"
+        text = as_text(row.get(columns.text))
+        if not text:
+            problems.append(f"{part.url}: {where}: no text in column {columns.text!r}; skipped")
+            continue
+        post_id = as_text(row.get(columns.id)) if columns.id else where
+        if not post_id:
+            problems.append(f"{part.url}: {where}: no id in column {columns.id!r}; skipped")
+            continue
+        try:
+            created = parse_time(row.get("created_at"), JAKARTA)
+            counts = {n: parse_count(row.get(n)) for n in ("shares", "views", "followers")}
+        except ValueError as exc:
+            problems.append(f"{part.url}: {where}: {_reason(exc)}; skipped")
+            continue
+        posts.append(Post(platform=as_text(row.get("platform")) or columns.platform, post_id=post_id, text=text,
+                          author=as_text(row.get("author")), url=as_text(row.get("url")), created_at=created,
+                          source=columns.source, **counts))
+    return _frame(posts, problems)
+
+
+def _frame(posts: list[Post], problems: list[str]) -> pd.DataFrame:
+    rows = [{"platform": p.platform, "post_id": p.post_id, "author": p.author, "url": p.url,
+             "created_at": p.created_at, "shares": p.shares, "views": p.views, "followers": p.followers,
+             "source": p.source, "text": p.text, "problem": None} for p in posts]
+    rows += [{name: None for name in READ_COLUMNS} | {"problem": problem} for problem in problems]
+    return read_types(pd.DataFrame(rows, columns=list(READ_COLUMNS)))
+
+
+def read_types(frame: pd.DataFrame) -> pd.DataFrame:
+    for name in ("platform", "post_id", "author", "url", "source", "text", "problem"):
+        frame[name] = frame[name].astype(object)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    for name in ("shares", "views", "followers"):
+        frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def fs_path(url: str, storage_options: dict[str, Any] | None) -> tuple[Any, str]:
+    """(the fsspec filesystem of `url`, the path within it)."""
+    from fsspec.core import url_to_fs
+
+    return url_to_fs(url, **(storage_options or {}))
