@@ -15,8 +15,9 @@ generated claims, the 0.3% cut (instead of 1%) makes stage 1 about 3x cheaper on
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -91,17 +92,16 @@ class HashedTfidf:
         """
         if not all(map(_PLAIN.fullmatch, texts)):
             return self._word.transform([" ".join(words[i][first:end]) for i, first, end in spans])
-        cache: dict[str, int] = self.__dict__.setdefault("_gram_columns", {})
-        if len(cache) > 2_000_000:
-            cache.clear()
-        pairs = [[f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)] for ws in words]
-        new = {g for grams in (*words, *pairs) for g in grams if g not in cache}
+        singles_cache: dict[str, int] = self.__dict__.setdefault("_word_columns", {})
+        # pairs are looked up as tuples: the "a b" string is built only for a pair not seen before
+        pairs_cache: dict[tuple[str, str], int] = self.__dict__.setdefault("_pair_columns", {})
+        if len(singles_cache) + len(pairs_cache) > 2_000_000:
+            singles_cache.clear()
+            pairs_cache.clear()
         n_features = self.spec.n_features
-        for gram in new:
-            cache[gram] = _hashed_column(gram, n_features)
-        get = cache.__getitem__
-        singles = [list(map(get, ws)) for ws in words]
-        doubles = [list(map(get, ps)) for ps in pairs]
+        singles = [_columns(ws, singles_cache, _hashed_column, n_features) for ws in words]
+        doubles = [_columns(list(zip(ws, ws[1:], strict=False)), pairs_cache, _hashed_pair, n_features)
+                   for ws in words]
         columns: list[int] = []
         lengths = []
         for i, first, end in spans:
@@ -139,7 +139,8 @@ class HashedTfidf:
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
         state.pop("_word_hashes", None)
-        state.pop("_gram_columns", None)
+        state.pop("_word_columns", None)
+        state.pop("_pair_columns", None)
         return state
 
     def _weigh(self, blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
@@ -155,6 +156,24 @@ class HashedTfidf:
             X.data *= np.float32(np.sqrt(weight))
             out.append(X)
         return sp.hstack(out, format="csr", dtype=np.float32)
+
+
+#: A word or a pair of neighbouring words.
+K = TypeVar("K", str, tuple[str, str])
+
+
+def _columns(grams: list[K], cache: dict[K, int], column: Callable[[K, int], int], n_features: int) -> list[int]:
+    """The cached column of each of `grams`, computing (and caching) the missing ones with `column`."""
+    found = list(map(cache.get, grams))
+    if None in found:
+        for k, value in enumerate(found):
+            if value is None:
+                found[k] = cache[grams[k]] = column(grams[k], n_features)
+    return found  # type: ignore[return-value]
+
+
+def _hashed_pair(pair: tuple[str, str], n_features: int) -> int:
+    return _hashed_column(f"{pair[0]} {pair[1]}", n_features)
 
 
 def _hashed_column(gram: str, n_features: int) -> int:
