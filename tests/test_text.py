@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.text import Analyzer, FastStemmer, Normalizer, lexicons, tokenize
+from pipeline.text.cues import LexiconMatcher, token_forms
 from pipeline.text.stem import SetDictionary
 from pipeline.text.tokenize import _TOKENIZER
 
@@ -83,6 +84,28 @@ def test_normalizer_word_by_word_on_generated_text() -> None:
     normalizer = Normalizer()
     for _ in range(20_000):
         text = "".join(rng.choices(pieces, k=rng.randint(1, 25)))
+        assert normalizer.tokens(text) == normalizer._text_tokens(normalizer.clean(text)), text
+
+
+@pytest.mark.parametrize("text", [
+    "a &amp; b", "a&amp;b &amp;amp; c", "&lt;3 kamu", "x&#32;y z", "satu &#8205; dua", "&bogus; kata", "&#127995; ok",
+    "&amp;quot;udah&amp;quot;", "1&#46;2 &#49;23 4", "&#40;021) 555 1234", "&", "& &amp; &&", "&#x41;&#x42; c",
+    "jempol 👍&#127995; ya", ":&#41; senyum", "kafir&amp;munafik", "&AMP; &Amp;", "&#150; &#9999999999;",
+])
+def test_normalizer_reads_words_with_html_entities_as_the_whole_text(text: str) -> None:
+    normalizer = Normalizer()
+    assert normalizer.tokens(text) == normalizer._text_tokens(normalizer.clean(text))
+
+
+def test_normalizer_reads_html_entities_word_by_word_on_generated_text() -> None:
+    # a word with an entity is read alone once its entities are replaced: only when that leaves the tokens alone
+    rng = random.Random(2)
+    pieces = ["&amp;", "&", "&amp;amp;", "&#32;", "&#8205;", "&#127995;", "&lt;", "3", "&gt;", "&quot;", "&bogus;",
+              "&#x41;", "&#49;", "&#150;", "&nbsp;", "&#;", "kata", "a", "b", "1", "2", ".", "-", "(", ")", ":", ";",
+              " ", " ", "👍", "021", "555", "1234", "k4f1r", "#tag", "@user", "\\n", "!!", "?"]
+    normalizer = Normalizer()
+    for _ in range(20_000):
+        text = "".join(rng.choices(pieces, k=rng.randint(1, 20)))
         assert normalizer.tokens(text) == normalizer._text_tokens(normalizer.clean(text)), text
 
 
@@ -194,6 +217,43 @@ def test_cues_match_whole_tokens_with_inflection(analyzer: Analyzer, text: str,
     for name, term, _, _ in matcher.matches(tokens, stems):
         found.setdefault(name, set()).add(term)
     assert found == expected
+
+
+def _plain_matches(matcher: LexiconMatcher, tokens: list[str], stems: list[str]) -> list[tuple[str, str, int, int]]:
+    """What `LexiconMatcher.matches` finds, by the plain method: every token, every phrase compared word by word."""
+    phrases: dict[str, list[tuple[str, list[str]]]] = {}
+    for name, terms in matcher.lexicons.items():
+        for term in sorted(terms):
+            if " " in term:
+                phrases.setdefault(term.split()[0], []).append((name, term.split()))
+    out = []
+    for i, token in enumerate(tokens):
+        out += [(name, term, i, i + 1) for name, term in matcher.token_hits(token, stems[i])]
+        for name, words in phrases.get(token, []):
+            end = i + len(words)
+            if end <= len(tokens) and tokens[i:end - 1] == words[:-1] and \
+                    words[-1] in token_forms(tokens[end - 1], stems[end - 1]):
+                out.append((name, " ".join(words), i, end))
+    return out
+
+
+def test_cue_matcher_finds_what_the_plain_method_finds_on_generated_text() -> None:
+    # phrases share first words and whole prefixes, differ in length, end in words that inflect (one in an inflected
+    # form of another's last word) and contain single-word terms; the matcher looks phrases up instead of comparing
+    # them, and must find them in the same order
+    lexicon = {"a": {"orang cina", "orang cina kafir", "orang batak", "orang", "kafir", "sampah masyarakat",
+                     "anak haram", "anak pki", "bakar gereja"},
+               "b": {"orang cina", "orang kafir", "sampah", "bakar", "cina", "gereja", "anak orang cina"},
+               "c": {"tidak tahu diri", "tidak tahu malu", "tahu diri", "orang orang", "orang kafirnya"}}
+    words = ["orang", "cina", "cinanya", "kafir", "kafirnya", "batak", "bataknya", "sampah", "masyarakat",
+             "masyarakatnya", "anak", "haram", "pki", "bakar", "membakar", "gereja", "gerejanya", "tidak", "tahu",
+             "diri", "dirinya", "malu", "kata", "cina-cina", "!"]
+    rng = random.Random(3)
+    matcher = LexiconMatcher(lexicon, exceptions=["kata"])
+    for _ in range(5_000):
+        tokens = rng.choices(words, k=rng.randint(0, 12))
+        stems = [FastStemmer().stem(t) for t in tokens]
+        assert matcher.matches(tokens, stems) == _plain_matches(matcher, tokens, stems), tokens
 
 
 def test_stems_of_lexicon_words_need_inflection(analyzer: Analyzer) -> None:
