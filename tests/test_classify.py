@@ -234,6 +234,20 @@ def test_counted_word_features_equal_sklearns_transform(frame: pd.DataFrame, fit
     assert abs(got - expected).max() == 0
 
 
+def test_featurize_finds_negation_once_for_what_each_step_would_find(frame: pd.DataFrame,
+                                                                     fitted: PatroliClassifier) -> None:
+    from pipeline.text.negation import negated_positions
+
+    texts = [*frame["text"].tolist(), "orang cina itu tidak pelit", "bukan kafir, tapi tidak bodoh juga", "tidak",
+             "tak sama sekali anti gereja", ""]
+    found = fitted.featurize(texts)
+    assert found.negated == [negated_positions(tokens) for tokens in found.normalized]
+    assert any(True in marks for marks in found.negated)
+    plain = fitted.features_.transform(found.normalized, found.stemmed)  # every step finds negation itself
+    assert (found.matrix != plain).nnz == 0
+    assert found.hits == [fitted.features_.cue_hits(t, s) for t, s in zip(found.normalized, found.stemmed, strict=True)]
+
+
 def test_definition_heads_learn_from_the_definition_rows_only(frame: pd.DataFrame,
                                                                fitted: PatroliClassifier) -> None:
     assert fitted.columns_[: len(fitted.heads_)] == fitted.heads_
@@ -313,10 +327,11 @@ def test_explaining_rows_together_gives_each_what_it_gets_alone(frame: pd.DataFr
     from pipeline.classify.explain import explain_row, explain_rows
 
     monkeypatch.setattr(module, "_BLOCK", block)  # rows explained together, a block at a time
-    M, tokens, stems, hits = fitted.featurize(frame["text"].tolist())
+    M, tokens, stems, hits, negated = fitted.featurize(frame["text"].tolist())
     # rows without labels, and different labels per row (SARA sub-labels among them)
     labels = [list(LABELS[i % 5: i % 5 + 1 + i % 4]) if i % 3 else [] for i in range(M.shape[0])]
-    together = explain_rows(fitted, M, tokens, stems, labels, top=5, hits=hits)
+    # together with the cue hits and negation scoring found; alone, each found again for the row
+    together = explain_rows(fitted, M, tokens, stems, labels, top=5, hits=hits, negated=negated)
     assert [list(found) for found in together] == labels
     for i, wanted in enumerate(labels):
         if wanted:

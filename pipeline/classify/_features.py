@@ -46,6 +46,8 @@ def _cue_lexicons() -> dict[str, frozenset[str]]:
 Tokens = Sequence[Sequence[str]]
 #: A post's cue hits: cue name -> the tokens that fire it.
 Hits = dict[str, list[str]]
+#: Per post, per token, whether a negator governs it (`pipeline.text.negation.negated_positions`).
+Negated = Sequence[Sequence[bool]]
 
 
 class FeatureBuilder:
@@ -75,22 +77,23 @@ class FeatureBuilder:
         self.chars.stop_words_ = None
         return sp.hstack([w, c, self.cue_matrix(normalized, stemmed)], format="csr")
 
-    def transform(self, normalized: Tokens, stemmed: Tokens, hits: Sequence[Hits] | None = None) -> sp.csr_matrix:
+    def transform(self, normalized: Tokens, stemmed: Tokens, hits: Sequence[Hits] | None = None,
+                  negated: Negated | None = None) -> sp.csr_matrix:
         """The feature matrix of posts given as normalised and stemmed tokens (one list per post); `hits`: their
-        `cue_hits`, when already found."""
-        matrix = sp.hstack([self.word_matrix(normalized, stemmed), self.char_matrix(normalized),
+        `cue_hits`, and `negated`: their tokens' negation, when already found."""
+        matrix = sp.hstack([self.word_matrix(normalized, stemmed, negated), self.char_matrix(normalized),
                             self.cue_matrix(normalized, stemmed, hits)], format="csr")
         matrix.sort_indices()  # explanations binary-search each row's columns
         return matrix
 
-    def word_matrix(self, normalized: Tokens, stemmed: Tokens) -> sp.csr_matrix:
+    def word_matrix(self, normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> sp.csr_matrix:
         """The word block, equal to `self.words.transform` of the posts' `_word_strings`, counted by looking each
         n-gram up in the vocabulary (without the strings of n-grams a fitted vocabulary cannot hold)."""
         get = self.words.vocabulary_.get
         low, high = self.words.ngram_range
         columns: list[int] = []  # -1 for an n-gram outside the vocabulary
         lengths: list[int] = []
-        for text in _word_strings(normalized, stemmed):
+        for text in _word_strings(normalized, stemmed, negated):
             words = text.split()  # a token may hold a space ("021 555 1234"); the vectorizer splits it
             before = len(columns)
             for n in range(low, high + 1):
@@ -182,12 +185,12 @@ class FeatureBuilder:
     def n_char(self) -> int:
         return len(self.chars.vocabulary_)
 
-    def cue_hits(self, tokens: Sequence[str], stems: Sequence[str]) -> Hits:
-        """Per cue of `CUE_NAMES`, the tokens of a post that fire it (used both for features and for explanations)."""
+    def cue_hits(self, tokens: Sequence[str], stems: Sequence[str], negated: Sequence[bool] | None = None) -> Hits:
+        """Per cue of `CUE_NAMES`, the tokens of a post that fire it (used both for features and for explanations);
+        `negated`: the tokens' negation, when already found."""
         hits: dict[str, list[str]] = {}
         target_tokens: list[str] = []
         types = self._target_kind
-        negated: list[bool] | None = None
         for name, term, start, end in self._matcher.matches(tokens, stems):
             words = list(tokens[start:end])
             if name in HOSTILE_CUES:
@@ -238,6 +241,9 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     return normalize(counts @ sp.diags(idf.astype(np.float32)), norm="l2", copy=False).astype(np.float32)
 
 
-def _word_strings(normalized: Tokens, stemmed: Tokens) -> list[str]:
+def _word_strings(normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> list[str]:
     """The word block's input: each post's stems, negated ones marked, joined by spaces."""
-    return [" ".join(mark_negated(tokens, stems)) for tokens, stems in zip(normalized, stemmed, strict=True)]
+    if negated is None:
+        return [" ".join(mark_negated(tokens, stems)) for tokens, stems in zip(normalized, stemmed, strict=True)]
+    return [" ".join(mark_negated(tokens, stems, marks))
+            for tokens, stems, marks in zip(normalized, stemmed, negated, strict=True)]
