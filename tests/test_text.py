@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import string
 from pathlib import Path
 
 import pandas as pd
@@ -67,6 +68,18 @@ def test_tokenize_word_by_word_on_generated_text() -> None:
         assert tokenize(text) == _TOKENIZER.tokenize(text), text
 
 
+def test_tokenize_words_ending_in_punctuation_as_the_tokenizer_does() -> None:
+    # one or more ASCII letters, then one of , . ! ? (split without the tokenizer), next to look-alikes that are not
+    letters = string.ascii_letters
+    rng = random.Random(5)
+    pieces = [c + end for c in letters for end in ",.!?:;=8)(/'-"]
+    pieces += ["".join(rng.choices(letters, k=rng.randint(2, 8))) + rng.choice(",.!?:;)'-8") for _ in range(5_000)]
+    pieces += ["dp.", "xd,", "www.", "http.", "com.", "ok!", "D:", "d8", ".", "!", "a.b", "é.", "ñ,"]
+    for text in pieces:
+        assert tokenize(text) == _TOKENIZER.tokenize(text), text
+        assert tokenize(f"{text} {text}") == _TOKENIZER.tokenize(f"{text} {text}"), text
+
+
 @pytest.mark.parametrize("text", [
     "hubungi 021 555 1234 sekarang", "telp (021) 555-1234 ya", "tunggu . . . ya", "jempol 👍🏻 ok",
     "&amp; halo", "a n j i n g 2019 2020", "RT @budi: k4f1r 021 555", "orang2nya (2- 3) x", "",
@@ -118,6 +131,18 @@ def test_slang_lexicon_is_used_and_data_dir_extends_it(tmp_path: Path) -> None:
     extended = lexicons.slang_map(tmp_path)
     assert extended["zzkata"] == "kata benar"
     assert extended["yg"] == "yang"  # the project's own entry wins
+
+
+def test_analyzer_stems_cached_and_new_tokens_alike() -> None:
+    # stems are read from the cache all at once and only the missing ones stemmed: the same as stemming each token
+    rng = random.Random(4)
+    words = ["membakar", "sarapan", "kafirnya", "gerejanya", "berlari", "dimakan", "kata", "orang-orang", "2019",
+             "😂", "pelit", "usirin", "ngebakar", "pembunuhan", "x"]
+    analyzer, plain = Analyzer(), Analyzer()
+    for _ in range(2_000):
+        text = " ".join(rng.choices(words, k=rng.randint(0, 8)))
+        tokens, stems = analyzer.analyze(text)
+        assert stems == [plain.stem(token) for token in tokens], text
 
 
 def test_analyzer_pickles_with_its_cache() -> None:
