@@ -15,7 +15,7 @@ from sklearn.preprocessing import normalize
 from pipeline.text import lexicons
 from pipeline.text.cues import LexiconMatcher
 from pipeline.text.negation import mark_negated, negated_positions
-from pipeline.text.ngrams import counted_rows, summed_rows
+from pipeline.text.ngrams import counted_rows, gathered_rows
 from pipeline.text.targets import TARGET_TYPES, Target, TargetDetector
 
 #: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.
@@ -113,8 +113,12 @@ class FeatureBuilder:
         char_wb n-grams never cross whitespace, so a text's n-gram counts are the sum of its tokens' counts; tokens
         repeat across posts far more than texts do, which makes this several times faster than re-analysing.
         """
-        parts = self.token_chars(chain.from_iterable(normalized))
-        return _tfidf(summed_rows(parts, [len(tokens) for tokens in normalized], self.n_char), self.chars.idf_)
+        tokens = list(chain.from_iterable(normalized))
+        distinct = dict.fromkeys(tokens)
+        ids = dict(zip(distinct, range(len(distinct)), strict=True))
+        part_of = np.fromiter(map(ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        counts = gathered_rows(self.token_chars(distinct), part_of, [len(t) for t in normalized], self.n_char)
+        return _tfidf(counts, self.chars.idf_)
 
     @cached_property
     def word_parts(self) -> tuple[dict[str, int], np.ndarray]:
@@ -235,10 +239,21 @@ class FeatureBuilder:
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """The weighting TfidfVectorizer(sublinear_tf=True) applies to a count matrix: 1 + log(tf), times idf, then L2
-    row normalisation."""
-    counts.data = np.log(counts.data) + 1
-    return normalize(counts @ sp.diags(idf.astype(np.float32)), norm="l2", copy=False).astype(np.float32)
+    """The weighting TfidfVectorizer(sublinear_tf=True) applies to a count matrix (sorted indices): 1 + log(tf),
+    times idf, then L2 row normalisation; bitwise the same.
+
+    The vectorizer multiplies by the idf as a sparse product with a diagonal matrix (a third of the cost here),
+    which leaves each row's values in reverse order; a row's norm is summed in the order of its values. Here the
+    values are weighted in place (one product each, as there) and each row's norm summed over its values reversed,
+    so that even the last bit agrees (another order changes a value about once in a hundred million).
+    """
+    weighted = (np.log(counts.data) + 1) * idf.astype(np.float32)[counts.indices]
+    ends = np.diff(counts.indptr)
+    reverse = np.repeat(counts.indptr[:-1] + counts.indptr[1:] - 1, ends) - np.arange(len(weighted))
+    reversed_rows = sp.csr_matrix((weighted[reverse], counts.indices, counts.indptr), shape=counts.shape)
+    normalize(reversed_rows, norm="l2", copy=False)  # the indices do not matter to the norms
+    counts.data = reversed_rows.data[reverse].astype(np.float32, copy=False)
+    return counts
 
 
 def _word_strings(normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> list[str]:
