@@ -55,8 +55,8 @@ class Scorer:
             return []
         labels = self.model.labels
         clf = self.model.estimator
-        M, normalized, stemmed, hits = clf.featurize(list(texts))
-        proba = clf.proba_from_features(M)
+        featurized = clf.featurize(list(texts))
+        proba = clf.proba_from_features(featurized.matrix)
         matches: list[Match | None] = [None] * len(texts)
         if self.claims is not None:
             hoax = labels.index("hoax")
@@ -66,7 +66,8 @@ class Scorer:
             proba[:, hoax] = self.claims.combine_hoax(proba[:, hoax], similarity,
                                                       flag_threshold=self.thresholds["hoax"])
         flags = self.model.flags(proba, self.thresholds)
-        explained = explain_rows(clf, M, normalized, stemmed, flags, self.top_terms, hits)
+        explained = explain_rows(clf, featurized.matrix, featurized.normalized, featurized.stemmed, flags,
+                                 self.top_terms, featurized.hits, featurized.negated)
         out = []
         for i, row in enumerate(proba.tolist()):
             scores = {label: round(p, 6) for label, p in zip(labels, row, strict=True)}

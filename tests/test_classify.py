@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
@@ -216,13 +217,53 @@ def test_training_generalises_to_held_out_tweets() -> None:
     assert ab["f1"] > 0.85
 
 
+@pytest.mark.parametrize("n_columns", [50, 2**28])  # 2**28: rows counted in blocks of 7 to keep int32 keys
+def test_gathered_rows_count_what_summed_rows_count(n_columns: int) -> None:
+    from pipeline.text.ngrams import gathered_rows, summed_rows
+
+    rng = np.random.default_rng(0)
+    parts = [rng.integers(0, 50, size=rng.integers(0, 6)) for _ in range(30)]  # empty parts among them
+    per_row = rng.integers(0, 12, size=40).tolist()  # empty rows among them
+    part_of = rng.integers(0, len(parts), size=sum(per_row))
+    got = gathered_rows(parts, part_of, per_row, n_columns)
+    expected = summed_rows([parts[k] for k in part_of], per_row, n_columns)
+    assert got.shape == expected.shape == (40, n_columns)
+    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+    assert (got.data == expected.data).all() and got.data.dtype == expected.data.dtype
+    assert gathered_rows([], np.zeros(0, dtype=np.int64), [0, 0], n_columns).nnz == 0
+
+
+def test_tfidf_weighting_is_bitwise_the_vectorizers() -> None:
+    from sklearn.preprocessing import normalize
+
+    from pipeline.classify._features import _tfidf
+
+    rng = np.random.default_rng(1)
+    dense = rng.integers(1, 6, size=(300, 4000)) * (rng.random((300, 4000)) < rng.random((300, 1)) * 0.4)
+    dense[7] = 0
+    counts = sp.csr_matrix(dense.astype(np.float32))  # rows of 0 to about 1,600 values, and an empty one
+    idf = (1 + rng.random(4000) * 9).astype(np.float64)
+    # the vectorizer's own steps: log, then the product with the idf diagonal, then the norms
+    plain = counts.copy()
+    plain.data = np.log(plain.data) + 1
+    expected = normalize(plain @ sp.diags(idf.astype(np.float32)), norm="l2", copy=False).astype(np.float32)
+    expected.sort_indices()
+    got = _tfidf(counts.copy(), idf)
+    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+    assert got.dtype == np.float32 and (got.data == expected.data).all()
+
+
 def test_cached_char_features_equal_sklearns_transform(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
-    texts = [*frame["text"].tolist(), "", "   ", "😂😂", "k4f1r b.a.b.i bangeeet"]
+    # long rows too: the more values a row has, the likelier a norm summed in another order differs in its last bit
+    rows = frame["text"].tolist()
+    texts = [*rows, "", "   ", "😂😂", "k4f1r b.a.b.i bangeeet", *(" ".join(rows[i:i + 40]) for i in range(len(rows)))]
     normalized, _ = fitted.analyzer_.analyze_many(texts)
     expected = fitted.features_.chars.transform([" ".join(tokens) for tokens in normalized])
     got = fitted.features_.char_matrix(normalized)
     assert got.shape == expected.shape and got.dtype == expected.dtype
-    assert abs(got - expected).max() < 1e-6
+    expected.sort_indices()  # the vectorizer's rows come out in reverse order
+    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+    assert (got.data == expected.data).all()  # bitwise: the norms are summed in the vectorizer's order
 
 
 def test_counted_word_features_equal_sklearns_transform(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
@@ -231,7 +272,23 @@ def test_counted_word_features_equal_sklearns_transform(frame: pd.DataFrame, fit
     expected = fitted.features_.words.transform(_word_strings(normalized, stemmed))
     got = fitted.features_.word_matrix(normalized, stemmed)
     assert got.shape == expected.shape and got.dtype == expected.dtype
-    assert abs(got - expected).max() == 0
+    expected.sort_indices()
+    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+    assert (got.data == expected.data).all()
+
+
+def test_featurize_finds_negation_once_for_what_each_step_would_find(frame: pd.DataFrame,
+                                                                     fitted: PatroliClassifier) -> None:
+    from pipeline.text.negation import negated_positions
+
+    texts = [*frame["text"].tolist(), "orang cina itu tidak pelit", "bukan kafir, tapi tidak bodoh juga", "tidak",
+             "tak sama sekali anti gereja", ""]
+    found = fitted.featurize(texts)
+    assert found.negated == [negated_positions(tokens) for tokens in found.normalized]
+    assert any(True in marks for marks in found.negated)
+    plain = fitted.features_.transform(found.normalized, found.stemmed)  # every step finds negation itself
+    assert (found.matrix != plain).nnz == 0
+    assert found.hits == [fitted.features_.cue_hits(t, s) for t, s in zip(found.normalized, found.stemmed, strict=True)]
 
 
 def test_definition_heads_learn_from_the_definition_rows_only(frame: pd.DataFrame,
@@ -313,10 +370,11 @@ def test_explaining_rows_together_gives_each_what_it_gets_alone(frame: pd.DataFr
     from pipeline.classify.explain import explain_row, explain_rows
 
     monkeypatch.setattr(module, "_BLOCK", block)  # rows explained together, a block at a time
-    M, tokens, stems, hits = fitted.featurize(frame["text"].tolist())
+    M, tokens, stems, hits, negated = fitted.featurize(frame["text"].tolist())
     # rows without labels, and different labels per row (SARA sub-labels among them)
     labels = [list(LABELS[i % 5: i % 5 + 1 + i % 4]) if i % 3 else [] for i in range(M.shape[0])]
-    together = explain_rows(fitted, M, tokens, stems, labels, top=5, hits=hits)
+    # together with the cue hits and negation scoring found; alone, each found again for the row
+    together = explain_rows(fitted, M, tokens, stems, labels, top=5, hits=hits, negated=negated)
     assert [list(found) for found in together] == labels
     for i, wanted in enumerate(labels):
         if wanted:

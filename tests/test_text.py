@@ -3,12 +3,14 @@ from __future__ import annotations
 import os
 import random
 import re
+import string
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from pipeline.text import Analyzer, FastStemmer, Normalizer, lexicons, tokenize
+from pipeline.text.cues import LexiconMatcher, token_forms
 from pipeline.text.stem import SetDictionary
 from pipeline.text.tokenize import _TOKENIZER
 
@@ -66,6 +68,18 @@ def test_tokenize_word_by_word_on_generated_text() -> None:
         assert tokenize(text) == _TOKENIZER.tokenize(text), text
 
 
+def test_tokenize_words_ending_in_punctuation_as_the_tokenizer_does() -> None:
+    # one or more ASCII letters, then one of , . ! ? (split without the tokenizer), next to look-alikes that are not
+    letters = string.ascii_letters
+    rng = random.Random(5)
+    pieces = [c + end for c in letters for end in ",.!?:;=8)(/'-"]
+    pieces += ["".join(rng.choices(letters, k=rng.randint(2, 8))) + rng.choice(",.!?:;)'-8") for _ in range(5_000)]
+    pieces += ["dp.", "xd,", "www.", "http.", "com.", "ok!", "D:", "d8", ".", "!", "a.b", "é.", "ñ,"]
+    for text in pieces:
+        assert tokenize(text) == _TOKENIZER.tokenize(text), text
+        assert tokenize(f"{text} {text}") == _TOKENIZER.tokenize(f"{text} {text}"), text
+
+
 @pytest.mark.parametrize("text", [
     "hubungi 021 555 1234 sekarang", "telp (021) 555-1234 ya", "tunggu . . . ya", "jempol 👍🏻 ok",
     "&amp; halo", "a n j i n g 2019 2020", "RT @budi: k4f1r 021 555", "orang2nya (2- 3) x", "",
@@ -86,6 +100,28 @@ def test_normalizer_word_by_word_on_generated_text() -> None:
         assert normalizer.tokens(text) == normalizer._text_tokens(normalizer.clean(text)), text
 
 
+@pytest.mark.parametrize("text", [
+    "a &amp; b", "a&amp;b &amp;amp; c", "&lt;3 kamu", "x&#32;y z", "satu &#8205; dua", "&bogus; kata", "&#127995; ok",
+    "&amp;quot;udah&amp;quot;", "1&#46;2 &#49;23 4", "&#40;021) 555 1234", "&", "& &amp; &&", "&#x41;&#x42; c",
+    "jempol 👍&#127995; ya", ":&#41; senyum", "kafir&amp;munafik", "&AMP; &Amp;", "&#150; &#9999999999;",
+])
+def test_normalizer_reads_words_with_html_entities_as_the_whole_text(text: str) -> None:
+    normalizer = Normalizer()
+    assert normalizer.tokens(text) == normalizer._text_tokens(normalizer.clean(text))
+
+
+def test_normalizer_reads_html_entities_word_by_word_on_generated_text() -> None:
+    # a word with an entity is read alone once its entities are replaced: only when that leaves the tokens alone
+    rng = random.Random(2)
+    pieces = ["&amp;", "&", "&amp;amp;", "&#32;", "&#8205;", "&#127995;", "&lt;", "3", "&gt;", "&quot;", "&bogus;",
+              "&#x41;", "&#49;", "&#150;", "&nbsp;", "&#;", "kata", "a", "b", "1", "2", ".", "-", "(", ")", ":", ";",
+              " ", " ", "👍", "021", "555", "1234", "k4f1r", "#tag", "@user", "\\n", "!!", "?"]
+    normalizer = Normalizer()
+    for _ in range(20_000):
+        text = "".join(rng.choices(pieces, k=rng.randint(1, 20)))
+        assert normalizer.tokens(text) == normalizer._text_tokens(normalizer.clean(text)), text
+
+
 def test_slang_lexicon_is_used_and_data_dir_extends_it(tmp_path: Path) -> None:
     core = lexicons.slang_map()
     assert core["yg"] == "yang" and core["gak"] == "tidak"
@@ -95,6 +131,18 @@ def test_slang_lexicon_is_used_and_data_dir_extends_it(tmp_path: Path) -> None:
     extended = lexicons.slang_map(tmp_path)
     assert extended["zzkata"] == "kata benar"
     assert extended["yg"] == "yang"  # the project's own entry wins
+
+
+def test_analyzer_stems_cached_and_new_tokens_alike() -> None:
+    # stems are read from the cache all at once and only the missing ones stemmed: the same as stemming each token
+    rng = random.Random(4)
+    words = ["membakar", "sarapan", "kafirnya", "gerejanya", "berlari", "dimakan", "kata", "orang-orang", "2019",
+             "😂", "pelit", "usirin", "ngebakar", "pembunuhan", "x"]
+    analyzer, plain = Analyzer(), Analyzer()
+    for _ in range(2_000):
+        text = " ".join(rng.choices(words, k=rng.randint(0, 8)))
+        tokens, stems = analyzer.analyze(text)
+        assert stems == [plain.stem(token) for token in tokens], text
 
 
 def test_analyzer_pickles_with_its_cache() -> None:
@@ -194,6 +242,43 @@ def test_cues_match_whole_tokens_with_inflection(analyzer: Analyzer, text: str,
     for name, term, _, _ in matcher.matches(tokens, stems):
         found.setdefault(name, set()).add(term)
     assert found == expected
+
+
+def _plain_matches(matcher: LexiconMatcher, tokens: list[str], stems: list[str]) -> list[tuple[str, str, int, int]]:
+    """What `LexiconMatcher.matches` finds, by the plain method: every token, every phrase compared word by word."""
+    phrases: dict[str, list[tuple[str, list[str]]]] = {}
+    for name, terms in matcher.lexicons.items():
+        for term in sorted(terms):
+            if " " in term:
+                phrases.setdefault(term.split()[0], []).append((name, term.split()))
+    out = []
+    for i, token in enumerate(tokens):
+        out += [(name, term, i, i + 1) for name, term in matcher.token_hits(token, stems[i])]
+        for name, words in phrases.get(token, []):
+            end = i + len(words)
+            if end <= len(tokens) and tokens[i:end - 1] == words[:-1] and \
+                    words[-1] in token_forms(tokens[end - 1], stems[end - 1]):
+                out.append((name, " ".join(words), i, end))
+    return out
+
+
+def test_cue_matcher_finds_what_the_plain_method_finds_on_generated_text() -> None:
+    # phrases share first words and whole prefixes, differ in length, end in words that inflect (one in an inflected
+    # form of another's last word) and contain single-word terms; the matcher looks phrases up instead of comparing
+    # them, and must find them in the same order
+    lexicon = {"a": {"orang cina", "orang cina kafir", "orang batak", "orang", "kafir", "sampah masyarakat",
+                     "anak haram", "anak pki", "bakar gereja"},
+               "b": {"orang cina", "orang kafir", "sampah", "bakar", "cina", "gereja", "anak orang cina"},
+               "c": {"tidak tahu diri", "tidak tahu malu", "tahu diri", "orang orang", "orang kafirnya"}}
+    words = ["orang", "cina", "cinanya", "kafir", "kafirnya", "batak", "bataknya", "sampah", "masyarakat",
+             "masyarakatnya", "anak", "haram", "pki", "bakar", "membakar", "gereja", "gerejanya", "tidak", "tahu",
+             "diri", "dirinya", "malu", "kata", "cina-cina", "!"]
+    rng = random.Random(3)
+    matcher = LexiconMatcher(lexicon, exceptions=["kata"])
+    for _ in range(5_000):
+        tokens = rng.choices(words, k=rng.randint(0, 12))
+        stems = [FastStemmer().stem(t) for t in tokens]
+        assert matcher.matches(tokens, stems) == _plain_matches(matcher, tokens, stems), tokens
 
 
 def test_stems_of_lexicon_words_need_inflection(analyzer: Analyzer) -> None:

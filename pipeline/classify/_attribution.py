@@ -10,8 +10,8 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from pipeline.classify._features import CUE_NAMES, FeatureBuilder, Hits
-from pipeline.text.negation import NEGATED_PREFIX, negated_positions
+from pipeline.classify._features import CUE_NAMES, FeatureBuilder, Hits, Negated
+from pipeline.text.negation import NEGATED_PREFIX
 
 
 class Pairs(NamedTuple):
@@ -43,9 +43,9 @@ class _Rows(NamedTuple):
 
 
 def attribution(features: FeatureBuilder, M: sp.csr_matrix, tokens: Sequence[list[str]],
-                stems: Sequence[list[str]], hits: Sequence[Hits]) -> Pairs:
-    """The (feature, token) pairs of every row of `M` (sorted indices; `tokens`, `stems` and cue `hits`: one per
-    row). Features no token of their row accounts for get no pair."""
+                stems: Sequence[list[str]], hits: Sequence[Hits], negated: Negated) -> Pairs:
+    """The (feature, token) pairs of every row of `M` (sorted indices; `tokens`, `stems`, cue `hits` and the
+    tokens' negation: one per row). Features no token of their row accounts for get no pair."""
     vocabs = [list(dict.fromkeys(t)) for t in tokens]
     sizes = np.fromiter(map(len, vocabs), dtype=np.int64, count=len(vocabs))
     vocabulary = list(chain.from_iterable(vocabs))
@@ -57,7 +57,7 @@ def attribution(features: FeatureBuilder, M: sp.csr_matrix, tokens: Sequence[lis
                  np.fromiter(map(ids.__getitem__, vocabulary), dtype=np.int64, count=len(vocabulary)))
     # A row's word n-grams come before its char n-grams, which come before its cues, and each source gives a token
     # its pairs in increasing feature order: so, concatenated, every token's pairs are in increasing feature order.
-    found = [_word_pairs(features, M, rows, tokens, stems), _char_pairs(features, M, rows),
+    found = [_word_pairs(features, M, rows, tokens, stems, negated), _char_pairs(features, M, rows),
              _cue_pairs(features, M, rows, hits)]
     feature, owner = (np.concatenate(side) for side in zip(*found, strict=True))
     share = 1.0 / np.bincount(feature, minlength=M.nnz)[feature]
@@ -65,7 +65,7 @@ def attribution(features: FeatureBuilder, M: sp.csr_matrix, tokens: Sequence[lis
 
 
 def _word_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows, tokens: Sequence[list[str]],
-                stems: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+                stems: Sequence[list[str]], negated: Negated) -> tuple[np.ndarray, np.ndarray]:
     """Word n-grams: each of an n-gram's stems credits the first token of the row with that stem (negation-marked
     or not), else a token of the row equal to the stem."""
     part_ids, word_parts = features.word_parts
@@ -77,11 +77,10 @@ def _word_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows, tokens:
     stems = list(chain.from_iterable(stems))
     part = np.fromiter(map(get, stems, repeat(-1)), dtype=np.int64, count=n_tokens)
     # a negated stem is also looked up as marked (see mark_negated), right after its plain form
-    negated = np.flatnonzero(np.fromiter(chain.from_iterable(map(negated_positions, tokens)), dtype=bool,
-                                         count=n_tokens))
-    if len(negated):
-        marked = [get(NEGATED_PREFIX + stems[i], -1) for i in negated.tolist()]
-        owner, part = np.insert(owner, negated + 1, owner[negated]), np.insert(part, negated + 1, marked)
+    under = np.flatnonzero(np.fromiter(chain.from_iterable(negated), dtype=bool, count=n_tokens))
+    if len(under):
+        marked = [get(NEGATED_PREFIX + stems[i], -1) for i in under.tolist()]
+        owner, part = np.insert(owner, under + 1, owner[under]), np.insert(part, under + 1, marked)
     part = np.concatenate((part, np.fromiter(map(get, rows.distinct, repeat(-1)), dtype=np.int64,
                                              count=len(rows.distinct))[rows.token]))
     owner = np.concatenate((owner, np.arange(len(rows.vocabulary))))

@@ -36,6 +36,7 @@ from pipeline.classify.calibration import apply_stack, best_f1_threshold, capped
 from pipeline.errors import InputError
 from pipeline.labels import BASE_LABELS, LABELS, SARA_SUBLABELS
 from pipeline.text import Analyzer, FastStemmer, Normalizer
+from pipeline.text.negation import negated_positions
 
 #: Calibrators: (label, other decision columns it also reads, gate cues that switch on an offset and a change of
 #: every slope, cue columns read as they are). A column "<label>:def" is the label's definition head, learnt from
@@ -62,6 +63,7 @@ class Featurized(NamedTuple):
     normalized: list[list[str]]
     stemmed: list[list[str]]
     hits: list[Hits]
+    negated: list[list[bool]]  # per token, whether a negator governs it
 
 
 class PatroliClassifier(BaseEstimator):
@@ -236,8 +238,12 @@ class PatroliClassifier(BaseEstimator):
     def featurize(self, X: Sequence[str]) -> Featurized:
         """The feature matrix of raw posts with what it was built from (tokens, stems, cue hits)."""
         normalized, stemmed = self.analyzer_.analyze_many(list(X))
-        hits = [self.features_.cue_hits(tokens, stems) for tokens, stems in zip(normalized, stemmed, strict=True)]
-        return Featurized(self.features_.transform(normalized, stemmed, hits), normalized, stemmed, hits)
+        # found once: the cues, the word features and the explanations all read it
+        negated = list(map(negated_positions, normalized))
+        hits = [self.features_.cue_hits(tokens, stems, marks)
+                for tokens, stems, marks in zip(normalized, stemmed, negated, strict=True)]
+        return Featurized(self.features_.transform(normalized, stemmed, hits, negated), normalized, stemmed, hits,
+                          negated)
 
     def decisions(self, M: sp.csr_matrix) -> np.ndarray:
         """Each decision column's linear value (`columns_` order) per row of a feature matrix."""

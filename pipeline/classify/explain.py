@@ -9,9 +9,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.classify._attribution import attribution
-from pipeline.classify._features import CUE_NAMES, Hits
+from pipeline.classify._features import CUE_NAMES, Hits, Negated
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.labels import SARA_SUBLABELS
+from pipeline.text.negation import negated_positions
 from pipeline.text.targets import Target
 
 #: A post's explanations: per label, its terms and their weights, strongest first.
@@ -40,10 +41,11 @@ def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], s
 
 
 def explain_rows(clf: PatroliClassifier, M: sp.csr_matrix, tokens: Sequence[list[str]], stems: Sequence[list[str]],
-                 labels: Sequence[Sequence[str]], top: int = 5,
-                 hits: Sequence[Hits] | None = None) -> list[Evidence]:
+                 labels: Sequence[Sequence[str]], top: int = 5, hits: Sequence[Hits] | None = None,
+                 negated: Negated | None = None) -> list[Evidence]:
     """`explain_row` for every row of a feature matrix (the scan path): `tokens`, `stems`, `labels` to explain (and
-    the cue hits, when already found) hold one entry per row. A row without labels gets {}.
+    the cue hits and the tokens' negation, when already found) hold one entry per row. A row without labels gets
+    {}.
 
     Rows are explained together, a block at a time: numpy calls are per block and per label, not per post, so the
     cost per post is mostly the Python that reads its tokens and writes its terms.
@@ -58,7 +60,8 @@ def explain_rows(clf: PatroliClassifier, M: sp.csr_matrix, tokens: Sequence[list
         block = rows[start:start + _BLOCK]
         found = _explain_block(clf, M[block] if len(block) < M.shape[0] else M, [tokens[r] for r in block],
                                [stems[r] for r in block], [labels[r] for r in block], top,
-                               None if hits is None else [hits[r] for r in block])
+                               None if hits is None else [hits[r] for r in block],
+                               None if negated is None else [negated[r] for r in block])
         for r, evidence in zip(block, found, strict=True):
             out[r] = evidence
     return out
@@ -70,11 +73,14 @@ _BLOCK = 2000
 
 
 def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[str]], stems: list[list[str]],
-                   labels: list[Sequence[str]], top: int, hits: list[Hits] | None) -> list[Evidence]:
+                   labels: list[Sequence[str]], top: int, hits: list[Hits] | None,
+                   negated: Negated | None) -> list[Evidence]:
     """`explain_rows` for a matrix (sorted indices) whose every row has labels to explain."""
+    if negated is None:
+        negated = list(map(negated_positions, tokens))
     if hits is None:
-        hits = [clf.features_.cue_hits(t, s) for t, s in zip(tokens, stems, strict=True)]
-    pairs = attribution(clf.features_, M, tokens, stems, hits)
+        hits = [clf.features_.cue_hits(t, s, n) for t, s, n in zip(tokens, stems, negated, strict=True)]
+    pairs = attribution(clf.features_, M, tokens, stems, hits, negated)
     vocabulary, offsets = pairs.vocabulary, pairs.offsets
     needed: dict[str, np.ndarray] = {}
     for r, wanted in enumerate(labels):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
+from itertools import compress
 
 #: Endings that inflect without changing what a word names: verb endings, possessive clitics, then particles,
 #: in the order they stack ("bakarkannya", "usirinlah").
@@ -20,6 +21,8 @@ _PARTICLES = ("lah", "kah", "pun", "tah")
 #: Prefixes after which a Sastrawi stem may stand for the term (standard and colloquial forms).
 _PREFIXES = ("di", "me", "ber", "be", "ter", "pe", "per", "ke", "se", "ng", "ny")
 _MIN_ROOT = 3
+#: A multiword term in a matcher's phrase index: (its place among its first word's phrases, cue name, the term).
+_Phrase = tuple[int, str, str]
 
 
 def _without_endings(token: str) -> list[str]:
@@ -98,6 +101,23 @@ class LexiconMatcher:
                     found.setdefault(words[0], []).append((name, words))
         return found
 
+    @cached_property
+    def _phrase_index(self) -> dict[str, tuple[tuple[int, dict[tuple[str, ...], dict[str, list[_Phrase]]]], ...]]:
+        """`_phrases` for lookup instead of comparison: first word -> per phrase length, (the phrase's words but the
+        last -> its last word -> the phrases, each with its place in `_phrases`' list so matches keep that order)."""
+        index: dict[str, dict[int, dict[tuple[str, ...], dict[str, list[_Phrase]]]]] = {}
+        for first, phrases in self._phrases.items():
+            for order, (name, words) in enumerate(phrases):
+                by_length = index.setdefault(first, {}).setdefault(len(words), {})
+                by_length.setdefault(words[:-1], {}).setdefault(words[-1], []).append((order, name, " ".join(words)))
+        return {first: tuple(by_length.items()) for first, by_length in index.items()}
+
+    @cached_property
+    def _hot(self) -> set[str]:
+        """The tokens `matches` must visit: every phrase's first word, and each token met so far that fires a term
+        (`token_hits` adds them; unlike its cache this set is not capped, or a token could be missed)."""
+        return set(self._phrases)
+
     def token_hits(self, token: str, stem: str) -> tuple[tuple[str, str], ...]:
         """(cue name, matched term) pairs fired by one token; cached per token."""
         found = self._cache.get(token)
@@ -109,6 +129,8 @@ class LexiconMatcher:
                     for name in names_of.get(form, ()):
                         pairs[(name, form)] = None
             found = tuple(pairs)
+            if found:
+                self._hot.add(token)
             if len(self._cache) < 500_000:
                 self._cache[token] = found
         return found
@@ -137,15 +159,37 @@ class LexiconMatcher:
         if None in found:
             for i in [i for i, hits in enumerate(found) if hits is None]:
                 found[i] = self.token_hits(tokens[i], stems[i])
-        phrases = self._phrases
-        starts = phrases.keys() & tokens
+        index = self._phrase_index
         out: list[tuple[str, str, int, int]] = []
-        for i in [i for i, hits in enumerate(found) if hits or tokens[i] in starts]:
+        for i in compress(range(len(tokens)), map(self._hot.__contains__, tokens)):
             for name, term in found[i]:
                 out.append((name, term, i, i + 1))
-            for name, words in phrases.get(tokens[i], ()):
-                end = i + len(words)
-                if end <= len(tokens) and tuple(tokens[i:end - 1]) == words[:-1] and (
-                        tokens[end - 1] == words[-1] or words[-1] in self.forms(tokens[end - 1], stems[end - 1])):
-                    out.append((name, " ".join(words), i, end))
+            lengths = index.get(tokens[i])
+            if lengths is not None:
+                out.extend(self._phrases_at(tokens, stems, i, lengths))
         return out
+
+    def _phrases_at(self, tokens: Sequence[str], stems: Sequence[str], i: int,
+                    lengths: tuple[tuple[int, dict[tuple[str, ...], dict[str, list[_Phrase]]]], ...]
+                    ) -> list[tuple[str, str, int, int]]:
+        """The phrases matching at token `i` (which begins some), in `_phrases`' order: the words before the last
+        are looked up as a tuple, the last through the last token's forms."""
+        found: list[tuple[int, str, str, int, int]] = []
+        for length, by_start in lengths:
+            end = i + length
+            if end > len(tokens):
+                continue
+            lasts = by_start.get(tuple(tokens[i:end - 1]))
+            if lasts is None:
+                continue
+            last = tokens[end - 1]
+            exact = lasts.get(last)
+            if exact is not None and len(lasts) == 1:
+                found.extend((order, name, term, i, end) for order, name, term in exact)
+                continue
+            # a token is its own first form; the others allow for inflection
+            for form in self.forms(last, stems[end - 1]):
+                found.extend((order, name, term, i, end) for order, name, term in lasts.get(form, ()))
+        if len(found) > 1:
+            found.sort()
+        return [phrase[1:] for phrase in found]

@@ -46,7 +46,10 @@ def negated_positions(tokens: Sequence[str]) -> list[bool]:
     return marks
 
 
-def mark_negated(tokens: Sequence[str], stems: Sequence[str]) -> list[str]:
-    """`stems` with each negated one prefixed by `NEGATED_PREFIX` ("tidak pelit" -> ["tidak", "~pelit"])."""
-    return [NEGATED_PREFIX + s if negated else s
-            for s, negated in zip(stems, negated_positions(tokens), strict=True)]
+def mark_negated(tokens: Sequence[str], stems: Sequence[str], negated: Sequence[bool] | None = None) -> list[str]:
+    """`stems` with each negated one prefixed by `NEGATED_PREFIX` ("tidak pelit" -> ["tidak", "~pelit"]);
+    `negated`: the tokens' `negated_positions`, when already found."""
+    marks = negated_positions(tokens) if negated is None else negated
+    if True not in marks:
+        return list(stems)
+    return [NEGATED_PREFIX + s if mark else s for s, mark in zip(stems, marks, strict=True)]

@@ -42,3 +42,26 @@ def counted_rows(columns: np.ndarray, row_lengths: np.ndarray, n_columns: int) -
     rows = keys // n_columns
     indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
     return sp.csr_matrix((counts.astype(np.float32), keys - rows * n_columns, indptr), shape=(n_rows, n_columns))
+
+
+def gathered_rows(parts: list[np.ndarray], part_of: np.ndarray, parts_per_row: list[int],
+                  n_columns: int) -> sp.csr_matrix:
+    """`summed_rows` of the arrays `[parts[k] for k in part_of]`, without building that list: the same few parts
+    (a token's n-grams) recur many times over (every occurrence of the token), and joining one small array per
+    occurrence costs more than counting."""
+    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    sizes = lengths[part_of]
+    ends = np.cumsum(sizes)
+    # each occurrence's columns: the run of `flat` where its part begins
+    columns = flat[np.arange(int(ends[-1]) if len(ends) else 0)
+                   + np.repeat((np.cumsum(lengths) - lengths)[part_of] - (ends - sizes), sizes)]
+    row_ends = np.concatenate(([0], ends))[np.cumsum(parts_per_row, dtype=np.int64)]
+    row_lengths = np.diff(np.concatenate(([0], row_ends)))
+    n_rows = len(parts_per_row)
+    step = max(1, _INT32_MAX // max(n_columns, 1))
+    if n_rows <= step:
+        return counted_rows(columns, row_lengths, n_columns)
+    bounds = np.concatenate(([0], row_ends)).tolist()
+    return sp.vstack([counted_rows(columns[bounds[i]:bounds[min(i + step, n_rows)]], row_lengths[i:i + step],
+                                   n_columns) for i in range(0, n_rows, step)], format="csr")

@@ -19,6 +19,7 @@ _SAFE_SPACE = re.compile(r"(?<![0-9*\-.)]) | (?![0-9*\-.()])")
 #: The characters around a space that is not safe: one a word may end with, one the next word may start with.
 JOINS_AFTER = frozenset("0123456789*-.)")
 JOINS_BEFORE = frozenset("0123456789*-.()")
+_ENDS = frozenset(",.!?")
 _CACHE: dict[str, tuple[str, ...]] = {}
 _CACHE_SIZE = 500_000
 
@@ -40,6 +41,11 @@ def tokenize(text: str) -> list[str]:
             # A word of ASCII letters alone is always one token (no emoticon, URL or number pattern can start
             # inside it): the commonest case on real text, kept out of the cache.
             out.append(piece)
+            continue
+        if len(piece) > 1 and piece[-1] in _ENDS and piece[:-1].isascii() and piece[:-1].isalpha():
+            # A word of ASCII letters then a comma, full stop, "!" or "?" (a third of the other words in real text)
+            # is those two tokens: no pattern before the plain word and the single character can use them.
+            out += (piece[:-1], piece[-1])
             continue
         tokens = _CACHE.get(piece)
         if tokens is None:
