@@ -97,10 +97,11 @@ def test_train_writes_a_loadable_model_with_feedback(tmp_path: Path, data_dir: P
     assert set(per_source) == set(card["out_of_fold_metrics"])
     assert 0 <= per_source["hoax"]["hoax_news2020"]["f1"] <= 1  # both classes: metrics
     assert 0 <= per_source["hoax"]["ibrohim2019"]["flag_rate"] <= 1  # negatives only: how many get flagged
-    # smsa2019's few positive comments are the ordinary rows: under a 0.25% cap none may be flagged out of fold.
+    # smsa2019's few positive comments are the ordinary rows: under a 0.1% cap none may be flagged out of fold.
     capped = dict(card["params"]["max_ordinary_flag_rate"])
-    assert set(capped) == {"hoax", "provocation", "sara", "hate_speech"}
-    assert card["out_of_fold_ordinary_flag_rate"] == {label: 0.0 for label in capped}
+    assert set(capped) == {"provocation", "sara", "hate_speech"}
+    rates = card["out_of_fold_ordinary_flag_rate"]
+    assert set(rates) == {"hoax", *capped} and all(rates[label] == 0.0 for label in capped)
     explained = runner.invoke(cli, ["explain", "Usir mereka, dasar k4f1r!", "--model", str(out), "--json"])
     assert explained.exit_code == 0 and json.loads(explained.stdout)["scores"]
 

@@ -104,8 +104,8 @@ class PatroliClassifier(BaseEstimator):
                  leaning: tuple[tuple[str, str, float], ...] = (("sara", "recall", 0.01),
                                                                 ("provocation", "recall", 0.01),
                                                                 ("hate_speech", "precision", 0.01)),
-                 max_ordinary_flag_rate: tuple[tuple[str, float], ...] = (("hoax", 0.0025), ("provocation", 0.0025),
-                                                                          ("sara", 0.0025), ("hate_speech", 0.0025)),
+                 max_ordinary_flag_rate: tuple[tuple[str, float], ...] = (("provocation", 0.001), ("sara", 0.001),
+                                                                          ("hate_speech", 0.001)),
                  slang: dict[str, str] | None = None, random_state: int = 0) -> None:
         self.labels = labels
         self.word_ngram_range = word_ngram_range
