@@ -313,6 +313,31 @@ def test_training_is_reproducible(frame: pd.DataFrame, fitted: PatroliClassifier
     assert again.thresholds_ == fitted.thresholds_
 
 
+def test_ordinary_rows_cap_the_thresholds_they_would_cross(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
+    # The unlabelled samples stand in for ordinary text; with a zero cap none of them may be flagged out of fold.
+    ordinary = (frame[list(fitted.heads_)] == 0).all(axis=1).to_numpy()
+    capped = ("hoax", "sara", "hate_speech")
+    clf = PatroliClassifier(**SMALL, max_ordinary_flag_rate=tuple((label, 0.0) for label in capped))
+    clf.fit(frame["text"].tolist(), frame, definition_rows=definition_rows(frame), ordinary_rows=ordinary)
+    raised = False
+    for label in clf.heads_:
+        rows, proba = clf.oof_[label]
+        quiet = proba[ordinary[rows]]
+        assert clf.ordinary_flag_rate_[label] == pytest.approx((quiet >= clf.thresholds_[label]).mean())
+        if label in capped:
+            assert clf.thresholds_[label] >= fitted.thresholds_[label]
+            assert clf.ordinary_flag_rate_[label] == 0.0 and clf.thresholds_[label] > quiet.max()
+            raised |= clf.thresholds_[label] > fitted.thresholds_[label]
+        else:
+            assert clf.thresholds_[label] == fitted.thresholds_[label]
+    # The samples' ordinary posts score high enough out of fold that some uncapped threshold would flag them.
+    assert raised
+    # Without ordinary rows there is nothing to cap or measure.
+    assert fitted.ordinary_flag_rate_ == {}
+    with pytest.raises(pipeline.InputError, match="one entry per post"):
+        PatroliClassifier(**SMALL).fit(frame["text"].tolist(), frame, ordinary_rows=ordinary[:-1])
+
+
 def _reference_evidence(clf: PatroliClassifier, text: str, label: str) -> dict[str, float]:
     """Term scores by the definition: every feature's contribution shared among the tokens it comes from."""
     from collections import defaultdict

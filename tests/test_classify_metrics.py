@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.classify import metrics
-from pipeline.classify.calibration import best_f1_threshold
+from pipeline.classify.calibration import best_f1_threshold, capped_flag_rate, capped_threshold
 
 # Four posts per label with known truth and scores: the tables below are checked by hand.
 TRUTH = pd.DataFrame({"hoax": [1.0, 1.0, 0.0, 0.0], "abusive": [1.0, 0.0, 0.0, np.nan]})
@@ -69,3 +69,19 @@ def test_threshold_at_best_f1_and_leaning_to_recall():
     assert f1_at(0.7) < 0.9 * f1_at(0.6) <= f1_at(0.65) < f1_at(0.6)
     assert best_f1_threshold(y, p, tolerance=0.1, lean="precision") == 0.65
     assert best_f1_threshold(y, p, tolerance=0.05, lean="precision") == 0.6
+
+
+def test_a_flag_rate_cap_raises_the_threshold_only_as_far_as_needed():
+    # 20 ordinary rows; a 10% cap lets the 2 highest reach the threshold, not the third (0.7).
+    scores = np.r_[[0.9, 0.8, 0.7], np.linspace(0.0, 0.3, 17)]
+    raised = capped_flag_rate(scores, 0.2, 0.1)
+    assert 0.7 < raised <= 0.8
+    assert (scores >= raised).sum() == 2
+    # A threshold already above the cap's bound, or no rows at all, is left as it is.
+    assert capped_flag_rate(scores, 0.85, 0.1) == 0.85
+    assert capped_flag_rate(np.array([]), 0.2, 0.0) == 0.2
+    # A zero cap puts the threshold above every row.
+    assert capped_flag_rate(scores, 0.2, 0.0) > 0.9
+    # The false-positive cap is the same rule over the negatives alone: the positives' scores do not count.
+    y = np.r_[np.ones(5), np.zeros(len(scores))]
+    assert capped_threshold(y, np.r_[np.full(5, 0.99), scores], 0.2, 0.1) == raised

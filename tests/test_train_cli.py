@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from pipeline import review
 from pipeline.classify.sources import SOURCES
+from pipeline.classify.train import ordinary_rows
 from pipeline.cli import cli
 from pipeline.config import SAMPLES_DIR, TRAINING_DIR
 
@@ -96,6 +97,11 @@ def test_train_writes_a_loadable_model_with_feedback(tmp_path: Path, data_dir: P
     assert set(per_source) == set(card["out_of_fold_metrics"])
     assert 0 <= per_source["hoax"]["hoax_news2020"]["f1"] <= 1  # both classes: metrics
     assert 0 <= per_source["hoax"]["ibrohim2019"]["flag_rate"] <= 1  # negatives only: how many get flagged
+    # smsa2019's few positive comments are the ordinary rows: under a 0.1% cap none may be flagged out of fold.
+    capped = dict(card["params"]["max_ordinary_flag_rate"])
+    assert set(capped) == {"provocation", "sara", "hate_speech"}
+    rates = card["out_of_fold_ordinary_flag_rate"]
+    assert set(rates) == {"hoax", *capped} and all(rates[label] == 0.0 for label in capped)
     explained = runner.invoke(cli, ["explain", "Usir mereka, dasar k4f1r!", "--model", str(out), "--json"])
     assert explained.exit_code == 0 and json.loads(explained.stdout)["scores"]
 
@@ -120,3 +126,9 @@ def test_evaluate_reports_every_label_and_records_it(tmp_path: Path, data_dir: P
     recorded = card["measured"]["evaluate"]["table"]
     assert [(r["label"], r["source"], round(r["f1"], 6)) for r in recorded] == [
         (r["label"], r["source"], round(r["f1"], 6)) for r in rows]
+
+
+def test_ordinary_rows_are_smsa2019s_positive_and_neutral_comments() -> None:
+    frame = pd.DataFrame({"source": ["smsa2019", "smsa2019", "ibrohim2019", "patroli_handwritten"],
+                          "kind": ["review", "complaint", "review", "news"]})
+    assert ordinary_rows(frame).tolist() == [True, False, False, False]

@@ -65,10 +65,16 @@ def best_f1_threshold(y: np.ndarray, proba: np.ndarray, weight: np.ndarray | Non
 
 def capped_threshold(y: np.ndarray, proba: np.ndarray, threshold: float, max_false_positive_rate: float) -> float:
     """`threshold`, raised if needed so that at most `max_false_positive_rate` of the negatives reach it."""
-    negatives = np.sort(np.asarray(proba)[np.asarray(y) == 0])
-    if not len(negatives):
+    return capped_flag_rate(np.asarray(proba)[np.asarray(y) == 0], threshold, max_false_positive_rate)
+
+
+def capped_flag_rate(proba: np.ndarray, threshold: float, max_flag_rate: float) -> float:
+    """`threshold`, raised if needed so that at most `max_flag_rate` of the rows scored `proba` reach it; unchanged
+    when there are no rows. A cap cannot slide: however flat F1 is, these rows bound how low the threshold goes."""
+    scores = np.sort(np.asarray(proba, dtype=float))
+    if not len(scores):
         return threshold
-    allowed = int(np.floor(max_false_positive_rate * len(negatives)))
-    # The (allowed+1)-th highest negative score must stay below the threshold.
-    limit = negatives[len(negatives) - allowed - 1] if allowed < len(negatives) else -np.inf
+    allowed = int(np.floor(max_flag_rate * len(scores)))
+    # The (allowed+1)-th highest score must stay below the threshold.
+    limit = scores[len(scores) - allowed - 1] if allowed < len(scores) else -np.inf
     return float(max(threshold, np.nextafter(limit, np.inf)))

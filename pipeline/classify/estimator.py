@@ -32,7 +32,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
 from pipeline.classify._features import FeatureBuilder, Hits
-from pipeline.classify.calibration import apply_stack, best_f1_threshold, capped_threshold, fit_stack
+from pipeline.classify.calibration import (
+    apply_stack,
+    best_f1_threshold,
+    capped_flag_rate,
+    capped_threshold,
+    fit_stack,
+)
 from pipeline.errors import InputError
 from pipeline.labels import BASE_LABELS, LABELS, SARA_SUBLABELS
 from pipeline.text import Analyzer, FastStemmer, Normalizer
@@ -69,18 +75,24 @@ class Featurized(NamedTuple):
 class PatroliClassifier(BaseEstimator):
     """Calibrated per-label probabilities for hoax, provocation, SARA (and its sub-labels), hate speech and abusive.
 
-    `fit(X, y, sample_weight=None, groups=None, calibration_weight=None, definition_rows=None)`: X is a sequence of
+    `fit(X, y, sample_weight=None, groups=None, calibration_weight=None, definition_rows=None, ordinary_rows=None)`:
+    X is a sequence of
     raw post texts; y a DataFrame (or 2-D array in `labels` order) of 0/1 with NaN where a row is not annotated for
     a label (sub-label columns are ignored: they are derived); `groups` keep related rows in one calibration fold;
     `calibration_weight` weighs rows in calibration and threshold choice (default `sample_weight`);
-    `definition_rows` marks the rows the definition heads learn from. Thresholds maximise out-of-fold F1, raised
+    `definition_rows` marks the rows the definition heads learn from; `ordinary_rows` marks a sample of ordinary
+    text (reviews, everyday comments) that should raise no flag. Thresholds maximise out-of-fold F1, raised
     where `max_false_positive_rate` caps a label's false-flag rate among its negatives: hoax is rare in a real
     stream, so its threshold must not be set by the dataset's hoax-heavy mix. For the labels in `leaning`
     (label, "recall" or "precision", tolerance) the threshold is instead the lowest or the highest whose
     out-of-fold F1 is within the tolerance (a fraction) of the best: their F1 is flat over a wide range of
     thresholds, so the best point moves with small changes in the data. A patrol would rather review a flag than
     miss hate aimed at a group or a call to act (sara, provocation lean to recall), while the broad hate_speech label
-    (insults of anyone) should not fill the queue with ordinary complaints (it leans to precision).
+    (insults of anyone) should not fill the queue with ordinary complaints (it leans to precision). Last, for the
+    labels in `max_ordinary_flag_rate` a threshold is raised where needed so that at most that share of the
+    `ordinary_rows` (among those annotating the label) reach it out of fold: leaning to recall on a flat F1 curve
+    must not cost a flood of flags on ordinary text, which is most of what a patrol reads. The out-of-fold share
+    of ordinary rows flagged at the final thresholds is kept in `ordinary_flag_rate_`.
     `predict_proba(X)` returns an (n, len(labels)) array of calibrated probabilities; `predict(X)` applies
     `thresholds_`.
     """
@@ -94,6 +106,8 @@ class PatroliClassifier(BaseEstimator):
                  leaning: tuple[tuple[str, str, float], ...] = (("sara", "recall", 0.01),
                                                                 ("provocation", "recall", 0.01),
                                                                 ("hate_speech", "precision", 0.01)),
+                 max_ordinary_flag_rate: tuple[tuple[str, float], ...] = (("provocation", 0.001), ("sara", 0.001),
+                                                                          ("hate_speech", 0.001)),
                  slang: dict[str, str] | None = None, random_state: int = 0) -> None:
         self.labels = labels
         self.word_ngram_range = word_ngram_range
@@ -108,6 +122,7 @@ class PatroliClassifier(BaseEstimator):
         self.stack = stack
         self.max_false_positive_rate = max_false_positive_rate
         self.leaning = leaning
+        self.max_ordinary_flag_rate = max_ordinary_flag_rate
         self.slang = slang
         self.random_state = random_state
 
@@ -129,7 +144,8 @@ class PatroliClassifier(BaseEstimator):
 
     def fit(self, X: Sequence[str], y: pd.DataFrame | np.ndarray, sample_weight: Sequence[float] | None = None,
             groups: Sequence[object] | None = None, calibration_weight: Sequence[float] | None = None,
-            definition_rows: Sequence[bool] | None = None) -> PatroliClassifier:
+            definition_rows: Sequence[bool] | None = None,
+            ordinary_rows: Sequence[bool] | None = None) -> PatroliClassifier:
         labels = list(self.labels)
         heads = [label for label in BASE_LABELS if label in labels]
         if isinstance(y, pd.DataFrame):
@@ -144,6 +160,9 @@ class PatroliClassifier(BaseEstimator):
         weight = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         cal_weight = weight if calibration_weight is None else np.asarray(calibration_weight, dtype=float)
         definition = np.zeros(len(X), bool) if definition_rows is None else np.asarray(definition_rows, bool)
+        ordinary = np.zeros(len(X), bool) if ordinary_rows is None else np.asarray(ordinary_rows, bool)
+        if definition.shape != (len(X),) or ordinary.shape != (len(X),):
+            raise InputError(f"definition_rows and ordinary_rows need one entry per post ({len(X)})")
         self.heads_ = heads
         # Decision columns: one head per label, and a definition head where the definition rows hold both classes.
         self.columns_ = [*heads, *(f"{label}{DEFINITION}" for j, label in enumerate(heads)
@@ -158,9 +177,11 @@ class PatroliClassifier(BaseEstimator):
         D = self._oof_decisions(M, Y, weight, groups, definition)
         caps = dict(self.max_false_positive_rate)
         leaning = {label: (lean, tolerance) for label, lean, tolerance in self.leaning}
+        ordinary_caps = dict(self.max_ordinary_flag_rate)
         self.calibrators_: dict[str, tuple[np.ndarray, float]] = {}
         self.thresholds_: dict[str, float] = {}
         self.oof_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.ordinary_flag_rate_: dict[str, float] = {}
         for j, label in enumerate(heads):
             rows = np.flatnonzero(~np.isnan(Y[:, j]))
             target = Y[rows, j].astype(int)
@@ -171,6 +192,11 @@ class PatroliClassifier(BaseEstimator):
             threshold = best_f1_threshold(target, proba, cal_weight[rows], tolerance, lean)
             if label in caps:
                 threshold = capped_threshold(target, proba, threshold, caps[label])
+            quiet = ordinary[rows] & (target == 0)
+            if label in ordinary_caps:
+                threshold = capped_flag_rate(proba[quiet], threshold, ordinary_caps[label])
+            if quiet.any():
+                self.ordinary_flag_rate_[label] = float((proba[quiet] >= threshold).mean())
             self.thresholds_[label] = threshold
             self.oof_[label] = (rows, proba)
         for sub in SARA_SUBLABELS.values():

@@ -38,6 +38,9 @@ CITATION = ("Ibrohim & Budi (2019), Multi-label Hate Speech and Abusive Language
 HANDWRITTEN_WEIGHT = 3.0
 #: The hand-written examples' share of the total weight when calibrating and choosing thresholds.
 CALIBRATION_SHARE = 0.3
+#: The (source, kind) of the training rows that sample ordinary text: smsa2019's positive and neutral comments and
+#: reviews. Their out-of-fold flag rate caps each label's threshold (`PatroliClassifier.max_ordinary_flag_rate`).
+ORDINARY = (("smsa2019", "review"),)
 
 
 def training_frame(data_dir: str | Path | None, feedback: pd.DataFrame | None = None,
@@ -78,14 +81,20 @@ def calibration_weights(frame: pd.DataFrame, share: float = CALIBRATION_SHARE) -
     return np.where(handwritten, per_row, 1.0)
 
 
+def ordinary_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Which rows of a training frame are ordinary text (`ORDINARY`), as a boolean array."""
+    pairs = zip(frame["source"].astype(str), frame["kind"].astype(str), strict=True)
+    return np.array([pair in ORDINARY for pair in pairs], dtype=bool)
+
+
 def fit_frame(frame: pd.DataFrame, slang: dict[str, str], handwritten_weight: float = HANDWRITTEN_WEIGHT,
               calibration_share: float = CALIBRATION_SHARE, **params: Any) -> PatroliClassifier:
     """A classifier fitted on a training frame: its texts, labels, source weights and fold groups, with the
-    hand-written examples as the definition rows."""
+    hand-written examples as the definition rows and smsa2019's positive and neutral comments as the ordinary rows."""
     clf = PatroliClassifier(slang=slang, **params)
     return clf.fit(frame["text"].tolist(), frame, sample_weight=sample_weights(frame, handwritten_weight),
                    groups=fold_groups(frame), calibration_weight=calibration_weights(frame, calibration_share),
-                   definition_rows=(frame["source"] == HANDWRITTEN).to_numpy())
+                   definition_rows=(frame["source"] == HANDWRITTEN).to_numpy(), ordinary_rows=ordinary_rows(frame))
 
 
 def files_read_besides_datasets(data_dir: Path) -> dict[str, str]:
@@ -149,6 +158,7 @@ def train(data_dir: str | Path | None = None, out: str | Path | None = None,
                      "stem_cache": len(clf.analyzer_.stemmer.cache), "slang_entries": len(clf.analyzer_.normalizer.slang)},
         "out_of_fold_metrics": metrics,
         "out_of_fold_metrics_per_source": per_source,
+        "out_of_fold_ordinary_flag_rate": {label: round(rate, 6) for label, rate in clf.ordinary_flag_rate_.items()},
         "metrics_note": "out-of-fold predictions of the training run at the stored thresholds; see `patroli evaluate` "
                         "for grouped 5-fold cross-validation, `patroli evaluate --cross` for cross-dataset and "
                         "temporal results and `patroli check` for the functional suite",
