@@ -76,9 +76,9 @@ class PatroliClassifier(BaseEstimator):
     """Calibrated per-label probabilities for hoax, provocation, SARA (and its sub-labels), hate speech and abusive.
 
     `fit(X, y, sample_weight=None, groups=None, calibration_weight=None, definition_rows=None, ordinary_rows=None)`:
-    X is a sequence of
-    raw post texts; y a DataFrame (or 2-D array in `labels` order) of 0/1 with NaN where a row is not annotated for
-    a label (sub-label columns are ignored: they are derived); `groups` keep related rows in one calibration fold;
+    X is a sequence of raw post texts; y a DataFrame (or 2-D array in `labels` order) of 0/1 with NaN where a row
+    is not annotated for a label (sub-label columns are ignored: they are derived); `groups` keep related rows in
+    one calibration fold;
     `calibration_weight` weighs rows in calibration and threshold choice (default `sample_weight`);
     `definition_rows` marks the rows the definition heads learn from; `ordinary_rows` marks a sample of ordinary
     text (reviews, everyday comments) that should raise no flag. Thresholds maximise out-of-fold F1, raised
