@@ -258,7 +258,6 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
 
 def _word_strings(normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> list[str]:
     """The word block's input: each post's stems, negated ones marked, joined by spaces."""
-    if negated is None:
-        return [" ".join(mark_negated(tokens, stems)) for tokens, stems in zip(normalized, stemmed, strict=True)]
-    return [" ".join(mark_negated(tokens, stems, marks))
-            for tokens, stems, marks in zip(normalized, stemmed, negated, strict=True)]
+    marks = map(negated_positions, normalized) if negated is None else negated
+    return [" ".join(mark_negated(tokens, stems, post_marks))
+            for tokens, stems, post_marks in zip(normalized, stemmed, marks, strict=True)]

@@ -45,12 +45,8 @@ class Analyzer:
     def analyze(self, text: str) -> tuple[list[str], list[str]]:
         """(normalised tokens, stemmed tokens) of one post."""
         tokens = self.normalizer.tokens(text)
-        # nearly every token's stem is cached: looked up all at once, only the others stemmed
-        stems = list(map(self._guarded.get, tokens))
-        if None in stems:
-            stem = self.stem
-            stems = [found if found is not None else stem(token) for token, found in zip(tokens, stems, strict=True)]
-        return tokens, stems  # type: ignore[return-value]
+        stem = self.stem
+        return tokens, [stem(t) for t in tokens]
 
     def analyze_many(self, texts: Iterable[str]) -> tuple[list[list[str]], list[list[str]]]:
         """(normalised tokens, stemmed tokens) of each post in a batch."""
