@@ -8,8 +8,12 @@ import pytest
 
 import pipeline
 from pipeline.config import SAMPLES_DIR
+from pipeline.errors import StoreError
+from pipeline.ingest.base import Item
 from pipeline.labels import FLAG_LABELS, LABELS
 from pipeline.posts import Post
+from pipeline.scanner import scan_items
+from pipeline.scoring import Scorer
 from pipeline.store import Store
 from pipeline.store.frames import posts_frame
 
@@ -84,6 +88,28 @@ def test_scan_stores_flagged_posts_in_the_queue(tmp_path: Path, model: pipeline.
     store = Store.open(url)
     try:
         assert len(posts_frame(store)) == len(frame)
+    finally:
+        store.close()
+
+
+def test_a_failed_save_ends_the_scan_after_the_last_committed_chunk(tmp_path: Path,
+                                                                    model: pipeline.Model) -> None:
+    # Chunks are saved by a writer thread while the next one is scored: a chunk is yielded only once committed,
+    # a failed save is raised, and nothing after it is stored, so a re-run resumes at the failed chunk.
+    store = Store.open(f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        with store.transaction("test", write=True) as conn:
+            conn.exec_driver_sql("CREATE TRIGGER refuse_p5 BEFORE INSERT ON posts WHEN NEW.post_id = 'p5' "
+                                 "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        items = [Item(Post("twitter", f"p{i}", f"kabar nomor {i} dari desa sebelah"), cursor=f"c{i}")
+                 for i in range(8)]
+        yielded = []
+        with pytest.raises(StoreError, match="disk full"):
+            for records in scan_items(items, Scorer(model), store=store, source="feed", chunk_size=2):
+                yielded.append([r.post_id for r in records])
+        assert yielded == [["p0", "p1"], ["p2", "p3"]]
+        assert sorted(posts_frame(store)["post_id"]) == ["p0", "p1", "p2", "p3"]
+        assert store.get_cursor("feed") == "c3"
     finally:
         store.close()
 
