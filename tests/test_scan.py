@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import pipeline
+from pipeline import review
 from pipeline.config import SAMPLES_DIR
 from pipeline.errors import StoreError
 from pipeline.ingest.base import Item
@@ -69,23 +70,21 @@ def test_every_post_gets_its_record_and_copies_name_their_first_post(model: pipe
     assert frame.iloc[1]["content_sha256"] != first["content_sha256"]
 
 
-def test_scan_stores_flagged_posts_in_the_queue(tmp_path: Path, model: pipeline.Model) -> None:
-    url = f"sqlite:///{tmp_path / 'q.db'}"
-    frame = pipeline.scan(SAMPLES_DIR / "posts.csv", model=model, id_column="id", db=url)
+def test_scan_stores_flagged_posts_in_the_queue(db_url: str, model: pipeline.Model) -> None:
+    # Small chunks: several are saved by the writer thread while the next is scored.
+    frame = pipeline.scan(SAMPLES_DIR / "posts.csv", model=model, id_column="id", db=db_url, chunk_size=16)
     n_flagged = int(frame["flags"].map(bool).sum())
-    store = Store.open(url)
+    store = Store.open(db_url)
     try:
         posts = posts_frame(store)
         assert len(posts) == len(frame)
-        from pipeline import review
-
         queue = review.queue_frame(store)
         assert len(queue) == n_flagged
     finally:
         store.close()
-    again = pipeline.scan(SAMPLES_DIR / "posts.csv", model=model, id_column="id", db=url)
+    again = pipeline.scan(SAMPLES_DIR / "posts.csv", model=model, id_column="id", db=db_url, chunk_size=16)
     assert len(again) == len(frame)  # re-scanning scores again but stores nothing twice
-    store = Store.open(url)
+    store = Store.open(db_url)
     try:
         assert len(posts_frame(store)) == len(frame)
     finally:
