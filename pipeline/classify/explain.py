@@ -88,8 +88,12 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
             needed.setdefault(_base(label), np.zeros(len(labels), dtype=bool))[r] = True
     values: dict[str, list[float]] = {}
     order: dict[str, list[list[int]]] = {}
+    pair_row = pairs.owner_row[pairs.owner]
     for base, wanted in needed.items():
-        scores = np.bincount(pairs.owner, weights=_contributions(clf, M, base)[pairs.feature] * pairs.share,
+        # only the pairs of the rows that want the label: the others' scores are never read
+        chosen = np.flatnonzero(wanted[pair_row])
+        feature = pairs.feature[chosen]
+        scores = np.bincount(pairs.owner[chosen], weights=_contributions(clf, M, base, feature) * pairs.share[chosen],
                              minlength=len(vocabulary))
         values[base], order[base] = scores.tolist(), _ranking(scores, pairs.owner_row, offsets, wanted)
     out: list[Evidence] = []
@@ -166,8 +170,9 @@ def _target_lines(targets: Sequence[Target], label: str, position: dict[str, int
     return [(line, round(weight, 4)) for line, weight in weights.items()], naming
 
 
-def _contributions(clf: PatroliClassifier, M: sp.csr_matrix, label: str) -> np.ndarray:
-    """Per stored value of a feature matrix `M`, its push on its row's calibrated log-odds of `label`.
+def _contributions(clf: PatroliClassifier, M: sp.csr_matrix, label: str, at: np.ndarray | None = None) -> np.ndarray:
+    """Per stored value of a feature matrix `M` (or of those at positions `at` among them), its push on its row's
+    calibrated log-odds of `label`.
 
     The calibrator reads the label's head decision (scaled by a slope that depends on the post's gate cues), the
     decisions of the heads it stacks, a constant per gate cue present and its plain cue columns; so a feature
@@ -177,23 +182,28 @@ def _contributions(clf: PatroliClassifier, M: sp.csr_matrix, label: str) -> np.n
     label = _base(label)
     coefs, _ = clf.calibrators_[label]
     others, gates, cues = clf.stack_.get(label, ((), (), ()))
+    at = np.arange(M.nnz) if at is None else at
     cue_at = np.flatnonzero(M.indices >= clf.features_.cue_column(CUE_NAMES[0]))
     cue_columns = M.indices[cue_at]
-    extra = np.zeros(M.nnz)
+    extra = np.zeros(len(cue_at))  # per stored cue value, its calibrator term
     gated = np.zeros(M.shape[0], dtype=np.int64)  # which gate cues each row has, one bit per gate
     for k, gate in enumerate(gates):
-        found = cue_at[cue_columns == clf.features_.cue_column(gate)]
+        found = np.flatnonzero(cue_columns == clf.features_.cue_column(gate))
         extra[found] += float(coefs[_gate_term(len(others), k)])
-        gated[np.searchsorted(M.indptr, found, side="right") - 1] |= 1 << k
+        gated[np.searchsorted(M.indptr, cue_at[found], side="right") - 1] |= 1 << k
     for k, cue in enumerate(cues):
-        found = cue_at[cue_columns == clf.features_.cue_column(cue)]
-        extra[found] += float(coefs[_gate_term(len(others), len(gates)) + k]) * M.data[found].astype(np.float64)
+        found = np.flatnonzero(cue_columns == clf.features_.cue_column(cue))
+        extra[found] += float(coefs[_gate_term(len(others), len(gates)) + k]) * M.data[cue_at[found]].astype(np.float64)
+    data, columns = M.data[at], M.indices[at]
+    extra_at = np.zeros(len(at))
+    is_cue = np.flatnonzero(columns >= clf.features_.cue_column(CUE_NAMES[0]))
+    extra_at[is_cue] = extra[np.searchsorted(cue_at, at[is_cue])]
     # every feature's weight is computed once per combination of gates the rows have, not once per row
     combinations, which = np.unique(gated, return_inverse=True)
     if len(combinations) <= 1:
-        return M.data * _weights(clf, label, int(combinations[0]) if len(combinations) else 0)[M.indices] + extra
+        return data * _weights(clf, label, int(combinations[0]) if len(combinations) else 0)[columns] + extra_at
     weights = np.stack([_weights(clf, label, int(c)) for c in combinations])
-    return M.data * weights[np.repeat(which, np.diff(M.indptr)), M.indices] + extra
+    return data * weights[np.repeat(which, np.diff(M.indptr))[at], columns] + extra_at
 
 
 def _gate_term(n_others: int, k: int) -> int:
