@@ -99,10 +99,12 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
     out: list[Evidence] = []
     for r, wanted in enumerate(labels):
         targets = clf.features_.named_targets(tokens[r], stems[r]) if _SARA_TYPES.keys() & set(wanted) else []
+        start, end = offsets[r], offsets[r + 1]
+        position = dict(zip(vocabulary[start:end], range(end - start), strict=True)) if targets else {}
         evidence: Evidence = {}
         for label in wanted:
             scores = values[_base(label)]
-            lines, naming = _target_lines(targets, label, pairs.positions[r], offsets[r], scores)
+            lines, naming = _target_lines(targets, label, position, start, scores)
             ranked: list[tuple[str, float]] = []
             for i in order[_base(label)][r]:
                 if len(lines) + len(ranked) >= top:
