@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -87,7 +88,7 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
         for label in wanted:
             needed.setdefault(_base(label), np.zeros(len(labels), dtype=bool))[r] = True
     values: dict[str, list[float]] = {}
-    order: dict[str, list[list[int]]] = {}
+    order: dict[str, _Ranking] = {}
     pair_row = pairs.owner_row[pairs.owner]
     for base, wanted in needed.items():
         # only the pairs of the rows that want the label: the others' scores are never read
@@ -96,23 +97,34 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
         scores = np.bincount(pairs.owner[chosen], weights=_contributions(clf, M, base, feature) * pairs.share[chosen],
                              minlength=len(vocabulary))
         values[base], order[base] = scores.tolist(), _ranking(scores, pairs.owner_row, offsets, wanted)
+    # The loop below runs per flagged post and label: it allocates as few lists, sets and dicts as it can, for the
+    # garbage collector's young-generation passes are triggered by their count.
     out: list[Evidence] = []
     for r, wanted in enumerate(labels):
-        targets = clf.features_.named_targets(tokens[r], stems[r]) if _SARA_TYPES.keys() & set(wanted) else []
-        start, end = offsets[r], offsets[r + 1]
-        position = dict(zip(vocabulary[start:end], range(end - start), strict=True)) if targets else {}
+        start = offsets[r]
+        targets: list[Target] | None = None
+        position: dict[str, int] = {}
         evidence: Evidence = {}
         for label in wanted:
-            scores = values[_base(label)]
-            lines, naming = _target_lines(targets, label, position, start, scores)
-            ranked: list[tuple[str, float]] = []
-            for i in order[_base(label)][r]:
-                if len(lines) + len(ranked) >= top:
+            base = _BASE.get(label, label)
+            scores = values[base]
+            if label in _SARA_TYPES:
+                if targets is None:
+                    targets = clf.features_.named_targets(tokens[r], stems[r])
+                    if targets:
+                        end = offsets[r + 1]
+                        position = dict(zip(vocabulary[start:end], range(end - start), strict=True))
+                terms, naming = _target_lines(targets, label, position, start, scores)
+            else:
+                terms, naming = [], _NOTHING
+            for i in order[base].row(r):
+                if len(terms) >= top:
                     break
                 # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
-                if vocabulary[i] not in naming and not _is_punctuation(vocabulary[i]):
-                    ranked.append((vocabulary[i], round(scores[i], 4)))
-            evidence[label] = lines + ranked
+                term = vocabulary[i]
+                if term not in naming and not _is_punctuation(term):
+                    terms.append((term, round(scores[i], 4)))
+            evidence[label] = terms
         out.append(evidence)
     return out
 
@@ -128,11 +140,28 @@ def _is_punctuation(token: str) -> bool:
 
 def _base(label: str) -> str:
     """The label whose score explains `label`: a SARA sub-label is explained as `sara`."""
-    return "sara" if label in SARA_SUBLABELS.values() else label
+    return _BASE.get(label, label)
 
 
-def _ranking(scores: np.ndarray, owner_row: np.ndarray, offsets: list[int], wanted: np.ndarray) -> list[list[int]]:
-    """Per row (of those `wanted`; [] for the others), its tokens with a positive score, highest first, as
+_BASE = dict.fromkeys(SARA_SUBLABELS.values(), "sara")
+_NOTHING: frozenset[str] = frozenset()
+
+
+class _Ranking(NamedTuple):
+    """Per row, its tokens with a positive score, highest first, as positions in the scores: row r's are
+    flat[bounds[r]:bounds[r + 1]], unless the row is among `tied`."""
+
+    flat: list[int]
+    bounds: list[int]
+    tied: dict[int, list[int]]  # rows with equal scores, in the order their own sort gives them
+
+    def row(self, r: int) -> list[int]:
+        """Row r's ranked tokens."""
+        return self.tied.get(r, self.flat[self.bounds[r]:self.bounds[r + 1]])
+
+
+def _ranking(scores: np.ndarray, owner_row: np.ndarray, offsets: list[int], wanted: np.ndarray) -> _Ranking:
+    """Per row (of those `wanted`; none for the others), its tokens with a positive score, highest first, as
     positions in `scores` (row r's tokens are at offsets[r]:offsets[r + 1]).
 
     Equal scores within a row come in the order np.argsort(-the row's scores) gives them, as they always have: that
@@ -141,24 +170,18 @@ def _ranking(scores: np.ndarray, owner_row: np.ndarray, offsets: list[int], want
     candidates = np.flatnonzero((scores > 0) & wanted[owner_row])
     order = candidates[np.lexsort((-scores[candidates], owner_row[candidates]))]
     row, ranked = owner_row[order], scores[order]
-    bounds = np.searchsorted(row, np.arange(len(offsets))).tolist()
-    flat = order.tolist()
-    found: list[list[int]] = [[] for _ in range(len(offsets) - 1)]
-    for r in np.flatnonzero(wanted).tolist():
-        found[r] = flat[bounds[r]:bounds[r + 1]]
+    tied: dict[int, list[int]] = {}
     for r in np.unique(row[1:][(ranked[1:] == ranked[:-1]) & (row[1:] == row[:-1])]).tolist():
         start, end = offsets[r], offsets[r + 1]
         local = np.argsort(-scores[start:end])
-        found[r] = (start + local[scores[start:end][local] > 0]).tolist()
-    return found
+        tied[r] = (start + local[scores[start:end][local] > 0]).tolist()
+    return _Ranking(order.tolist(), np.searchsorted(row, np.arange(len(offsets))).tolist(), tied)
 
 
 def _target_lines(targets: Sequence[Target], label: str, position: dict[str, int], start: int,
                   values: list[float]) -> tuple[list[tuple[str, float]], set[str]]:
-    """For SARA labels: ("target: <group> (<type>)", weight) per group the post names (`targets`), and the tokens
+    """For a SARA label: ("target: <group> (<type>)", weight) per group the post names (`targets`), and the tokens
     naming them. `position`: the post's tokens' places among its scores, which begin at `values[start]`."""
-    if label not in _SARA_TYPES:
-        return [], set()
     wanted = _SARA_TYPES[label]
     weights: dict[str, float] = {}
     naming: set[str] = set()
