@@ -126,12 +126,13 @@ def _char_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows) -> tupl
     lengths, begins = lengths[rows.token], (np.cumsum(lengths) - lengths)[rows.token]
     owner = np.repeat(np.arange(len(rows.vocabulary)), lengths)
     gram = grams[np.arange(len(owner)) + (begins - (np.cumsum(lengths) - lengths))[owner]]
-    # (row, n-gram, token) keys, sorted: pairs in feature order; an n-gram twice in a token is one pair
-    local = np.arange(len(rows.vocabulary)) - rows.starts[rows.owner_row]  # a token's place among its row's
-    most = int(local.max(initial=0)) + 1
-    key = np.sort((rows.owner_row * n_char * most + local)[owner] + gram * most)
+    # (row, n-gram, token) keys, sorted: pairs in feature order; an n-gram twice in a token is one pair. The token is
+    # its entry of `vocabulary`, read back whole (a block's rows x char features x entries stays far below 2**63).
+    n_entries = len(rows.vocabulary)
+    key = (rows.owner_row * (n_char * n_entries) + np.arange(n_entries))[owner] + gram * n_entries
+    key.sort()
     key = key[np.concatenate(([True], key[1:] != key[:-1]))] if len(key) else key
-    row_gram, local = np.divmod(key, most)
+    row_gram, owner = np.divmod(key, n_entries)
     at = np.flatnonzero((M.indices >= n_word) & (M.indices < n_word + n_char))
     block = rows.entry_row[at] * n_char + M.indices[at] - n_word
     new = np.concatenate(([True], row_gram[1:] != row_gram[:-1])) if len(key) else np.zeros(0, dtype=bool)
@@ -140,7 +141,7 @@ def _char_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows) -> tupl
         where, present = np.cumsum(new) - 1, slice(None)
     else:
         where, present = _find(block, row_gram)
-    return at[where][present], (rows.starts[row_gram // n_char] + local)[present]
+    return at[where][present], owner[present]
 
 
 def _cue_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows,
