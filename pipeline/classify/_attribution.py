@@ -26,6 +26,9 @@ class Pairs(NamedTuple):
     feature: np.ndarray
     owner: np.ndarray
     share: np.ndarray
+    # The pairs come from three sources in turn (word n-grams, char n-grams, cues), each row after row: per source,
+    # where each row's pairs begin (and, last, where the source's end).
+    bounds: np.ndarray
 
 
 class _Rows(NamedTuple):
@@ -56,7 +59,10 @@ def attribution(features: FeatureBuilder, M: sp.csr_matrix, tokens: Sequence[lis
              _cue_pairs(features, M, rows, hits)]
     feature, owner = (np.concatenate(side) for side in zip(*found, strict=True))
     share = 1.0 / np.bincount(feature, minlength=M.nnz)[feature]
-    return Pairs(rows.vocabulary, rows.starts.tolist(), rows.owner_row, feature, owner, share)
+    begins = np.cumsum([0] + [len(entries) for entries, _ in found])
+    bounds = np.stack([begin + np.searchsorted(rows.entry_row[entries], np.arange(M.shape[0] + 1))
+                       for begin, (entries, _) in zip(begins.tolist(), found, strict=False)])
+    return Pairs(rows.vocabulary, rows.starts.tolist(), rows.owner_row, feature, owner, share, bounds)
 
 
 def _rows(M: sp.csr_matrix, tokens: Sequence[list[str]]) -> _Rows:

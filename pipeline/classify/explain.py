@@ -52,14 +52,16 @@ def explain_rows(clf: PatroliClassifier, M: sp.csr_matrix, tokens: Sequence[list
     cost per post is mostly the Python that reads its tokens and writes its terms.
     """
     out: list[Evidence] = [{} for _ in labels]
-    rows = [r for r, wanted in enumerate(labels) if wanted]
+    # rows with the same labels side by side: the rows that want a label then lie in a few runs
+    rows = sorted((r for r, wanted in enumerate(labels) if wanted), key=lambda r: sorted(map(_base, labels[r])))
     if not rows:
         return out
     M = M.tocsr()
     M.sort_indices()
     for start in range(0, len(rows), _BLOCK):
         block = rows[start:start + _BLOCK]
-        found = _explain_block(clf, M[block] if len(block) < M.shape[0] else M, [tokens[r] for r in block],
+        whole = block == list(range(M.shape[0]))
+        found = _explain_block(clf, M if whole else M[block], [tokens[r] for r in block],
                                [stems[r] for r in block], [labels[r] for r in block], top,
                                None if hits is None else [hits[r] for r in block],
                                None if negated is None else [negated[r] for r in block])
@@ -89,10 +91,12 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
             needed.setdefault(_base(label), np.zeros(len(labels), dtype=bool))[r] = True
     values: dict[str, list[float]] = {}
     order: dict[str, _Ranking] = {}
-    pair_row = pairs.owner_row[pairs.owner]
     for base, wanted in needed.items():
-        # only the pairs of the rows that want the label: the others' scores are never read
-        chosen = np.flatnonzero(wanted[pair_row])
+        # only the pairs of the rows that want the label (the others' scores are never read), in the order they
+        # have: per source, the runs of rows that want it
+        runs = np.flatnonzero(np.diff(wanted, prepend=False, append=False)).reshape(-1, 2).tolist()
+        chosen = np.concatenate([np.arange(bounds[first], bounds[end]) for bounds in pairs.bounds.tolist()
+                                 for first, end in runs])
         feature = pairs.feature[chosen]
         scores = np.bincount(pairs.owner[chosen], weights=_contributions(clf, M, base, feature) * pairs.share[chosen],
                              minlength=len(vocabulary))
