@@ -89,7 +89,7 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
     for r, wanted in enumerate(labels):
         for label in wanted:
             needed.setdefault(_base(label), np.zeros(len(labels), dtype=bool))[r] = True
-    values: dict[str, list[float]] = {}
+    values: dict[str, np.ndarray] = {}
     order: dict[str, _Ranking] = {}
     for base, wanted in needed.items():
         # only the pairs of the rows that want the label (the others' scores are never read), in the order they
@@ -100,7 +100,8 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
         feature = pairs.feature[chosen]
         scores = np.bincount(pairs.owner[chosen], weights=_contributions(clf, M, base, feature) * pairs.share[chosen],
                              minlength=len(vocabulary))
-        values[base], order[base] = scores.tolist(), _ranking(scores, pairs.owner_row, offsets, wanted)
+        # the scores stay an array: a post reads a few of them, as Python floats
+        values[base], order[base] = scores, _ranking(scores, pairs.owner_row, offsets, wanted)
     # The loop below runs per flagged post and label: it allocates as few lists, sets and dicts as it can, for the
     # garbage collector's young-generation passes are triggered by their count.
     out: list[Evidence] = []
@@ -127,7 +128,7 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
                 # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
                 term = vocabulary[i]
                 if term not in naming and not _is_punctuation(term):
-                    terms.append((term, round(scores[i], 4)))
+                    terms.append((term, round(float(scores[i]), 4)))
             evidence[label] = terms
         out.append(evidence)
     return out
@@ -183,7 +184,7 @@ def _ranking(scores: np.ndarray, owner_row: np.ndarray, offsets: list[int], want
 
 
 def _target_lines(targets: Sequence[Target], label: str, position: dict[str, int], start: int,
-                  values: list[float]) -> tuple[list[tuple[str, float]], set[str]]:
+                  values: np.ndarray) -> tuple[list[tuple[str, float]], set[str]]:
     """For a SARA label: ("target: <group> (<type>)", weight) per group the post names (`targets`), and the tokens
     naming them. `position`: the post's tokens' places among its scores, which begin at `values[start]`."""
     wanted = _SARA_TYPES[label]
@@ -195,7 +196,7 @@ def _target_lines(targets: Sequence[Target], label: str, position: dict[str, int
         words = [w for w in target.text.split() if w in position]
         naming.update(words)
         line = f"target: {target.describe()}"
-        weights[line] = weights.get(line, 0.0) + sum(values[start + position[w]] for w in dict.fromkeys(words))
+        weights[line] = weights.get(line, 0.0) + sum(float(values[start + position[w]]) for w in dict.fromkeys(words))
     return [(line, round(weight, 4)) for line, weight in weights.items()], naming
 
 
