@@ -416,7 +416,7 @@ def test_equal_scores_keep_the_order_a_rows_own_sort_gives_them() -> None:
     found = _ranking(scores, np.repeat(np.arange(len(sizes)), sizes), offsets, wanted)
     for r, (start, end) in enumerate(zip(offsets, offsets[1:], strict=False)):
         alone = [start + i for i in np.argsort(-scores[start:end]).tolist() if scores[start + i] > 0]
-        assert found[r] == (alone if wanted[r] else []), r
+        assert found.row(r) == (alone if wanted[r] else []), r
 
 
 def test_feedback_rows_keep_only_judged_labels() -> None:

@@ -19,7 +19,6 @@ class Pairs(NamedTuple):
 
     vocabulary: list[str]  # each row's distinct tokens in order of appearance, row after row
     offsets: list[int]  # where each row's tokens begin in `vocabulary` (and, last, its length)
-    positions: list[dict[str, int]]  # per row, token -> its place among the row's tokens
     owner_row: np.ndarray  # per entry of `vocabulary`, its row
     # One entry per distinct (feature, token) pair, each token's in increasing feature order: the feature's position
     # among the matrix's stored values, the token's position in `vocabulary`, and the token's share of the feature
@@ -27,6 +26,9 @@ class Pairs(NamedTuple):
     feature: np.ndarray
     owner: np.ndarray
     share: np.ndarray
+    # The pairs come from three sources in turn (word n-grams, char n-grams, cues), each row after row: per source,
+    # where each row's pairs begin (and, last, where the source's end).
+    bounds: np.ndarray
 
 
 class _Rows(NamedTuple):
@@ -34,34 +36,54 @@ class _Rows(NamedTuple):
 
     vocabulary: list[str]
     starts: np.ndarray
-    positions: list[dict[str, int]]
     owner_row: np.ndarray
     entry_row: np.ndarray
     # Tokens repeat across rows: what depends on the token alone is looked up once per distinct token.
     distinct: list[str]  # the distinct tokens of all rows
+    ids: dict[str, int]  # token -> its place in `distinct`
     token: np.ndarray  # per entry of `vocabulary`, its place in `distinct`
+    occurrence: np.ndarray  # per token of every row (row after row), its entry of `vocabulary`
+    # Sorted (row, distinct token) keys, row * len(distinct) + token, and each key's entry of `vocabulary`.
+    keys: np.ndarray
+    entry_of_key: np.ndarray
 
 
 def attribution(features: FeatureBuilder, M: sp.csr_matrix, tokens: Sequence[list[str]],
                 stems: Sequence[list[str]], hits: Sequence[Hits], negated: Negated) -> Pairs:
     """The (feature, token) pairs of every row of `M` (sorted indices; `tokens`, `stems`, cue `hits` and the
     tokens' negation: one per row). Features no token of their row accounts for get no pair."""
-    vocabs = [list(dict.fromkeys(t)) for t in tokens]
-    sizes = np.fromiter(map(len, vocabs), dtype=np.int64, count=len(vocabs))
-    vocabulary = list(chain.from_iterable(vocabs))
-    distinct = list(dict.fromkeys(vocabulary))
-    ids = dict(zip(distinct, range(len(distinct)), strict=True))
-    rows = _Rows(vocabulary, np.concatenate(([0], np.cumsum(sizes))),
-                 [dict(zip(v, range(len(v)), strict=True)) for v in vocabs], np.repeat(np.arange(len(vocabs)), sizes),
-                 np.repeat(np.arange(M.shape[0]), np.diff(M.indptr)), distinct,
-                 np.fromiter(map(ids.__getitem__, vocabulary), dtype=np.int64, count=len(vocabulary)))
+    rows = _rows(M, tokens)
     # A row's word n-grams come before its char n-grams, which come before its cues, and each source gives a token
     # its pairs in increasing feature order: so, concatenated, every token's pairs are in increasing feature order.
     found = [_word_pairs(features, M, rows, tokens, stems, negated), _char_pairs(features, M, rows),
              _cue_pairs(features, M, rows, hits)]
     feature, owner = (np.concatenate(side) for side in zip(*found, strict=True))
     share = 1.0 / np.bincount(feature, minlength=M.nnz)[feature]
-    return Pairs(rows.vocabulary, rows.starts.tolist(), rows.positions, rows.owner_row, feature, owner, share)
+    begins = np.cumsum([0] + [len(entries) for entries, _ in found])
+    bounds = np.stack([begin + np.searchsorted(rows.entry_row[entries], np.arange(M.shape[0] + 1))
+                       for begin, (entries, _) in zip(begins.tolist(), found, strict=False)])
+    return Pairs(rows.vocabulary, rows.starts.tolist(), rows.owner_row, feature, owner, share, bounds)
+
+
+def _rows(M: sp.csr_matrix, tokens: Sequence[list[str]]) -> _Rows:
+    """The rows' distinct tokens, found with array operations over every row's tokens at once: a row's entry of a
+    token is its first occurrence there."""
+    counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    flat = list(chain.from_iterable(tokens))
+    distinct = list(dict.fromkeys(flat))
+    ids = dict(zip(distinct, range(len(distinct)), strict=True))
+    token = np.fromiter(map(ids.__getitem__, flat), dtype=np.int64, count=len(flat))
+    row = np.repeat(np.arange(len(tokens)), counts)
+    keys, first, inverse = np.unique(row * len(distinct) + token, return_index=True, return_inverse=True)
+    by_first = np.argsort(first)  # the keys in order of first occurrence: row after row, then as the row has them
+    entry_of_key = np.empty(len(keys), dtype=np.int64)
+    entry_of_key[by_first] = np.arange(len(keys))
+    firsts = first[by_first]
+    owner_row = row[firsts]
+    sizes = np.bincount(owner_row, minlength=len(tokens))
+    return _Rows([flat[i] for i in firsts.tolist()], np.concatenate(([0], np.cumsum(sizes))), owner_row,
+                 np.repeat(np.arange(M.shape[0]), np.diff(M.indptr)), distinct, ids, token[firsts],
+                 entry_of_key[inverse.ravel()], keys, entry_of_key)
 
 
 def _word_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows, tokens: Sequence[list[str]],
@@ -70,10 +92,8 @@ def _word_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows, tokens:
     or not), else a token of the row equal to the stem."""
     part_ids, word_parts = features.word_parts
     get = part_ids.get
-    counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    n_tokens = int(counts.sum())
-    owner = np.fromiter(chain.from_iterable(map(p.__getitem__, t) for p, t in zip(rows.positions, tokens, strict=True)),
-                        dtype=np.int64, count=n_tokens) + np.repeat(rows.starts[:-1], counts)
+    owner = rows.occurrence
+    n_tokens = len(owner)
     stems = list(chain.from_iterable(stems))
     part = np.fromiter(map(get, stems, repeat(-1)), dtype=np.int64, count=n_tokens)
     # a negated stem is also looked up as marked (see mark_negated), right after its plain form
@@ -112,12 +132,13 @@ def _char_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows) -> tupl
     lengths, begins = lengths[rows.token], (np.cumsum(lengths) - lengths)[rows.token]
     owner = np.repeat(np.arange(len(rows.vocabulary)), lengths)
     gram = grams[np.arange(len(owner)) + (begins - (np.cumsum(lengths) - lengths))[owner]]
-    # (row, n-gram, token) keys, sorted: pairs in feature order; an n-gram twice in a token is one pair
-    local = np.arange(len(rows.vocabulary)) - rows.starts[rows.owner_row]  # a token's place among its row's
-    most = int(local.max(initial=0)) + 1
-    key = np.sort((rows.owner_row * n_char * most + local)[owner] + gram * most)
+    # (row, n-gram, token) keys, sorted: pairs in feature order; an n-gram twice in a token is one pair. The token is
+    # its entry of `vocabulary`, read back whole (a block's rows x char features x entries stays far below 2**63).
+    n_entries = len(rows.vocabulary)
+    key = (rows.owner_row * (n_char * n_entries) + np.arange(n_entries))[owner] + gram * n_entries
+    key.sort()
     key = key[np.concatenate(([True], key[1:] != key[:-1]))] if len(key) else key
-    row_gram, local = np.divmod(key, most)
+    row_gram, owner = np.divmod(key, n_entries)
     at = np.flatnonzero((M.indices >= n_word) & (M.indices < n_word + n_char))
     block = rows.entry_row[at] * n_char + M.indices[at] - n_word
     new = np.concatenate(([True], row_gram[1:] != row_gram[:-1])) if len(key) else np.zeros(0, dtype=bool)
@@ -126,7 +147,7 @@ def _char_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows) -> tupl
         where, present = np.cumsum(new) - 1, slice(None)
     else:
         where, present = _find(block, row_gram)
-    return at[where][present], (rows.starts[row_gram // n_char] + local)[present]
+    return at[where][present], owner[present]
 
 
 def _cue_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows,
@@ -135,15 +156,17 @@ def _cue_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows,
     first_cue = features.n_word + features.n_char
     at = np.flatnonzero(M.indices >= first_cue)
     entries: list[int] = []
-    owners: list[int] = []
-    starts = rows.starts.tolist()
+    keys: list[int] = []
+    get, n_distinct = rows.ids.get, len(rows.distinct)
     for k, r, column in zip(at.tolist(), rows.entry_row[at].tolist(), M.indices[at].tolist(), strict=True):
-        position = rows.positions[r]
         for word in {w for hit in hits[r].get(CUE_NAMES[column - first_cue], []) for w in hit.split()}:
-            if word in position:
+            token = get(word)
+            if token is not None:
                 entries.append(k)
-                owners.append(starts[r] + position[word])
-    return np.array(entries, dtype=np.int64), np.array(owners, dtype=np.int64)
+                keys.append(r * n_distinct + token)
+    # a word credits its row's entry of it, if the row has it
+    where, present = _find(rows.keys, np.array(keys, dtype=np.int64))
+    return np.array(entries, dtype=np.int64)[present], rows.entry_of_key[where[present]]
 
 
 def _find(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -51,14 +52,16 @@ def explain_rows(clf: PatroliClassifier, M: sp.csr_matrix, tokens: Sequence[list
     cost per post is mostly the Python that reads its tokens and writes its terms.
     """
     out: list[Evidence] = [{} for _ in labels]
-    rows = [r for r, wanted in enumerate(labels) if wanted]
+    # rows with the same labels side by side: the rows that want a label then lie in a few runs
+    rows = sorted((r for r, wanted in enumerate(labels) if wanted), key=lambda r: sorted(map(_base, labels[r])))
     if not rows:
         return out
     M = M.tocsr()
     M.sort_indices()
     for start in range(0, len(rows), _BLOCK):
         block = rows[start:start + _BLOCK]
-        found = _explain_block(clf, M[block] if len(block) < M.shape[0] else M, [tokens[r] for r in block],
+        whole = block == list(range(M.shape[0]))
+        found = _explain_block(clf, M if whole else M[block], [tokens[r] for r in block],
                                [stems[r] for r in block], [labels[r] for r in block], top,
                                None if hits is None else [hits[r] for r in block],
                                None if negated is None else [negated[r] for r in block])
@@ -86,27 +89,47 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
     for r, wanted in enumerate(labels):
         for label in wanted:
             needed.setdefault(_base(label), np.zeros(len(labels), dtype=bool))[r] = True
-    values: dict[str, list[float]] = {}
-    order: dict[str, list[list[int]]] = {}
+    values: dict[str, np.ndarray] = {}
+    order: dict[str, _Ranking] = {}
     for base, wanted in needed.items():
-        scores = np.bincount(pairs.owner, weights=_contributions(clf, M, base)[pairs.feature] * pairs.share,
+        # only the pairs of the rows that want the label (the others' scores are never read), in the order they
+        # have: per source, the runs of rows that want it
+        runs = np.flatnonzero(np.diff(wanted, prepend=False, append=False)).reshape(-1, 2).tolist()
+        chosen = np.concatenate([np.arange(bounds[first], bounds[end]) for bounds in pairs.bounds.tolist()
+                                 for first, end in runs])
+        feature = pairs.feature[chosen]
+        scores = np.bincount(pairs.owner[chosen], weights=_contributions(clf, M, base, feature) * pairs.share[chosen],
                              minlength=len(vocabulary))
-        values[base], order[base] = scores.tolist(), _ranking(scores, pairs.owner_row, offsets, wanted)
+        # the scores stay an array: a post reads a few of them, as Python floats
+        values[base], order[base] = scores, _ranking(scores, pairs.owner_row, offsets, wanted)
+    # The loop below runs per flagged post and label: it allocates as few lists, sets and dicts as it can, for the
+    # garbage collector's young-generation passes are triggered by their count.
     out: list[Evidence] = []
     for r, wanted in enumerate(labels):
-        targets = clf.features_.named_targets(tokens[r], stems[r]) if _SARA_TYPES.keys() & set(wanted) else []
+        start = offsets[r]
+        targets: list[Target] | None = None
+        position: dict[str, int] = {}
         evidence: Evidence = {}
         for label in wanted:
-            scores = values[_base(label)]
-            lines, naming = _target_lines(targets, label, pairs.positions[r], offsets[r], scores)
-            ranked: list[tuple[str, float]] = []
-            for i in order[_base(label)][r]:
-                if len(lines) + len(ranked) >= top:
+            base = _BASE.get(label, label)
+            scores = values[base]
+            if label in _SARA_TYPES:
+                if targets is None:
+                    targets = clf.features_.named_targets(tokens[r], stems[r])
+                    if targets:
+                        end = offsets[r + 1]
+                        position = dict(zip(vocabulary[start:end], range(end - start), strict=True))
+                terms, naming = _target_lines(targets, label, position, start, scores)
+            else:
+                terms, naming = [], _NOTHING
+            for i in order[base].row(r):
+                if len(terms) >= top:
                     break
                 # Punctuation carries style, not meaning an analyst can check; it is left out of the evidence.
-                if vocabulary[i] not in naming and not _is_punctuation(vocabulary[i]):
-                    ranked.append((vocabulary[i], round(scores[i], 4)))
-            evidence[label] = lines + ranked
+                term = vocabulary[i]
+                if term not in naming and not _is_punctuation(term):
+                    terms.append((term, round(float(scores[i]), 4)))
+            evidence[label] = terms
         out.append(evidence)
     return out
 
@@ -122,11 +145,28 @@ def _is_punctuation(token: str) -> bool:
 
 def _base(label: str) -> str:
     """The label whose score explains `label`: a SARA sub-label is explained as `sara`."""
-    return "sara" if label in SARA_SUBLABELS.values() else label
+    return _BASE.get(label, label)
 
 
-def _ranking(scores: np.ndarray, owner_row: np.ndarray, offsets: list[int], wanted: np.ndarray) -> list[list[int]]:
-    """Per row (of those `wanted`; [] for the others), its tokens with a positive score, highest first, as
+_BASE = dict.fromkeys(SARA_SUBLABELS.values(), "sara")
+_NOTHING: frozenset[str] = frozenset()
+
+
+class _Ranking(NamedTuple):
+    """Per row, its tokens with a positive score, highest first, as positions in the scores: row r's are
+    flat[bounds[r]:bounds[r + 1]], unless the row is among `tied`."""
+
+    flat: list[int]
+    bounds: list[int]
+    tied: dict[int, list[int]]  # rows with equal scores, in the order their own sort gives them
+
+    def row(self, r: int) -> list[int]:
+        """Row r's ranked tokens."""
+        return self.tied.get(r, self.flat[self.bounds[r]:self.bounds[r + 1]])
+
+
+def _ranking(scores: np.ndarray, owner_row: np.ndarray, offsets: list[int], wanted: np.ndarray) -> _Ranking:
+    """Per row (of those `wanted`; none for the others), its tokens with a positive score, highest first, as
     positions in `scores` (row r's tokens are at offsets[r]:offsets[r + 1]).
 
     Equal scores within a row come in the order np.argsort(-the row's scores) gives them, as they always have: that
@@ -135,24 +175,18 @@ def _ranking(scores: np.ndarray, owner_row: np.ndarray, offsets: list[int], want
     candidates = np.flatnonzero((scores > 0) & wanted[owner_row])
     order = candidates[np.lexsort((-scores[candidates], owner_row[candidates]))]
     row, ranked = owner_row[order], scores[order]
-    bounds = np.searchsorted(row, np.arange(len(offsets))).tolist()
-    flat = order.tolist()
-    found: list[list[int]] = [[] for _ in range(len(offsets) - 1)]
-    for r in np.flatnonzero(wanted).tolist():
-        found[r] = flat[bounds[r]:bounds[r + 1]]
+    tied: dict[int, list[int]] = {}
     for r in np.unique(row[1:][(ranked[1:] == ranked[:-1]) & (row[1:] == row[:-1])]).tolist():
         start, end = offsets[r], offsets[r + 1]
         local = np.argsort(-scores[start:end])
-        found[r] = (start + local[scores[start:end][local] > 0]).tolist()
-    return found
+        tied[r] = (start + local[scores[start:end][local] > 0]).tolist()
+    return _Ranking(order.tolist(), np.searchsorted(row, np.arange(len(offsets))).tolist(), tied)
 
 
 def _target_lines(targets: Sequence[Target], label: str, position: dict[str, int], start: int,
-                  values: list[float]) -> tuple[list[tuple[str, float]], set[str]]:
-    """For SARA labels: ("target: <group> (<type>)", weight) per group the post names (`targets`), and the tokens
+                  values: np.ndarray) -> tuple[list[tuple[str, float]], set[str]]:
+    """For a SARA label: ("target: <group> (<type>)", weight) per group the post names (`targets`), and the tokens
     naming them. `position`: the post's tokens' places among its scores, which begin at `values[start]`."""
-    if label not in _SARA_TYPES:
-        return [], set()
     wanted = _SARA_TYPES[label]
     weights: dict[str, float] = {}
     naming: set[str] = set()
@@ -162,12 +196,13 @@ def _target_lines(targets: Sequence[Target], label: str, position: dict[str, int
         words = [w for w in target.text.split() if w in position]
         naming.update(words)
         line = f"target: {target.describe()}"
-        weights[line] = weights.get(line, 0.0) + sum(values[start + position[w]] for w in dict.fromkeys(words))
+        weights[line] = weights.get(line, 0.0) + sum(float(values[start + position[w]]) for w in dict.fromkeys(words))
     return [(line, round(weight, 4)) for line, weight in weights.items()], naming
 
 
-def _contributions(clf: PatroliClassifier, M: sp.csr_matrix, label: str) -> np.ndarray:
-    """Per stored value of a feature matrix `M`, its push on its row's calibrated log-odds of `label`.
+def _contributions(clf: PatroliClassifier, M: sp.csr_matrix, label: str, at: np.ndarray | None = None) -> np.ndarray:
+    """Per stored value of a feature matrix `M` (or of those at positions `at` among them), its push on its row's
+    calibrated log-odds of `label`.
 
     The calibrator reads the label's head decision (scaled by a slope that depends on the post's gate cues), the
     decisions of the heads it stacks, a constant per gate cue present and its plain cue columns; so a feature
@@ -177,23 +212,28 @@ def _contributions(clf: PatroliClassifier, M: sp.csr_matrix, label: str) -> np.n
     label = _base(label)
     coefs, _ = clf.calibrators_[label]
     others, gates, cues = clf.stack_.get(label, ((), (), ()))
+    at = np.arange(M.nnz) if at is None else at
     cue_at = np.flatnonzero(M.indices >= clf.features_.cue_column(CUE_NAMES[0]))
     cue_columns = M.indices[cue_at]
-    extra = np.zeros(M.nnz)
+    extra = np.zeros(len(cue_at))  # per stored cue value, its calibrator term
     gated = np.zeros(M.shape[0], dtype=np.int64)  # which gate cues each row has, one bit per gate
     for k, gate in enumerate(gates):
-        found = cue_at[cue_columns == clf.features_.cue_column(gate)]
+        found = np.flatnonzero(cue_columns == clf.features_.cue_column(gate))
         extra[found] += float(coefs[_gate_term(len(others), k)])
-        gated[np.searchsorted(M.indptr, found, side="right") - 1] |= 1 << k
+        gated[np.searchsorted(M.indptr, cue_at[found], side="right") - 1] |= 1 << k
     for k, cue in enumerate(cues):
-        found = cue_at[cue_columns == clf.features_.cue_column(cue)]
-        extra[found] += float(coefs[_gate_term(len(others), len(gates)) + k]) * M.data[found].astype(np.float64)
+        found = np.flatnonzero(cue_columns == clf.features_.cue_column(cue))
+        extra[found] += float(coefs[_gate_term(len(others), len(gates)) + k]) * M.data[cue_at[found]].astype(np.float64)
+    data, columns = M.data[at], M.indices[at]
+    extra_at = np.zeros(len(at))
+    is_cue = np.flatnonzero(columns >= clf.features_.cue_column(CUE_NAMES[0]))
+    extra_at[is_cue] = extra[np.searchsorted(cue_at, at[is_cue])]
     # every feature's weight is computed once per combination of gates the rows have, not once per row
     combinations, which = np.unique(gated, return_inverse=True)
     if len(combinations) <= 1:
-        return M.data * _weights(clf, label, int(combinations[0]) if len(combinations) else 0)[M.indices] + extra
+        return data * _weights(clf, label, int(combinations[0]) if len(combinations) else 0)[columns] + extra_at
     weights = np.stack([_weights(clf, label, int(c)) for c in combinations])
-    return M.data * weights[np.repeat(which, np.diff(M.indptr)), M.indices] + extra
+    return data * weights[np.repeat(which, np.diff(M.indptr))[at], columns] + extra_at
 
 
 def _gate_term(n_others: int, k: int) -> int:
