@@ -3,6 +3,7 @@ rule, evidence for each flag, and the queue priority (risk times reach, `pipelin
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +54,18 @@ class Scorer:
         the post itself, so that worker processes exchange only texts and results."""
         if not texts:
             return []
+        # Scoring a chunk allocates many objects that live for the chunk and makes no reference cycles of its
+        # own: the cycle collector would only walk the model and the caches that grow as posts are read. It is
+        # paused for the chunk (and collects anything left after).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._assess(texts, reach)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _assess(self, texts: Sequence[str], reach: Sequence[Reach]) -> list[Assessment]:
         labels = self.model.labels
         clf = self.model.estimator
         featurized = clf.featurize(list(texts))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
+from pipeline.classify.artifact import load_model
 from pipeline.labels import LABELS
 from pipeline.priority import priority
+from pipeline.scoring import Scorer
 
 
 def test_priority_formula():
@@ -24,3 +28,21 @@ def test_priority_formula():
     assert priority({"abusive": 1.0}, ["abusive"], shares=10**6, views=10**8) < base
     assert priority({"hoax": 0.99}, []) == 0.0
     assert 0 <= priority({lab: 1.0 for lab in LABELS}, LABELS, 10**9, 10**9, 10**9) <= 100
+
+
+def test_scoring_leaves_the_cycle_collector_as_it_found_it():
+    # The collector is paused while a chunk is scored: afterwards it runs again, and a caller's own pause stays.
+    scorer = Scorer(load_model())
+    texts, reach = ["Sudah sarapan belum?", "Bakar gerejanya!!"], [(None, None, None)] * 2
+    assert gc.isenabled()
+    found = scorer.assess(texts, reach)
+    assert gc.isenabled() and len(found) == 2
+    with pytest.raises(TypeError):
+        scorer.assess([None], [(None, None, None)])  # type: ignore[list-item]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert [a.scores for a in scorer.assess(texts, reach)] == [a.scores for a in found]
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
