@@ -32,6 +32,8 @@ def normalizer() -> Normalizer:
         ("dasar b.a.b.i", "dasar babi"),
         ("a n j i n g semua", "anjing semua"),
         ("enak bangeeet", "enak banget"),
+        ("tahun 1999 dan 2000, Rp 5000, 333", "tahun 1999 dan 2000 , rp 5000 , 333"),
+        ("sabarrr, hubungi 08111234567 jam 10.00", "sabar , hubungi 08111234567 jam 10.00"),
         ("RT @budi_s: cek https://t.co/abc ya", "user : cek url ya"),
         ("USER USER gak jelas", "user user tidak jelas"),
         ("orang2 pada datang", "orang-orang pada datang"),

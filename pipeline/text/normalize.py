@@ -26,7 +26,8 @@ _MENTION = re.compile(r"(?<![\w@])@\w{1,30}")
 _RT = re.compile(r"^\s*rt\b\s*:?|\brt\s+user\s*:", re.IGNORECASE)
 _SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_] ){2,}[^\W\d_](?![^\W\d_])")
 _DOTTED = re.compile(r"(?<![\w.])(?:\w[.\-_*]){2,}\w(?![\w])")
-_ELONGATION = re.compile(r"(\w)\1{2,}")
+#: A letter written three or more times in a row ("bangeeet"); digits ("1999", "Rp 5000") stay as written.
+_ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
 _REPEATED_PUNCT = re.compile(r"([!?.,])\1+")
 _WHITESPACE = re.compile(r"\s+")
 # A word with symbols or digits standing in for letters ("k@f!r", "$yiah", "ahmadiy4h", "0nta2"); undone before
