@@ -37,6 +37,8 @@ def normalizer() -> Normalizer:
         ("RT @budi_s: cek https://t.co/abc ya", "user : cek url ya"),
         ("USER USER gak jelas", "user user tidak jelas"),
         ("orang2 pada datang", "orang-orang pada datang"),
+        ("jangan dibesar2kan, malu2in aja", "jangan dibesar-dibesarkan , malu-malukan saja"),
+        ("ditakut2i anak2ku", "ditakut-ditakuti anak-anakku"),
         ("Covid19 dan 2019 tetap", "covid 19 dan 2019 tetap"),
         ("Mantap 😂😂", "mantap 😂 😂"),
         ("lucu bgt\\xf0\\x9f\\x98\\x82\\nbaris baru", "lucu banget 😂 baris baru"),
