@@ -26,13 +26,14 @@ _MENTION = re.compile(r"(?<![\w@])@\w{1,30}")
 _RT = re.compile(r"^\s*rt\b\s*:?|\brt\s+user\s*:", re.IGNORECASE)
 _SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_] ){2,}[^\W\d_](?![^\W\d_])")
 _DOTTED = re.compile(r"(?<![\w.])(?:\w[.\-_*]){2,}\w(?![\w])")
-_ELONGATION = re.compile(r"(\w)\1{2,}")
+#: A letter written three or more times in a row ("bangeeet"); digits ("1999", "Rp 5000") stay as written.
+_ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
 _REPEATED_PUNCT = re.compile(r"([!?.,])\1+")
 _WHITESPACE = re.compile(r"\s+")
 # A word with symbols or digits standing in for letters ("k@f!r", "$yiah", "ahmadiy4h", "0nta2"); undone before
 # tokenising, since the tokeniser would split it at the symbols.
 _DISGUISED = re.compile(r"(?<![\w@$!|+])(?=[\w@$!|+]*[a-z])(?=[\w@$!|+]*[0-9@$!|+])[\w@$!|+]{3,}")
-_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2(nya|ku|mu|an|lah)?\b")
+_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2(nya|ku|mu|an|lah|kan|in|i)?\b")
 _DISGUISES, _DOTS, _PUNCT = frozenset("0123456789@$!|+"), frozenset(".-_*"), frozenset("!?.,")
 #: A letter standing alone between spaces: what every spaced-out word ("a n j i n g") has.
 _SPACED_LETTER = re.compile(r" [^\W\d_] ")
@@ -112,9 +113,9 @@ class Normalizer:
         if not _PUNCT.isdisjoint(word) and any(c + c in word for c in _PUNCT):
             word = _REPEATED_PUNCT.sub(r"\1", word)
         if "2" in word:
-            # "orang2" is the written shorthand of "orang-orang" (and "orang2nya" of "orang-orangnya"), not an
-            # obfuscated "orangz".
-            word = _REDUPLICATED.sub(r"\1-\1\2", word)
+            # "orang2" is the written shorthand of "orang-orang" (and "orang2nya" of "orang-orangnya",
+            # "dibesar2kan" of "dibesar-dibesarkan"), not an obfuscated "orangz".
+            word = _REDUPLICATED.sub(_reduplicate, word)
         return word
 
     def _undisguise(self, match: re.Match[str]) -> str:
@@ -251,6 +252,13 @@ def _entities_replaced(word: str) -> str | None:
     if replaced and _replace_html_entities(replaced) == replaced and not _NOT_ALONE.search(replaced):
         return replaced
     return None
+
+
+def _reduplicate(match: re.Match[str]) -> str:
+    """The reduplicated word a "2" stands for; the colloquial suffix "-in" is written as the "-kan" it stands for
+    ("malu2in" -> "malu-malukan"), so the stemmer finds the root of both halves."""
+    word, suffix = match.group(1), match.group(2) or ""
+    return f"{word}-{word}{'kan' if suffix == 'in' else suffix}"
 
 
 def _undot(match: re.Match[str]) -> str:
