@@ -80,8 +80,9 @@ def test_a_flag_rate_cap_raises_the_threshold_only_as_far_as_needed():
     # A threshold already above the cap's bound, or no rows at all, is left as it is.
     assert capped_flag_rate(scores, 0.85, 0.1) == 0.85
     assert capped_flag_rate(np.array([]), 0.2, 0.0) == 0.2
-    # A zero cap puts the threshold above every row.
+    # A zero cap puts the threshold above every row, but never above 1 (a model refuses such a threshold).
     assert capped_flag_rate(scores, 0.2, 0.0) > 0.9
+    assert capped_flag_rate(np.r_[scores, 1.0], 0.2, 0.0) == 1.0
     # The false-positive cap is the same rule over the negatives alone: the positives' scores do not count.
     y = np.r_[np.ones(5), np.zeros(len(scores))]
     assert capped_threshold(y, np.r_[np.full(5, 0.99), scores], 0.2, 0.1) == raised

@@ -70,11 +70,12 @@ def capped_threshold(y: np.ndarray, proba: np.ndarray, threshold: float, max_fal
 
 def capped_flag_rate(proba: np.ndarray, threshold: float, max_flag_rate: float) -> float:
     """`threshold`, raised if needed so that at most `max_flag_rate` of the rows scored `proba` reach it; unchanged
-    when there are no rows. A cap cannot slide: however flat F1 is, these rows bound how low the threshold goes."""
+    when there are no rows. A cap cannot slide: however flat F1 is, these rows bound how low the threshold goes.
+    A threshold is a probability: rows scored 1.0 keep it at 1.0, the most the cap can ask."""
     scores = np.sort(np.asarray(proba, dtype=float))
     if not len(scores):
         return threshold
     allowed = int(np.floor(max_flag_rate * len(scores)))
     # The (allowed+1)-th highest score must stay below the threshold.
     limit = scores[len(scores) - allowed - 1] if allowed < len(scores) else -np.inf
-    return float(max(threshold, np.nextafter(limit, np.inf)))
+    return float(min(1.0, max(threshold, np.nextafter(limit, np.inf))))
