@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing, contextmanager
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from pipeline.posts import Post
 from pipeline.priority import priority
 from pipeline.records import ScanRecord, key_text
 from pipeline.scoring import Assessment, Reach, Scorer
-from pipeline.store import SaveResult, Store, StoreLike
+from pipeline.store import Store, StoreLike
 
 
 @dataclass
@@ -194,8 +194,7 @@ def scan_items(items: Iterable[Item], scorer: Scorer, *, store: Store | None = N
     transaction together with `source`'s cursor (when `source` is given), so a crashed run resumes after the last
     committed chunk. `skip_known` drops posts whose key the store already holds (patrol runs). `workers` > 1
     scores in that many worker processes (see `pipeline.pool`) while this process reads, keeps the order and
-    writes; the records and stored rows are the same as with one. A chunk is saved by a writer thread while the
-    next one is scored. `before_save(records)` runs just before each
+    writes; the records and stored rows are the same as with one. `before_save(records)` runs just before each
     chunk is saved and returns (name, value) cursors to commit with it (an output file's length, so that file and
     database stay in step across a crash).
     """
@@ -212,56 +211,24 @@ def scan_items(items: Iterable[Item], scorer: Scorer, *, store: Store | None = N
             for label in record.flags:
                 summary.flagged[label] += 1
             summary.flagged_posts += bool(record.flags)
+        if store is not None:
+            marks = list(before_save(records)) if before_save is not None else []
+            result = store.save_scan(records, cursor=(source, plan.cursor) if source and plan.cursor else None,
+                                     rank=priority, marks=marks)
+            summary.stored += result.stored
+            summary.enqueued += result.enqueued
         summary.seconds = time.perf_counter() - start
         return records
-
-    def save(plan: _Plan, records: list[ScanRecord], marks: list[tuple[str, str]]) -> SaveResult:
-        assert store is not None
-        return store.save_scan(records, cursor=(source, plan.cursor) if source and plan.cursor else None,
-                               rank=priority, marks=marks)
-
-    def saved(records: list[ScanRecord], future: Future[SaveResult]) -> list[ScanRecord]:
-        result = future.result()
-        summary.stored += result.stored
-        summary.enqueued += result.enqueued
-        summary.seconds = time.perf_counter() - start
-        return records
-
-    chunks = _chunks(items, chunk_size, on_problem, summary)
-    with closing(_scored(chunks, planner, scorer, workers, store)) as scored:
-        if store is None:
-            for plan, found in scored:
-                yield finish(plan, found)
-            return
-        # One writer thread saves a chunk while this thread scores (or, with workers, reads and plans) the next:
-        # the database's own work (SQLite's, or the round trips to PostgreSQL) runs outside the GIL. Chunks are
-        # saved one at a time and in order, each is yielded once it is committed, and `before_save` sees a
-        # chunk after the previous one was yielded.
-        with ThreadPoolExecutor(1, thread_name_prefix="patroli-writer") as writer:
-            saving: tuple[list[ScanRecord], Future[SaveResult]] | None = None
-            for plan, found in scored:
-                records = finish(plan, found)
-                if saving is not None:
-                    yield saved(*saving)
-                marks = list(before_save(records)) if before_save is not None else []
-                saving = (records, writer.submit(save, plan, records, marks))
-            if saving is not None:
-                yield saved(*saving)
-
-
-def _scored(chunks: Iterator[tuple[list[Post], str | None]], planner: _Planner, scorer: Scorer, workers: int,
-            store: Store | None) -> Iterator[tuple[_Plan, list[Assessment]]]:
-    """Each chunk's plan with the assessments of the posts it scores, in input order: scored here, or by
-    `workers` worker processes with two chunks per worker in flight."""
 
     def task(plan: _Plan) -> tuple[list[str], list[Reach]]:
         posts = plan.to_score
         return [p.text for p in posts], [(p.shares, p.views, p.followers) for p in posts]
 
+    chunks = _chunks(items, chunk_size, on_problem, summary)
     if workers <= 1:
         for posts, cursor in chunks:
             plan = planner.plan(posts, cursor)
-            yield plan, scorer.assess(*task(plan))
+            yield finish(plan, scorer.assess(*task(plan)))
         return
     if store is not None:
         # Forked workers must not inherit open database connections; this process reopens its own on next use.
@@ -275,10 +242,10 @@ def _scored(chunks: Iterator[tuple[list[Post], str | None]], planner: _Planner, 
             # Two chunks per worker in flight: workers never wait for the reader, and memory stays bounded.
             while len(pending) > 2 * workers:
                 plan, future = pending.popleft()
-                yield plan, pool.result(future)
+                yield finish(plan, pool.result(future))
         while pending:
             plan, future = pending.popleft()
-            yield plan, pool.result(future)
+            yield finish(plan, pool.result(future))
     finally:
         pool.close()
 

@@ -71,7 +71,7 @@ def test_every_post_gets_its_record_and_copies_name_their_first_post(model: pipe
 
 
 def test_scan_stores_flagged_posts_in_the_queue(db_url: str, model: pipeline.Model) -> None:
-    # Small chunks: several are saved by the writer thread while the next is scored.
+    # Small chunks: several transactions, each looking up what the ones before it stored.
     frame = pipeline.scan(SAMPLES_DIR / "posts.csv", model=model, id_column="id", db=db_url, chunk_size=16)
     n_flagged = int(frame["flags"].map(bool).sum())
     store = Store.open(db_url)
@@ -93,8 +93,8 @@ def test_scan_stores_flagged_posts_in_the_queue(db_url: str, model: pipeline.Mod
 
 def test_a_failed_save_ends_the_scan_after_the_last_committed_chunk(tmp_path: Path,
                                                                     model: pipeline.Model) -> None:
-    # Chunks are saved by a writer thread while the next one is scored: a chunk is yielded only once committed,
-    # a failed save is raised, and nothing after it is stored, so a re-run resumes at the failed chunk.
+    # A chunk is yielded only once committed, a failed save is raised, and nothing after it is stored, so a
+    # re-run resumes at the failed chunk.
     store = Store.open(f"sqlite:///{tmp_path / 'q.db'}")
     try:
         with store.transaction("test", write=True) as conn:
