@@ -111,7 +111,7 @@ def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[s
         position: dict[str, int] = {}
         evidence: Evidence = {}
         for label in wanted:
-            base = _BASE.get(label, label)
+            base = _base(label)
             scores = values[base]
             if label in _SARA_TYPES:
                 if targets is None:
