@@ -277,6 +277,28 @@ def test_counted_word_features_equal_sklearns_transform(frame: pd.DataFrame, fit
     assert (got.data == expected.data).all()
 
 
+@pytest.mark.parametrize(("ngram_range", "max_features"), [((1, 1), 5000), ((1, 3), 5000), ((1, 3), 400),
+                                                         ((2, 3), 300)])
+def test_word_features_of_any_ngram_range_equal_sklearns_transform(frame: pd.DataFrame, ngram_range: tuple[int, int],
+                                                                  max_features: int) -> None:
+    # few features: some n-grams are features while the n-grams they begin with are not
+    from pipeline.classify._features import FeatureBuilder
+    from pipeline.text.analyzer import Analyzer
+
+    rows = frame["text"].tolist()
+    normalized, stemmed = Analyzer().analyze_many([*rows, *(" ".join(rows[i:i + 3]) for i in range(len(rows)))])
+    builder = FeatureBuilder(ngram_range, (2, 3), 1, max_features, 500)
+    builder.fit_transform(normalized, stemmed)
+    texts = [*rows[::-1], "", "a", "hubungi 021 555 1234 ya", "tidak bodoh tapi malas, bodoh tapi malas"]
+    normalized, stemmed = Analyzer().analyze_many(texts)
+    expected = builder.words.transform(_word_strings(normalized, stemmed))
+    got = builder.word_matrix(normalized, stemmed)
+    assert got.shape == expected.shape and got.nnz > 0
+    expected.sort_indices()
+    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+    assert (got.data == expected.data).all()
+
+
 def test_featurize_finds_negation_once_for_what_each_step_would_find(frame: pd.DataFrame,
                                                                      fitted: PatroliClassifier) -> None:
     from pipeline.text.negation import negated_positions

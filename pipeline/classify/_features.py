@@ -15,7 +15,7 @@ from sklearn.preprocessing import normalize
 from pipeline.text import lexicons
 from pipeline.text.cues import LexiconMatcher
 from pipeline.text.negation import mark_negated, negated_positions
-from pipeline.text.ngrams import counted_rows, gathered_rows
+from pipeline.text.ngrams import counted_pairs, gathered_rows
 from pipeline.text.targets import TARGET_TYPES, Target, TargetDetector
 
 #: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.
@@ -87,23 +87,33 @@ class FeatureBuilder:
         return matrix
 
     def word_matrix(self, normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> sp.csr_matrix:
-        """The word block, equal to `self.words.transform` of the posts' `_word_strings`, counted by looking each
-        n-gram up in the vocabulary (without the strings of n-grams a fitted vocabulary cannot hold)."""
-        get = self.words.vocabulary_.get
-        low, high = self.words.ngram_range
-        columns: list[int] = []  # -1 for an n-gram outside the vocabulary
-        lengths: list[int] = []
-        for text in _word_strings(normalized, stemmed, negated):
-            words = text.split()  # a token may hold a space ("021 555 1234"); the vectorizer splits it
-            before = len(columns)
-            for n in range(low, high + 1):
-                grams = words if n == 1 else map(" ".join, zip(*(words[k:] for k in range(n)), strict=False))
-                columns.extend(map(get, grams, repeat(-1)))
-            lengths.append(len(columns) - before)
-        found = np.array(columns, dtype=np.int64)
-        known = found >= 0
-        rows = np.repeat(np.arange(len(lengths)), lengths)[known]
-        matrix = counted_rows(found[known], np.bincount(rows, minlength=len(lengths)), self.n_word)
+        """The word block, equal to `self.words.transform` of the posts' `_word_strings`: each word is looked up once
+        among the vocabulary's stems (`word_parts`), and the n-grams are found from those ids with array operations
+        (`_word_grams`), without a string per n-gram."""
+        words = [text.split() for text in _word_strings(normalized, stemmed, negated)]  # a token may hold a space
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        ids, _ = self.word_parts
+        part = np.fromiter(map(ids.get, chain.from_iterable(words), repeat(-1)), dtype=np.int64,
+                           count=int(lengths.sum()))
+        # per word, how many words of its post there are from it on: the longest n-gram it can begin
+        left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(part))
+        low, _ = self.words.ngram_range
+        at_word, columns = [], []
+        prefix = part  # per word, the id of the stems from it that begin some feature (-1: none does)
+        for n, (keys, column_of) in enumerate(self._word_grams, 1):
+            if n > 1:
+                at = np.flatnonzero(prefix[:max(len(part) - n + 1, 0)] >= 0)  # `at + n - 1` stays in `part`
+                at = at[(left[at] >= n) & (part[at + n - 1] >= 0)]
+                found, present = _find(keys, prefix[at] * len(ids) + part[at + n - 1])
+                prefix = np.full(len(part), -1, dtype=np.int64)
+                prefix[at[present]] = found[present]
+            if n >= low:
+                at = np.flatnonzero(prefix >= 0)
+                column = column_of[prefix[at]]
+                at_word.append(at[column >= 0])
+                columns.append(column[column >= 0])
+        row_of = np.repeat(np.arange(len(words)), lengths)
+        matrix = counted_pairs(row_of[np.concatenate(at_word)], np.concatenate(columns), len(words), self.n_word)
         return _tfidf(matrix, self.words.idf_)
 
     def char_matrix(self, normalized: Tokens) -> sp.csr_matrix:
@@ -131,6 +141,29 @@ class FeatureBuilder:
         width = max(map(len, rows), default=1)
         return ids, np.array([row + [-1] * (width - len(row)) for row in rows], dtype=np.int64).reshape(-1, width)
 
+    @cached_property
+    def _word_grams(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per n-gram length n from 1 to the longest, the ids of the stem sequences of length n that begin some word
+        feature, and per id its feature's column (-1 where the sequence is only the beginning of longer ones).
+
+        A sequence of length 1 has its stem's part id (`word_parts`); one of length n > 1 is found from the id p of
+        its first n - 1 stems and the part id q of its last as the place of p * (number of parts) + q among the
+        sorted `keys` of its length (empty for n = 1)."""
+        ids, parts = self.word_parts
+        columns = np.arange(len(parts))
+        length = (parts >= 0).sum(axis=1)
+        prefix = parts[:, 0].copy()
+        found = []
+        for n in range(1, parts.shape[1] + 1):
+            keys = np.zeros(0, dtype=np.int64)
+            longer = length >= n
+            if n > 1:
+                keys, prefix[longer] = np.unique(prefix[longer] * len(ids) + parts[longer, n - 1], return_inverse=True)
+            column_of = np.full(len(keys) if n > 1 else len(ids), -1, dtype=np.int64)
+            column_of[prefix[length == n]] = columns[length == n]
+            found.append((keys, column_of))
+        return found
+
     def token_char_features(self, token: str) -> np.ndarray:
         """Column indices (within the char block) of the char n-grams inside `token`, one per occurrence; cached."""
         found = self._token_chars.get(token)
@@ -151,7 +184,7 @@ class FeatureBuilder:
         return [found if (found := cached(token)) is not None else features(token) for token in tokens]
 
     # Derived once per process from the fitted state and never pickled (see __getstate__).
-    _TRANSIENT = ("word_parts", "_token_chars", "_matcher", "_target_kind")
+    _TRANSIENT = ("word_parts", "_word_grams", "_token_chars", "_matcher", "_target_kind")
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}
@@ -254,6 +287,14 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     normalize(reversed_rows, norm="l2", copy=False)  # the indices do not matter to the norms
     counts.data = reversed_rows.data[reverse].astype(np.float32, copy=False)
     return counts
+
+
+def _find(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `wanted` is in the sorted `keys`, and whether it is there at all."""
+    if not len(keys):
+        return np.zeros(wanted.shape, dtype=np.int64), np.zeros(wanted.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return at, keys[at] == wanted
 
 
 def _word_strings(normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> list[str]:

@@ -36,8 +36,14 @@ def counted_rows(columns: np.ndarray, row_lengths: np.ndarray, n_columns: int) -
     """A float32 count matrix: row i counts the next `row_lengths[i]` column indices of `columns`, its columns
     sorted."""
     n_rows = len(row_lengths)
+    return counted_pairs(np.repeat(np.arange(n_rows), row_lengths), columns, n_rows, n_columns)
+
+
+def counted_pairs(rows: np.ndarray, columns: np.ndarray, n_rows: int, n_columns: int) -> sp.csr_matrix:
+    """A float32 count matrix of shape (n_rows, n_columns): it counts each (rows[k], columns[k]), in any order; each
+    row's columns sorted."""
     key_type = np.int32 if n_rows * n_columns <= _INT32_MAX else np.int64
-    keys = np.repeat(np.arange(n_rows, dtype=key_type) * key_type(n_columns), row_lengths) + columns.astype(key_type)
+    keys = rows.astype(key_type) * key_type(n_columns) + columns.astype(key_type)
     keys, counts = np.unique(keys, return_counts=True)
     rows = keys // n_columns
     indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
