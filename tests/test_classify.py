@@ -225,12 +225,14 @@ def test_gathered_rows_count_what_summed_rows_count(n_columns: int) -> None:
     parts = [rng.integers(0, 50, size=rng.integers(0, 6)) for _ in range(30)]  # empty parts among them
     per_row = rng.integers(0, 12, size=40).tolist()  # empty rows among them
     part_of = rng.integers(0, len(parts), size=sum(per_row))
-    got = gathered_rows(parts, part_of, per_row, n_columns)
+    starts = np.cumsum([0, *map(len, parts)])
+    got = gathered_rows(np.concatenate(parts), starts, part_of, per_row, n_columns)
     expected = summed_rows([parts[k] for k in part_of], per_row, n_columns)
     assert got.shape == expected.shape == (40, n_columns)
     assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
     assert (got.data == expected.data).all() and got.data.dtype == expected.data.dtype
-    assert gathered_rows([], np.zeros(0, dtype=np.int64), [0, 0], n_columns).nnz == 0
+    assert gathered_rows(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                         [0, 0], n_columns).nnz == 0
 
 
 def test_tfidf_weighting_is_bitwise_the_vectorizers() -> None:
@@ -264,6 +266,27 @@ def test_cached_char_features_equal_sklearns_transform(frame: pd.DataFrame, fitt
     expected.sort_indices()  # the vectorizer's rows come out in reverse order
     assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
     assert (got.data == expected.data).all()  # bitwise: the norms are summed in the vectorizer's order
+
+
+def test_char_features_stay_sklearns_as_the_token_store_grows_and_starts_over(
+        frame: pd.DataFrame, fitted: PatroliClassifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.classify._features import _TokenGrams
+
+    monkeypatch.setattr(_TokenGrams, "LIMIT", 150)
+    features = pickle.loads(pickle.dumps(fitted.features_))  # its own, empty store
+    rows = frame["text"].tolist()
+    batches = [rows[:5], rows[3:6], [""], ["hubungi 021 555 1234 ya", "😂😂 a b", "a"], rows[6:40], rows[:3],
+               rows[:3]]
+    sizes = []
+    for texts in batches:
+        normalized, _ = fitted.analyzer_.analyze_many(texts)
+        expected = features.chars.transform([" ".join(tokens) for tokens in normalized])
+        expected.sort_indices()
+        got = features.char_matrix(normalized)
+        assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+        assert (got.data == expected.data).all()
+        sizes.append(len(features._char_grams.ids))
+    assert sizes[1] > sizes[0] and min(sizes[5:]) < max(sizes[:5])  # tokens added to it, and it started over
 
 
 def test_counted_word_features_equal_sklearns_transform(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cached_property
 from itertools import chain, repeat
 
@@ -15,7 +15,7 @@ from sklearn.preprocessing import normalize
 from pipeline.text import lexicons
 from pipeline.text.cues import LexiconMatcher
 from pipeline.text.negation import mark_negated, negated_positions
-from pipeline.text.ngrams import counted_pairs, gathered_rows
+from pipeline.text.ngrams import SequenceIndex, counted_pairs, gathered_rows
 from pipeline.text.targets import TARGET_TYPES, Target, TargetDetector
 
 #: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.
@@ -97,23 +97,8 @@ class FeatureBuilder:
                            count=int(lengths.sum()))
         # per word, how many words of its post there are from it on: the longest n-gram it can begin
         left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(part))
-        low, _ = self.words.ngram_range
-        at_word, columns = [], []
-        prefix = part  # per word, the id of the stems from it that begin some feature (-1: none does)
-        for n, (keys, column_of) in enumerate(self._word_grams, 1):
-            if n > 1:
-                at = np.flatnonzero(prefix[:max(len(part) - n + 1, 0)] >= 0)  # `at + n - 1` stays in `part`
-                at = at[(left[at] >= n) & (part[at + n - 1] >= 0)]
-                found, present = _find(keys, prefix[at] * len(ids) + part[at + n - 1])
-                prefix = np.full(len(part), -1, dtype=np.int64)
-                prefix[at[present]] = found[present]
-            if n >= low:
-                at = np.flatnonzero(prefix >= 0)
-                column = column_of[prefix[at]]
-                at_word.append(at[column >= 0])
-                columns.append(column[column >= 0])
-        row_of = np.repeat(np.arange(len(words)), lengths)
-        matrix = counted_pairs(row_of[np.concatenate(at_word)], np.concatenate(columns), len(words), self.n_word)
+        at, columns = self._word_grams.find(part, left, self.words.ngram_range[0])
+        matrix = counted_pairs(np.repeat(np.arange(len(words)), lengths)[at], columns, len(words), self.n_word)
         return _tfidf(matrix, self.words.idf_)
 
     def char_matrix(self, normalized: Tokens) -> sp.csr_matrix:
@@ -123,11 +108,8 @@ class FeatureBuilder:
         char_wb n-grams never cross whitespace, so a text's n-gram counts are the sum of its tokens' counts; tokens
         repeat across posts far more than texts do, which makes this several times faster than re-analysing.
         """
-        tokens = list(chain.from_iterable(normalized))
-        distinct = dict.fromkeys(tokens)
-        ids = dict(zip(distinct, range(len(distinct)), strict=True))
-        part_of = np.fromiter(map(ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        counts = gathered_rows(self.token_chars(distinct), part_of, [len(t) for t in normalized], self.n_char)
+        flat, starts, part_of = self.char_parts(list(chain.from_iterable(normalized)))
+        counts = gathered_rows(flat, starts, part_of, list(map(len, normalized)), self.n_char)
         return _tfidf(counts, self.chars.idf_)
 
     @cached_property
@@ -142,56 +124,25 @@ class FeatureBuilder:
         return ids, np.array([row + [-1] * (width - len(row)) for row in rows], dtype=np.int64).reshape(-1, width)
 
     @cached_property
-    def _word_grams(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per n-gram length n from 1 to the longest, the ids of the stem sequences of length n that begin some word
-        feature, and per id its feature's column (-1 where the sequence is only the beginning of longer ones).
-
-        A sequence of length 1 has its stem's part id (`word_parts`); one of length n > 1 is found from the id p of
-        its first n - 1 stems and the part id q of its last as the place of p * (number of parts) + q among the
-        sorted `keys` of its length (empty for n = 1)."""
+    def _word_grams(self) -> SequenceIndex:
+        """The word features as sequences of the stems' part ids (`word_parts`)."""
         ids, parts = self.word_parts
-        columns = np.arange(len(parts))
-        length = (parts >= 0).sum(axis=1)
-        prefix = parts[:, 0].copy()
-        found = []
-        for n in range(1, parts.shape[1] + 1):
-            keys = np.zeros(0, dtype=np.int64)
-            longer = length >= n
-            if n > 1:
-                keys, prefix[longer] = np.unique(prefix[longer] * len(ids) + parts[longer, n - 1], return_inverse=True)
-            column_of = np.full(len(keys) if n > 1 else len(ids), -1, dtype=np.int64)
-            column_of[prefix[length == n]] = columns[length == n]
-            found.append((keys, column_of))
-        return found
+        return SequenceIndex(parts, len(ids))
 
-    def token_char_features(self, token: str) -> np.ndarray:
-        """Column indices (within the char block) of the char n-grams inside `token`, one per occurrence; cached."""
-        found = self._token_chars.get(token)
-        if found is None:
-            # The n-grams char_wb makes of a text, in its order: each word padded with a space on both sides, then
-            # each length, then each offset (a word shorter than a length gives none of it).
-            low, high = self.chars.ngram_range
-            grams = [padded[i:i + n] for padded in (f" {word} " for word in token.split())
-                     for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
-            found = np.array([j for j in map(self.chars.vocabulary_.get, grams) if j is not None], dtype=np.int64)
-            if len(self._token_chars) < 500_000:
-                self._token_chars[token] = found
-        return found
-
-    def token_chars(self, tokens: Iterable[str]) -> list[np.ndarray]:
-        """`token_char_features` of each of `tokens` (the cache is read without a call per token: tokens are many)."""
-        cached, features = self._token_chars.get, self.token_char_features
-        return [found if (found := cached(token)) is not None else features(token) for token in tokens]
+    def char_parts(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The char n-grams of `tokens` as (flat, starts, part_of): the column indices (within the char block) of
+        token k's n-grams, one per occurrence, are flat[starts[part_of[k]]:starts[part_of[k] + 1]]."""
+        return self._char_grams.parts(tokens)
 
     # Derived once per process from the fitted state and never pickled (see __getstate__).
-    _TRANSIENT = ("word_parts", "_word_grams", "_token_chars", "_matcher", "_target_kind")
+    _TRANSIENT = ("word_parts", "_word_grams", "_char_grams", "_matcher", "_target_kind")
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}
 
     @cached_property
-    def _token_chars(self) -> dict[str, np.ndarray]:
-        return {}
+    def _char_grams(self) -> _TokenGrams:
+        return _TokenGrams(self.chars.vocabulary_, self.chars.ngram_range)
 
     @cached_property
     def _matcher(self) -> LexiconMatcher:
@@ -271,6 +222,51 @@ class FeatureBuilder:
         return self.n_word + self.n_char + CUE_NAMES.index(name)
 
 
+class _TokenGrams:
+    """Each token's char n-gram columns, one per occurrence in char_wb's order, found once per token (a batch of
+    new tokens at a time) and kept in one flat array: tokens repeat across posts far more than texts do."""
+
+    #: How many tokens are kept before the store starts over.
+    LIMIT = 500_000
+
+    def __init__(self, vocabulary: dict[str, int], ngram_range: tuple[int, int]) -> None:
+        self.vocabulary = vocabulary
+        self.ngram_range = ngram_range
+        self.ids: dict[str, int] = {}
+        self.flat = np.zeros(0, dtype=np.int64)
+        self.starts = np.zeros(1, dtype=np.int64)
+
+    def parts(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(flat, starts, part_of): the columns of token k's n-grams are flat[starts[part_of[k]]:...[k] + 1]]."""
+        try:
+            part_of = np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        except KeyError:
+            new = [token for token in dict.fromkeys(tokens) if token not in self.ids]
+            if len(self.ids) + len(new) > self.LIMIT:
+                self.__init__(self.vocabulary, self.ngram_range)  # type: ignore[misc]
+                new = list(dict.fromkeys(tokens))
+            self._add(new)
+            part_of = np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        return self.flat, self.starts, part_of
+
+    def _add(self, tokens: list[str]) -> None:
+        # The n-grams char_wb makes of a text, in its order: each word padded with a space on both sides, then each
+        # length, then each offset (a word shorter than a length gives none of it).
+        low, high = self.ngram_range
+        words = [token.split() for token in tokens]
+        padded = [f" {word} " for split in words for word in split]
+        grams = [text[i:i + n] for text in padded for n in range(low, high + 1) for i in range(len(text) - n + 1)]
+        columns = np.fromiter(map(self.vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+        sizes = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+        per_word = sum(np.maximum(sizes - n + 1, 0) for n in range(low, high + 1))
+        owner = np.repeat(np.repeat(np.arange(len(tokens)), list(map(len, words))), per_word)
+        known = columns >= 0
+        self.ids.update(zip(tokens, range(len(self.ids), len(self.ids) + len(tokens)), strict=True))
+        self.flat = np.concatenate((self.flat, columns[known]))
+        self.starts = np.concatenate((self.starts, self.starts[-1] + np.cumsum(np.bincount(owner[known],
+                                                                                            minlength=len(tokens)))))
+
+
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """The weighting TfidfVectorizer(sublinear_tf=True) applies to a count matrix (sorted indices): 1 + log(tf),
     times idf, then L2 row normalisation; bitwise the same.
@@ -287,14 +283,6 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     normalize(reversed_rows, norm="l2", copy=False)  # the indices do not matter to the norms
     counts.data = reversed_rows.data[reverse].astype(np.float32, copy=False)
     return counts
-
-
-def _find(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each of `wanted` is in the sorted `keys`, and whether it is there at all."""
-    if not len(keys):
-        return np.zeros(wanted.shape, dtype=np.int64), np.zeros(wanted.shape, dtype=bool)
-    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-    return at, keys[at] == wanted
 
 
 def _word_strings(normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> list[str]:
