@@ -275,8 +275,9 @@ def test_char_features_stay_sklearns_as_the_token_store_grows_and_starts_over(
     monkeypatch.setattr(_TokenGrams, "LIMIT", 150)
     features = pickle.loads(pickle.dumps(fitted.features_))  # its own, empty store
     rows = frame["text"].tolist()
-    batches = [rows[:5], rows[3:6], [""], ["hubungi 021 555 1234 ya", "😂😂 a b", "a"], rows[6:40], rows[:3],
-               rows[:3]]
+    # characters outside the vocabulary's n-grams (non-Latin scripts, a lone surrogate) among known ones too
+    odd = ["hubungi 021 555 1234 ya", "😂😂 a b", "a", "Орган русский текст", "中文 文本", "café naïve", "ka\ud800fir"]
+    batches = [rows[:5], rows[3:6], [""], odd, rows[6:40], rows[:3], rows[:3]]
     sizes = []
     for texts in batches:
         normalized, _ = fitted.analyzer_.analyze_many(texts)

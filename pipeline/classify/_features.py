@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import cached_property
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -223,8 +223,9 @@ class FeatureBuilder:
 
 
 class _TokenGrams:
-    """Each token's char n-gram columns, one per occurrence in char_wb's order, found once per token (a batch of
-    new tokens at a time) and kept in one flat array: tokens repeat across posts far more than texts do."""
+    """Each token's char n-gram columns, one per occurrence, found once per token (a batch of new tokens at a time,
+    with array operations over their characters) and kept in one flat array: tokens repeat across posts far more
+    than texts do."""
 
     #: How many tokens are kept before the store starts over.
     LIMIT = 500_000
@@ -238,33 +239,54 @@ class _TokenGrams:
 
     def parts(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(flat, starts, part_of): the columns of token k's n-grams are flat[starts[part_of[k]]:...[k] + 1]]."""
-        try:
-            part_of = np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        except KeyError:
-            new = [token for token in dict.fromkeys(tokens) if token not in self.ids]
-            if len(self.ids) + len(new) > self.LIMIT:
-                self.__init__(self.vocabulary, self.ngram_range)  # type: ignore[misc]
-                new = list(dict.fromkeys(tokens))
-            self._add(new)
-            part_of = np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        part_of = np.fromiter(map(self.ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        missing = part_of < 0
+        if missing.any():
+            if len(self.ids) + int(missing.sum()) > self.LIMIT:
+                self.ids, self.flat, self.starts = {}, self.flat[:0], self.starts[:1]
+                missing[:] = True
+            new = list(compress(tokens, missing))
+            self._add(list(dict.fromkeys(new)))
+            part_of[missing] = np.fromiter(map(self.ids.__getitem__, new), dtype=np.int64, count=len(new))
         return self.flat, self.starts, part_of
 
+    @cached_property
+    def _index(self) -> tuple[np.ndarray, SequenceIndex]:
+        """(the characters of the vocabulary's n-grams as sorted code points, the n-grams as sequences of places
+        among them)."""
+        names = [""] * len(self.vocabulary)
+        for name, column in self.vocabulary.items():
+            names[column] = name
+        codes = _code_points("".join(names))
+        alphabet = np.unique(codes)
+        lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
+        entries = np.full((len(names), int(lengths.max(initial=1))), -1, dtype=np.int64)
+        entries[np.repeat(np.arange(len(names)), lengths),
+                np.arange(len(codes)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = np.searchsorted(alphabet,
+                                                                                                           codes)
+        return alphabet, SequenceIndex(entries, len(alphabet))
+
     def _add(self, tokens: list[str]) -> None:
-        # The n-grams char_wb makes of a text, in its order: each word padded with a space on both sides, then each
-        # length, then each offset (a word shorter than a length gives none of it).
-        low, high = self.ngram_range
+        # char_wb's n-grams of a text: those inside each word padded with a space on both sides
         words = [token.split() for token in tokens]
         padded = [f" {word} " for split in words for word in split]
-        grams = [text[i:i + n] for text in padded for n in range(low, high + 1) for i in range(len(text) - n + 1)]
-        columns = np.fromiter(map(self.vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+        codes = _code_points("".join(padded))
+        alphabet, index = self._index
+        place = np.minimum(np.searchsorted(alphabet, codes), max(len(alphabet) - 1, 0))
+        part = np.where(alphabet[place] == codes, place, -1) if len(alphabet) else np.full(len(codes), -1)
         sizes = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
-        per_word = sum(np.maximum(sizes - n + 1, 0) for n in range(low, high + 1))
-        owner = np.repeat(np.repeat(np.arange(len(tokens)), list(map(len, words))), per_word)
-        known = columns >= 0
+        left = np.repeat(np.cumsum(sizes), sizes) - np.arange(len(codes))
+        at, columns = index.find(part, left, self.ngram_range[0])
+        owner = np.repeat(np.repeat(np.arange(len(tokens)), list(map(len, words))), sizes)[at]
         self.ids.update(zip(tokens, range(len(self.ids), len(self.ids) + len(tokens)), strict=True))
-        self.flat = np.concatenate((self.flat, columns[known]))
-        self.starts = np.concatenate((self.starts, self.starts[-1] + np.cumsum(np.bincount(owner[known],
+        self.flat = np.concatenate((self.flat, columns[np.argsort(owner, kind="stable")]))
+        self.starts = np.concatenate((self.starts, self.starts[-1] + np.cumsum(np.bincount(owner,
                                                                                             minlength=len(tokens)))))
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of `text`, one per character (as Python indexes a string, lone surrogates included)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
