@@ -116,12 +116,12 @@ class FeatureBuilder:
     def word_parts(self) -> tuple[dict[str, int], np.ndarray]:
         """The stems the word features are made of: (stem -> part id, an array whose row `index` holds the part ids
         of word feature `index`'s stems in order, padded with -1)."""
-        ids: dict[str, int] = {}
-        rows: list[list[int]] = [[] for _ in range(len(self.words.vocabulary_))]
-        for name, column in self.words.vocabulary_.items():
-            rows[column] = [ids.setdefault(stem, len(ids)) for stem in name.split()]
-        width = max(map(len, rows), default=1)
-        return ids, np.array([row + [-1] * (width - len(row)) for row in rows], dtype=np.int64).reshape(-1, width)
+        split = list(map(str.split, _by_column(self.words.vocabulary_)))
+        stems = list(chain.from_iterable(split))
+        distinct = dict.fromkeys(stems)
+        ids = dict(zip(distinct, range(len(distinct)), strict=True))
+        return ids, _padded_rows(np.fromiter(map(ids.__getitem__, stems), dtype=np.int64, count=len(stems)),
+                                 np.fromiter(map(len, split), dtype=np.int64, count=len(split)))
 
     @cached_property
     def _word_grams(self) -> SequenceIndex:
@@ -254,17 +254,11 @@ class _TokenGrams:
     def _index(self) -> tuple[np.ndarray, SequenceIndex]:
         """(the characters of the vocabulary's n-grams as sorted code points, the n-grams as sequences of places
         among them)."""
-        names = [""] * len(self.vocabulary)
-        for name, column in self.vocabulary.items():
-            names[column] = name
+        names = _by_column(self.vocabulary)
         codes = _code_points("".join(names))
         alphabet = np.unique(codes)
         lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
-        entries = np.full((len(names), int(lengths.max(initial=1))), -1, dtype=np.int64)
-        entries[np.repeat(np.arange(len(names)), lengths),
-                np.arange(len(codes)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = np.searchsorted(alphabet,
-                                                                                                           codes)
-        return alphabet, SequenceIndex(entries, len(alphabet))
+        return alphabet, SequenceIndex(_padded_rows(np.searchsorted(alphabet, codes), lengths), len(alphabet))
 
     def _add(self, tokens: list[str]) -> None:
         # char_wb's n-grams of a text: those inside each word padded with a space on both sides
@@ -282,6 +276,22 @@ class _TokenGrams:
         self.flat = np.concatenate((self.flat, columns[np.argsort(owner, kind="stable")]))
         self.starts = np.concatenate((self.starts, self.starts[-1] + np.cumsum(np.bincount(owner,
                                                                                             minlength=len(tokens)))))
+
+
+def _by_column(vocabulary: dict[str, int]) -> list[str]:
+    """A fitted vectorizer's feature names in column order."""
+    names = [""] * len(vocabulary)
+    for name, column in vocabulary.items():
+        names[column] = name
+    return names
+
+
+def _padded_rows(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """`values` cut into rows of `lengths` values, each padded with -1 to the longest."""
+    rows = np.full((len(lengths), int(lengths.max(initial=1))), -1, dtype=np.int64)
+    rows[np.repeat(np.arange(len(lengths)), lengths), np.arange(len(values)) - np.repeat(np.cumsum(lengths) - lengths,
+                                                                                         lengths)] = values
+    return rows
 
 
 def _code_points(text: str) -> np.ndarray:
