@@ -238,7 +238,8 @@ class _TokenGrams:
         self.starts = np.zeros(1, dtype=np.int64)
 
     def parts(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(flat, starts, part_of): the columns of token k's n-grams are flat[starts[part_of[k]]:...[k] + 1]]."""
+        """`FeatureBuilder.char_parts`: new tokens are added first (the store starts over rather than grow past
+        `LIMIT`)."""
         part_of = np.fromiter(map(self.ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
         missing = part_of < 0
         if missing.any():
