@@ -273,10 +273,11 @@ class _TokenGrams:
         left = np.repeat(np.cumsum(sizes), sizes) - np.arange(len(codes))
         at, columns = index.find(part, left, self.ngram_range[0])
         owner = np.repeat(np.repeat(np.arange(len(tokens)), list(map(len, words))), sizes)[at]
-        self.ids.update(zip(tokens, range(len(self.ids), len(self.ids) + len(tokens)), strict=True))
         self.flat = np.concatenate((self.flat, columns[np.argsort(owner, kind="stable")]))
         self.starts = np.concatenate((self.starts, self.starts[-1] + np.cumsum(np.bincount(owner,
                                                                                             minlength=len(tokens)))))
+        # the tokens' ids last: an id read is always one the arrays already hold
+        self.ids.update(zip(tokens, range(len(self.starts) - 1 - len(tokens), len(self.starts) - 1), strict=True))
 
 
 def _by_column(vocabulary: dict[str, int]) -> list[str]:
