@@ -225,12 +225,14 @@ def test_gathered_rows_count_what_summed_rows_count(n_columns: int) -> None:
     parts = [rng.integers(0, 50, size=rng.integers(0, 6)) for _ in range(30)]  # empty parts among them
     per_row = rng.integers(0, 12, size=40).tolist()  # empty rows among them
     part_of = rng.integers(0, len(parts), size=sum(per_row))
-    got = gathered_rows(parts, part_of, per_row, n_columns)
+    starts = np.cumsum([0, *map(len, parts)])
+    got = gathered_rows(np.concatenate(parts), starts, part_of, per_row, n_columns)
     expected = summed_rows([parts[k] for k in part_of], per_row, n_columns)
     assert got.shape == expected.shape == (40, n_columns)
     assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
     assert (got.data == expected.data).all() and got.data.dtype == expected.data.dtype
-    assert gathered_rows([], np.zeros(0, dtype=np.int64), [0, 0], n_columns).nnz == 0
+    assert gathered_rows(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                         [0, 0], n_columns).nnz == 0
 
 
 def test_tfidf_weighting_is_bitwise_the_vectorizers() -> None:
@@ -266,12 +268,56 @@ def test_cached_char_features_equal_sklearns_transform(frame: pd.DataFrame, fitt
     assert (got.data == expected.data).all()  # bitwise: the norms are summed in the vectorizer's order
 
 
+def test_char_features_stay_sklearns_as_the_token_store_grows_and_starts_over(
+        frame: pd.DataFrame, fitted: PatroliClassifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.classify._features import _TokenGrams
+
+    monkeypatch.setattr(_TokenGrams, "LIMIT", 150)
+    features = pickle.loads(pickle.dumps(fitted.features_))  # its own, empty store
+    rows = frame["text"].tolist()
+    # characters outside the vocabulary's n-grams (non-Latin scripts, a lone surrogate) among known ones too
+    odd = ["hubungi 021 555 1234 ya", "😂😂 a b", "a", "Орган русский текст", "中文 文本", "café naïve", "ka\ud800fir"]
+    batches = [rows[:5], rows[3:6], [""], odd, rows[6:40], rows[:3], rows[:3]]
+    sizes = []
+    for texts in batches:
+        normalized, _ = fitted.analyzer_.analyze_many(texts)
+        expected = features.chars.transform([" ".join(tokens) for tokens in normalized])
+        expected.sort_indices()
+        got = features.char_matrix(normalized)
+        assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+        assert (got.data == expected.data).all()
+        sizes.append(len(features._char_grams.ids))
+    assert sizes[1] > sizes[0] and min(sizes[5:]) < max(sizes[:5])  # tokens added to it, and it started over
+
+
 def test_counted_word_features_equal_sklearns_transform(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
     texts = [*frame["text"].tolist(), "", "   ", "hubungi 021 555 1234 ya", "tidak bodoh tapi malas"]
     normalized, stemmed = fitted.analyzer_.analyze_many(texts)
     expected = fitted.features_.words.transform(_word_strings(normalized, stemmed))
     got = fitted.features_.word_matrix(normalized, stemmed)
     assert got.shape == expected.shape and got.dtype == expected.dtype
+    expected.sort_indices()
+    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+    assert (got.data == expected.data).all()
+
+
+@pytest.mark.parametrize(("ngram_range", "max_features"), [((1, 1), 5000), ((1, 3), 5000), ((1, 3), 400),
+                                                         ((2, 3), 300)])
+def test_word_features_of_any_ngram_range_equal_sklearns_transform(frame: pd.DataFrame, ngram_range: tuple[int, int],
+                                                                  max_features: int) -> None:
+    # few features: some n-grams are features while the n-grams they begin with are not
+    from pipeline.classify._features import FeatureBuilder
+    from pipeline.text.analyzer import Analyzer
+
+    rows = frame["text"].tolist()
+    normalized, stemmed = Analyzer().analyze_many([*rows, *(" ".join(rows[i:i + 3]) for i in range(len(rows)))])
+    builder = FeatureBuilder(ngram_range, (2, 3), 1, max_features, 500)
+    builder.fit_transform(normalized, stemmed)
+    texts = [*rows[::-1], "", "a", "hubungi 021 555 1234 ya", "tidak bodoh tapi malas, bodoh tapi malas"]
+    normalized, stemmed = Analyzer().analyze_many(texts)
+    expected = builder.words.transform(_word_strings(normalized, stemmed))
+    got = builder.word_matrix(normalized, stemmed)
+    assert got.shape == expected.shape and got.nnz > 0
     expected.sort_indices()
     assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
     assert (got.data == expected.data).all()

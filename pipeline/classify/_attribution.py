@@ -126,10 +126,9 @@ def _char_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows) -> tupl
     boundary)."""
     n_word, n_char = features.n_word, features.n_char
     # each distinct token's n-grams, concatenated, then each row's tokens' gathered from them
-    per_token = features.token_chars(rows.distinct)
-    lengths = np.fromiter(map(len, per_token), dtype=np.int64, count=len(per_token))
-    grams = np.concatenate(per_token) if per_token else np.zeros(0, dtype=np.int64)
-    lengths, begins = lengths[rows.token], (np.cumsum(lengths) - lengths)[rows.token]
+    grams, starts, part_of = features.char_parts(rows.distinct)
+    part = part_of[rows.token]
+    lengths, begins = np.diff(starts)[part], starts[part]
     owner = np.repeat(np.arange(len(rows.vocabulary)), lengths)
     gram = grams[np.arange(len(owner)) + (begins - (np.cumsum(lengths) - lengths))[owner]]
     # (row, n-gram, token) keys, sorted: pairs in feature order; an n-gram twice in a token is one pair. The token is

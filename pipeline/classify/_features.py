@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,7 +15,7 @@ from sklearn.preprocessing import normalize
 from pipeline.text import lexicons
 from pipeline.text.cues import LexiconMatcher
 from pipeline.text.negation import mark_negated, negated_positions
-from pipeline.text.ngrams import counted_rows, gathered_rows
+from pipeline.text.ngrams import SequenceIndex, counted_pairs, gathered_rows
 from pipeline.text.targets import TARGET_TYPES, Target, TargetDetector
 
 #: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.
@@ -87,23 +87,18 @@ class FeatureBuilder:
         return matrix
 
     def word_matrix(self, normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> sp.csr_matrix:
-        """The word block, equal to `self.words.transform` of the posts' `_word_strings`, counted by looking each
-        n-gram up in the vocabulary (without the strings of n-grams a fitted vocabulary cannot hold)."""
-        get = self.words.vocabulary_.get
-        low, high = self.words.ngram_range
-        columns: list[int] = []  # -1 for an n-gram outside the vocabulary
-        lengths: list[int] = []
-        for text in _word_strings(normalized, stemmed, negated):
-            words = text.split()  # a token may hold a space ("021 555 1234"); the vectorizer splits it
-            before = len(columns)
-            for n in range(low, high + 1):
-                grams = words if n == 1 else map(" ".join, zip(*(words[k:] for k in range(n)), strict=False))
-                columns.extend(map(get, grams, repeat(-1)))
-            lengths.append(len(columns) - before)
-        found = np.array(columns, dtype=np.int64)
-        known = found >= 0
-        rows = np.repeat(np.arange(len(lengths)), lengths)[known]
-        matrix = counted_rows(found[known], np.bincount(rows, minlength=len(lengths)), self.n_word)
+        """The word block, equal to `self.words.transform` of the posts' `_word_strings`: each word is looked up once
+        among the vocabulary's stems (`word_parts`), and the n-grams are found from those ids with array operations
+        (`_word_grams`), without a string per n-gram."""
+        words = [text.split() for text in _word_strings(normalized, stemmed, negated)]  # a token may hold a space
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        ids, _ = self.word_parts
+        part = np.fromiter(map(ids.get, chain.from_iterable(words), repeat(-1)), dtype=np.int64,
+                           count=int(lengths.sum()))
+        # per word, how many words of its post there are from it on: the longest n-gram it can begin
+        left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(part))
+        at, columns = self._word_grams.find(part, left, self.words.ngram_range[0])
+        matrix = counted_pairs(np.repeat(np.arange(len(words)), lengths)[at], columns, len(words), self.n_word)
         return _tfidf(matrix, self.words.idf_)
 
     def char_matrix(self, normalized: Tokens) -> sp.csr_matrix:
@@ -113,52 +108,41 @@ class FeatureBuilder:
         char_wb n-grams never cross whitespace, so a text's n-gram counts are the sum of its tokens' counts; tokens
         repeat across posts far more than texts do, which makes this several times faster than re-analysing.
         """
-        tokens = list(chain.from_iterable(normalized))
-        distinct = dict.fromkeys(tokens)
-        ids = dict(zip(distinct, range(len(distinct)), strict=True))
-        part_of = np.fromiter(map(ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        counts = gathered_rows(self.token_chars(distinct), part_of, [len(t) for t in normalized], self.n_char)
+        flat, starts, part_of = self.char_parts(list(chain.from_iterable(normalized)))
+        counts = gathered_rows(flat, starts, part_of, list(map(len, normalized)), self.n_char)
         return _tfidf(counts, self.chars.idf_)
 
     @cached_property
     def word_parts(self) -> tuple[dict[str, int], np.ndarray]:
         """The stems the word features are made of: (stem -> part id, an array whose row `index` holds the part ids
         of word feature `index`'s stems in order, padded with -1)."""
-        ids: dict[str, int] = {}
-        rows: list[list[int]] = [[] for _ in range(len(self.words.vocabulary_))]
-        for name, column in self.words.vocabulary_.items():
-            rows[column] = [ids.setdefault(stem, len(ids)) for stem in name.split()]
-        width = max(map(len, rows), default=1)
-        return ids, np.array([row + [-1] * (width - len(row)) for row in rows], dtype=np.int64).reshape(-1, width)
+        split = list(map(str.split, _by_column(self.words.vocabulary_)))
+        stems = list(chain.from_iterable(split))
+        distinct = dict.fromkeys(stems)
+        ids = dict(zip(distinct, range(len(distinct)), strict=True))
+        return ids, _padded_rows(np.fromiter(map(ids.__getitem__, stems), dtype=np.int64, count=len(stems)),
+                                 np.fromiter(map(len, split), dtype=np.int64, count=len(split)))
 
-    def token_char_features(self, token: str) -> np.ndarray:
-        """Column indices (within the char block) of the char n-grams inside `token`, one per occurrence; cached."""
-        found = self._token_chars.get(token)
-        if found is None:
-            # The n-grams char_wb makes of a text, in its order: each word padded with a space on both sides, then
-            # each length, then each offset (a word shorter than a length gives none of it).
-            low, high = self.chars.ngram_range
-            grams = [padded[i:i + n] for padded in (f" {word} " for word in token.split())
-                     for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
-            found = np.array([j for j in map(self.chars.vocabulary_.get, grams) if j is not None], dtype=np.int64)
-            if len(self._token_chars) < 500_000:
-                self._token_chars[token] = found
-        return found
+    @cached_property
+    def _word_grams(self) -> SequenceIndex:
+        """The word features as sequences of the stems' part ids (`word_parts`)."""
+        ids, parts = self.word_parts
+        return SequenceIndex(parts, len(ids))
 
-    def token_chars(self, tokens: Iterable[str]) -> list[np.ndarray]:
-        """`token_char_features` of each of `tokens` (the cache is read without a call per token: tokens are many)."""
-        cached, features = self._token_chars.get, self.token_char_features
-        return [found if (found := cached(token)) is not None else features(token) for token in tokens]
+    def char_parts(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The char n-grams of `tokens` as (flat, starts, part_of): the column indices (within the char block) of
+        token k's n-grams, one per occurrence, are flat[starts[part_of[k]]:starts[part_of[k] + 1]]."""
+        return self._char_grams.parts(tokens)
 
     # Derived once per process from the fitted state and never pickled (see __getstate__).
-    _TRANSIENT = ("word_parts", "_token_chars", "_matcher", "_target_kind")
+    _TRANSIENT = ("word_parts", "_word_grams", "_char_grams", "_matcher", "_target_kind")
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}
 
     @cached_property
-    def _token_chars(self) -> dict[str, np.ndarray]:
-        return {}
+    def _char_grams(self) -> _TokenGrams:
+        return _TokenGrams(self.chars.vocabulary_, self.chars.ngram_range)
 
     @cached_property
     def _matcher(self) -> LexiconMatcher:
@@ -236,6 +220,85 @@ class FeatureBuilder:
     def cue_column(self, name: str) -> int:
         """The column of cue `name` in the full feature matrix."""
         return self.n_word + self.n_char + CUE_NAMES.index(name)
+
+
+class _TokenGrams:
+    """Each token's char n-gram columns, one per occurrence, found once per token (a batch of new tokens at a time,
+    with array operations over their characters) and kept in one flat array: tokens repeat across posts far more
+    than texts do."""
+
+    #: How many tokens are kept before the store starts over.
+    LIMIT = 500_000
+
+    def __init__(self, vocabulary: dict[str, int], ngram_range: tuple[int, int]) -> None:
+        self.vocabulary = vocabulary
+        self.ngram_range = ngram_range
+        self.ids: dict[str, int] = {}
+        self.flat = np.zeros(0, dtype=np.int64)
+        self.starts = np.zeros(1, dtype=np.int64)
+
+    def parts(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`FeatureBuilder.char_parts`: new tokens are added first (the store starts over rather than grow past
+        `LIMIT`)."""
+        part_of = np.fromiter(map(self.ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        missing = part_of < 0
+        if missing.any():
+            if len(self.ids) + int(missing.sum()) > self.LIMIT:
+                self.ids, self.flat, self.starts = {}, self.flat[:0], self.starts[:1]
+                missing[:] = True
+            new = list(compress(tokens, missing))
+            self._add(list(dict.fromkeys(new)))
+            part_of[missing] = np.fromiter(map(self.ids.__getitem__, new), dtype=np.int64, count=len(new))
+        return self.flat, self.starts, part_of
+
+    @cached_property
+    def _index(self) -> tuple[np.ndarray, SequenceIndex]:
+        """(the characters of the vocabulary's n-grams as sorted code points, the n-grams as sequences of places
+        among them)."""
+        names = _by_column(self.vocabulary)
+        codes = _code_points("".join(names))
+        alphabet = np.unique(codes)
+        lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
+        return alphabet, SequenceIndex(_padded_rows(np.searchsorted(alphabet, codes), lengths), len(alphabet))
+
+    def _add(self, tokens: list[str]) -> None:
+        # char_wb's n-grams of a text: those inside each word padded with a space on both sides
+        words = [token.split() for token in tokens]
+        padded = [f" {word} " for split in words for word in split]
+        codes = _code_points("".join(padded))
+        alphabet, index = self._index
+        place = np.minimum(np.searchsorted(alphabet, codes), max(len(alphabet) - 1, 0))
+        part = np.where(alphabet[place] == codes, place, -1) if len(alphabet) else np.full(len(codes), -1)
+        sizes = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+        left = np.repeat(np.cumsum(sizes), sizes) - np.arange(len(codes))
+        at, columns = index.find(part, left, self.ngram_range[0])
+        owner = np.repeat(np.repeat(np.arange(len(tokens)), list(map(len, words))), sizes)[at]
+        self.flat = np.concatenate((self.flat, columns[np.argsort(owner, kind="stable")]))
+        self.starts = np.concatenate((self.starts, self.starts[-1] + np.cumsum(np.bincount(owner,
+                                                                                            minlength=len(tokens)))))
+        # the tokens' ids last: an id read is always one the arrays already hold
+        self.ids.update(zip(tokens, range(len(self.starts) - 1 - len(tokens), len(self.starts) - 1), strict=True))
+
+
+def _by_column(vocabulary: dict[str, int]) -> list[str]:
+    """A fitted vectorizer's feature names in column order."""
+    names = [""] * len(vocabulary)
+    for name, column in vocabulary.items():
+        names[column] = name
+    return names
+
+
+def _padded_rows(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """`values` cut into rows of `lengths` values, each padded with -1 to the longest."""
+    rows = np.full((len(lengths), int(lengths.max(initial=1))), -1, dtype=np.int64)
+    rows[np.repeat(np.arange(len(lengths)), lengths), np.arange(len(values)) - np.repeat(np.cumsum(lengths) - lengths,
+                                                                                         lengths)] = values
+    return rows
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of `text`, one per character (as Python indexes a string, lone surrogates included)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:

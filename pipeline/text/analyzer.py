@@ -45,8 +45,12 @@ class Analyzer:
     def analyze(self, text: str) -> tuple[list[str], list[str]]:
         """(normalised tokens, stemmed tokens) of one post."""
         tokens = self.normalizer.tokens(text)
-        stem = self.stem
-        return tokens, [stem(t) for t in tokens]
+        try:
+            # most posts' tokens have all been met before: their stems are looked up at once, without a call each
+            return tokens, list(map(self._guarded.__getitem__, tokens))
+        except KeyError:
+            stem = self.stem
+            return tokens, [stem(t) for t in tokens]
 
     def analyze_many(self, texts: Iterable[str]) -> tuple[list[list[str]], list[list[str]]]:
         """(normalised tokens, stemmed tokens) of each post in a batch."""

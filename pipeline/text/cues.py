@@ -18,6 +18,7 @@ from itertools import compress
 _VERB_ENDINGS = ("kan", "in")
 _CLITICS = ("nya", "ku", "mu")
 _PARTICLES = ("lah", "kah", "pun", "tah")
+_ENDINGS = (*_VERB_ENDINGS, *_CLITICS, *_PARTICLES)
 #: Prefixes after which a Sastrawi stem may stand for the term (standard and colloquial forms).
 _PREFIXES = ("di", "me", "ber", "be", "ter", "pe", "per", "ke", "se", "ng", "ny")
 _MIN_ROOT = 3
@@ -28,6 +29,8 @@ _Phrase = tuple[int, str, str]
 def _without_endings(token: str) -> list[str]:
     """`token` with each admissible combination of inflectional endings removed (longest removal last)."""
     forms = [token]
+    if not token.endswith(_ENDINGS):  # most words: nothing to remove
+        return forms
     for group in (_PARTICLES, _CLITICS, _VERB_ENDINGS):
         for form in list(forms):
             for ending in group:
@@ -67,6 +70,9 @@ class LexiconMatcher:
     `lexicons` maps a cue name to its terms (single words or phrases of several words); `exceptions` are tokens
     that never match, for words that only look inflected ("pura-pura" is pretence, not a temple).
     """
+
+    #: How many tokens' hits (and forms) are cached.
+    LIMIT = 500_000
 
     def __init__(self, lexicons: Mapping[str, Iterable[str]], exceptions: Iterable[str] = ()) -> None:
         self.lexicons = {name: frozenset(terms) for name, terms in lexicons.items()}
@@ -113,6 +119,11 @@ class LexiconMatcher:
         return {first: tuple(by_length.items()) for first, by_length in index.items()}
 
     @cached_property
+    def _seconds(self) -> dict[str, frozenset[str]]:
+        """first word -> the second words of its phrases."""
+        return {first: frozenset(words[1] for _, words in phrases) for first, phrases in self._phrases.items()}
+
+    @cached_property
     def _hot(self) -> set[str]:
         """The tokens `matches` must visit: every phrase's first word, and each token met so far that fires a term
         (`token_hits` adds them; unlike its cache this set is not capped, or a token could be missed)."""
@@ -131,7 +142,7 @@ class LexiconMatcher:
             found = tuple(pairs)
             if found:
                 self._hot.add(token)
-            if len(self._cache) < 500_000:
+            if len(self._cache) < self.LIMIT:
                 self._cache[token] = found
         return found
 
@@ -141,7 +152,7 @@ class LexiconMatcher:
         found = self._forms.get(token)
         if found is None:
             found = token_forms(token, stem)
-            if len(self._forms) < 500_000:
+            if len(self._forms) < self.LIMIT:
                 self._forms[token] = found
         return found
 
@@ -153,19 +164,25 @@ class LexiconMatcher:
         """
         if len(stems) != len(tokens):
             raise ValueError("tokens and stems differ in length")
-        # Most tokens fire nothing: they are looked up all at once, and only those with hits or that begin a
-        # phrase are visited.
-        found = list(map(self._cache.get, tokens))
-        if None in found:
-            for i in [i for i, hits in enumerate(found) if hits is None]:
-                found[i] = self.token_hits(tokens[i], stems[i])
-        index = self._phrase_index
+        # Most tokens fire nothing: only those with hits or that begin a phrase are visited, once every token has
+        # been met (`token_hits` finds which fire something).
+        cache = self._cache
+        if not all(map(cache.__contains__, tokens)):
+            for i in [i for i, token in enumerate(tokens) if token not in cache]:
+                self.token_hits(tokens[i], stems[i])
+        index, seconds = self._phrase_index, self._seconds
         out: list[tuple[str, str, int, int]] = []
         for i in compress(range(len(tokens)), map(self._hot.__contains__, tokens)):
-            for name, term in found[i]:
+            token = tokens[i]
+            found = cache.get(token)
+            if found is None:  # a token met when the cache was full
+                found = self.token_hits(token, stems[i])
+            for name, term in found:
                 out.append((name, term, i, i + 1))
-            lengths = index.get(tokens[i])
-            if lengths is not None:
+            lengths = index.get(token)
+            # a phrase's second word is the next token or, when it is the last, one of that token's forms
+            if lengths is not None and i + 1 < len(tokens) and not seconds[token].isdisjoint(
+                    self.forms(tokens[i + 1], stems[i + 1])):
                 out.extend(self._phrases_at(tokens, stems, i, lengths))
         return out
 

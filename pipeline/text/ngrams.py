@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -36,26 +38,30 @@ def counted_rows(columns: np.ndarray, row_lengths: np.ndarray, n_columns: int) -
     """A float32 count matrix: row i counts the next `row_lengths[i]` column indices of `columns`, its columns
     sorted."""
     n_rows = len(row_lengths)
+    return counted_pairs(np.repeat(np.arange(n_rows), row_lengths), columns, n_rows, n_columns)
+
+
+def counted_pairs(rows: np.ndarray, columns: np.ndarray, n_rows: int, n_columns: int) -> sp.csr_matrix:
+    """A float32 count matrix of shape (n_rows, n_columns): it counts each (rows[k], columns[k]), in any order; each
+    row's columns sorted."""
     key_type = np.int32 if n_rows * n_columns <= _INT32_MAX else np.int64
-    keys = np.repeat(np.arange(n_rows, dtype=key_type) * key_type(n_columns), row_lengths) + columns.astype(key_type)
+    keys = rows.astype(key_type) * key_type(n_columns) + columns.astype(key_type)
     keys, counts = np.unique(keys, return_counts=True)
     rows = keys // n_columns
     indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
     return sp.csr_matrix((counts.astype(np.float32), keys - rows * n_columns, indptr), shape=(n_rows, n_columns))
 
 
-def gathered_rows(parts: list[np.ndarray], part_of: np.ndarray, parts_per_row: list[int],
+def gathered_rows(flat: np.ndarray, starts: np.ndarray, part_of: np.ndarray, parts_per_row: Sequence[int],
                   n_columns: int) -> sp.csr_matrix:
-    """`summed_rows` of the arrays `[parts[k] for k in part_of]`, without building that list: the same few parts
-    (a token's n-grams) recur many times over (every occurrence of the token), and joining one small array per
-    occurrence costs more than counting."""
-    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    """`summed_rows` of the parts `[flat[starts[k]:starts[k + 1]] for k in part_of]`, without building that list:
+    the same few parts (a token's n-grams) recur many times over (every occurrence of the token), and joining one
+    small array per occurrence costs more than counting."""
+    lengths = np.diff(starts)
     sizes = lengths[part_of]
     ends = np.cumsum(sizes)
     # each occurrence's columns: the run of `flat` where its part begins
-    columns = flat[np.arange(int(ends[-1]) if len(ends) else 0)
-                   + np.repeat((np.cumsum(lengths) - lengths)[part_of] - (ends - sizes), sizes)]
+    columns = flat[np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts[part_of] - (ends - sizes), sizes)]
     row_ends = np.concatenate(([0], ends))[np.cumsum(parts_per_row, dtype=np.int64)]
     row_lengths = np.diff(np.concatenate(([0], row_ends)))
     n_rows = len(parts_per_row)
@@ -65,3 +71,57 @@ def gathered_rows(parts: list[np.ndarray], part_of: np.ndarray, parts_per_row: l
     bounds = np.concatenate(([0], row_ends)).tolist()
     return sp.vstack([counted_rows(columns[bounds[i]:bounds[min(i + step, n_rows)]], row_lengths[i:i + step],
                                    n_columns) for i in range(0, n_rows, step)], format="csr")
+
+
+class SequenceIndex:
+    """A vocabulary whose entries are sequences of parts (n-grams of stems, of characters), for finding with array
+    operations which entries begin at each position of a long sequence of part ids, without a string per n-gram.
+
+    The first n parts of every entry at least n parts long get an id at level n: at level 1, the first part's own id;
+    at level n > 1, the place of (the level n - 1 id) * n_parts + (the n-th part) among that level's sorted keys.
+    """
+
+    def __init__(self, entries: np.ndarray, n_parts: int) -> None:
+        """`entries`: one row per entry (its column), its part ids in order, padded with -1; parts are numbered from
+        0 to `n_parts` - 1."""
+        self.n_parts = n_parts
+        length = (entries >= 0).sum(axis=1)
+        prefix = entries[:, 0].copy() if entries.shape[1] else np.zeros(0, dtype=np.int64)
+        columns = np.arange(len(entries))
+        #: per level, its sorted keys (none at level 1) and per id, the column of the entry it is whole (-1: none)
+        self.levels: list[tuple[np.ndarray, np.ndarray]] = []
+        for n in range(1, entries.shape[1] + 1):
+            keys = np.zeros(0, dtype=np.int64)
+            longer = length >= n
+            if n > 1:
+                keys, prefix[longer] = np.unique(prefix[longer] * n_parts + entries[longer, n - 1], return_inverse=True)
+            column_of = np.full(len(keys) if n > 1 else n_parts, -1, dtype=np.int64)
+            column_of[prefix[length == n]] = columns[length == n]
+            self.levels.append((keys, column_of))
+
+    def find(self, part: np.ndarray, left: np.ndarray, low: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """(position, column) of each entry at least `low` parts long that begins at a position of `part` (part ids,
+        -1 for a part no entry has) and ends within the `left[position]` parts from there on (itself included)."""
+        positions, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        prefix = part  # per position, the level n id of the n parts from it (-1: no entry begins with them)
+        for n, (keys, column_of) in enumerate(self.levels, 1):
+            if n > 1:
+                at = np.flatnonzero(prefix[:max(len(part) - n + 1, 0)] >= 0)  # so that `at + n - 1` is in `part`
+                at = at[(left[at] >= n) & (part[at + n - 1] >= 0)]
+                found, present = _find(keys, prefix[at] * self.n_parts + part[at + n - 1])
+                prefix = np.full(len(part), -1, dtype=np.int64)
+                prefix[at[present]] = found[present]
+            if n >= low:
+                at = np.flatnonzero(prefix >= 0)
+                column = column_of[prefix[at]]
+                positions.append(at[column >= 0])
+                columns.append(column[column >= 0])
+        return np.concatenate(positions), np.concatenate(columns)
+
+
+def _find(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `wanted` is in the sorted `keys`, and whether it is there at all."""
+    if not len(keys):
+        return np.zeros(wanted.shape, dtype=np.int64), np.zeros(wanted.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return at, keys[at] == wanted

@@ -9,6 +9,7 @@ Emoji are kept as tokens.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from itertools import chain, islice
 from operator import and_, itemgetter
@@ -179,13 +180,22 @@ class Normalizer:
     def _word_tokens(self, word: str) -> _Word:
         """What `tokens` needs of one raw word: its normalised tokens (None when they depend on the whole text),
         whether a token could join it to the word before, to the word after, and its cleaned form; cached."""
+        if word.isascii() and (word.isalpha() or word[-1] in ",.?" and word[:-1].isalpha()):
+            # Letters alone, or then a comma, full stop or question mark (more than half the words a scan meets for
+            # the first time): no clean-up step changes them, and they are the one or two tokens `tokenize` makes
+            # of them (see there).
+            found = (self._normalized((word,) if word[-1].isalpha() else (word[:-1], word[-1])), False,
+                     word[-1] in JOINS_AFTER, word)
+            if len(self._words) < 1_000_000:
+                self._words[word] = found
+            return found
         clean = self._clean_word(word)
         tokens = None
         if not WHOLE_TEXT_ONLY.search(clean):
-            tokens = tuple(self._text_tokens(clean))
+            tokens = self._normalized(tokenize(clean))
         elif "&" in clean and (replaced := _entities_replaced(clean)) is not None:
             clean = replaced
-            tokens = tuple(self._text_tokens(clean))
+            tokens = self._normalized(tokenize(clean))
         found = (tokens, clean[0] in JOINS_BEFORE, clean[-1] in JOINS_AFTER, clean)
         if len(self._words) < 1_000_000:
             self._words[word] = found
@@ -193,16 +203,20 @@ class Normalizer:
 
     def _text_tokens(self, clean: str) -> list[str]:
         """Normalised tokens of cleaned text."""
+        return list(self._normalized(tokenize(clean)))
+
+    def _normalized(self, tokens: Iterable[str]) -> tuple[str, ...]:
+        """The normalised forms of tokens, in turn (a token may give none, one or several); cached per token."""
         out: list[str] = []
         cache_ = self._cache
-        for token in tokenize(clean):
+        for token in tokens:
             mapped = cache_.get(token)
             if mapped is None:
                 mapped = self._token(token)
                 if len(cache_) < 1_000_000:
                     cache_[token] = mapped
             out.extend(mapped)
-        return out
+        return tuple(out)
 
     def normalize(self, text: str) -> str:
         """Normalised text: the tokens joined by single spaces."""
