@@ -19,6 +19,8 @@ GENESIS = "0" * 64
 HASHED = ("item_id", "at", "actor", "action", "from_status", "to_status", "note", "reason_code",
           "model_version", "verdicts", "content_sha256")
 COLUMNS = ("id", *HASHED, "entry_sha256")
+# What json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) uses, built once.
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def entry_digest(prev: str, entry: dict[str, Any]) -> str:
@@ -29,8 +31,7 @@ def entry_digest(prev: str, entry: dict[str, Any]) -> str:
         if isinstance(value, datetime):
             value = value.isoformat(timespec="microseconds")
         fields.append(value)
-    payload = json.dumps([prev, fields], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_ENCODER.encode([prev, fields]).encode("utf-8")).hexdigest()
 
 
 def last_digests(conn: Connection, item_ids: Iterable[int]) -> dict[int, str]:
