@@ -6,12 +6,13 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.store import ledger
+from pipeline.store import bulk, ledger
 from pipeline.store.schema import audit_log
 
 GENESIS = "0" * 64
@@ -63,8 +64,9 @@ def append(conn: Connection, entries: list[dict[str, Any]]) -> None:
         prev[row["item_id"]] = row["entry_sha256"]
         rows.append(row)
     # Each entry's hash is unique (it chains its item's previous one), so it tells which id is whose: RETURNING
-    # in parameter order would make SQLAlchemy insert the rows one statement at a time on SQLite.
-    inserted = conn.execute(audit_log.insert().returning(audit_log.c.id, audit_log.c.entry_sha256), rows)
+    # promises no order, and asking SQLite for parameter order would mean one statement per row.
+    names = (*HASHED, "entry_sha256")
+    inserted = bulk.insert_returning(conn, audit_log, names, map(itemgetter(*names), rows), ("id", "entry_sha256"))
     ids = {digest: pk for pk, digest in inserted}
     for row in rows:
         row["id"] = ids[row["entry_sha256"]]

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.errors import InputError
-from pipeline.records import COPY_COLUMNS, ScanRecord
-from pipeline.store import audit, dialects, ledger, queue_facets
+from pipeline.records import COPY_COLUMNS, ROW_COLUMNS, ScanRecord
+from pipeline.store import audit, bulk, ledger, queue_facets
 from pipeline.store._types import utcnow
 from pipeline.store.schema import copies, posts, queue_items
 from pipeline.values import as_utc
@@ -110,15 +111,11 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
             old_hashes.add(row["content_sha256"])
             fresh.append(row)
     by_key = {(r["platform"], r["post_id"]): r for r in fresh}
-    inserted: list[tuple[int, dict[str, Any]]] = []
-    if fresh:
-        # Another process may have inserted some of these since we looked (PostgreSQL): the conflict-ignoring
-        # insert skips them and RETURNING tells us which rows are ours to enqueue.
-        stmt = (dialects.insert(conn, posts).on_conflict_do_nothing()
-                .returning(posts.c.id, posts.c.platform, posts.c.post_id))
-        for part in chunks(fresh, 2000):
-            for row in conn.execute(stmt, part):
-                inserted.append((row.id, by_key[(row.platform, row.post_id)]))
+    # Another process may have inserted some of these since we looked (PostgreSQL): the conflict-ignoring insert
+    # skips them and RETURNING tells us which rows are ours to enqueue.
+    values = itemgetter(*ROW_COLUMNS)
+    inserted = [(pk, by_key[(platform, post_id)]) for pk, platform, post_id in bulk.insert_returning(
+        conn, posts, ROW_COLUMNS, map(values, fresh), ("id", "platform", "post_id"), skip_conflicts=True)]
     now = now or utcnow()
     ledger.append(conn, "post", [row | {"id": pk} for pk, row in inserted])
     flagged = [(pk, row) for pk, row in inserted if row["flags"]]
@@ -127,7 +124,8 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
                   "updated_at": now, "copies": 0, "authors": int(row["author"] is not None), "platforms": 1,
                   "reach_shares": row["shares"], "reach_views": row["views"], "reach_followers": row["followers"],
                   **queue_facets.columns(row)} for pk, row in flagged]
-        conn.execute(queue_items.insert(), items)
+        names = tuple(items[0])
+        bulk.insert(conn, queue_items, names, map(itemgetter(*names), items))
         queue_facets.add_items(conn, flagged)
         ledger.append(conn, "item", items)
         audit.append(conn, [
@@ -145,12 +143,11 @@ def _save_copies(conn: Connection, rows: list[dict[str, Any]], rank: Rank | None
     if not rows:
         return 0
     first = {h: found["id"] for h, found in originals(conn, [r["content_sha256"] for r in rows], ()).items()}
-    values = [{"original_id": first[r["content_sha256"]], **{name: r[name] for name in COPY_COLUMNS}}
-              for r in rows if r["content_sha256"] in first]
-    stmt = dialects.insert(conn, copies).on_conflict_do_nothing().returning(copies.c.id, copies.c.original_id)
-    stored: list[tuple[int, int]] = []
-    for part in chunks(values, 2000):
-        stored.extend(conn.execute(stmt, part).tuples())
+    values = itemgetter(*COPY_COLUMNS)
+    stored = bulk.insert_returning(
+        conn, copies, ("original_id", *COPY_COLUMNS),
+        ((first[r["content_sha256"]], *values(r)) for r in rows if r["content_sha256"] in first),
+        ("id", "original_id"), skip_conflicts=True)
     ledger.append_current(conn, "copy", [copy_id for copy_id, _ in stored])
     update_spread(conn, {original for _, original in stored}, rank)
     return len(stored)
