@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
@@ -50,6 +51,21 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield items[start:start + size]
 
 
+@cache
+def _keys_query(table: sa.Table) -> sa.Select[Any]:
+    """The post ids of `table` among `:ids` on platform `:platform` (built once: the lists are bound, not
+    compiled in)."""
+    return sa.select(table.c.post_id).where(table.c.platform == sa.bindparam("platform"),
+                                            table.c.post_id.in_(sa.bindparam("ids", expanding=True)))
+
+
+@cache
+def _originals_query(columns: tuple[str, ...]) -> sa.Select[Any]:
+    return sa.select(posts.c.id, posts.c.platform, posts.c.post_id, posts.c.content_sha256,
+                     *(posts.c[name] for name in columns)).where(
+        posts.c.content_sha256.in_(sa.bindparam("hashes", expanding=True)))
+
+
 def _keys_in(conn: Connection, table: sa.Table, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     by_platform: dict[str, dict[str, None]] = {}
@@ -57,10 +73,11 @@ def _keys_in(conn: Connection, table: sa.Table, keys: Iterable[tuple[str, str]])
         by_platform.setdefault(str(platform), {})[str(post_id)] = None
     # One platform at a time: SQLite searches the (platform, post_id) index for `platform = ? AND post_id IN`,
     # but scans the whole index for a (platform, post_id) IN list.
+    query = _keys_query(table)
     for platform, post_ids in by_platform.items():
         for part in chunks(list(post_ids)):
-            query = sa.select(table.c.post_id).where(table.c.platform == platform, table.c.post_id.in_(part))
-            found.update((platform, post_id) for post_id in conn.execute(query).scalars())
+            found.update((platform, post_id)
+                         for post_id in conn.execute(query, {"platform": platform, "ids": part}).scalars())
     return found
 
 
@@ -77,10 +94,9 @@ def originals(conn: Connection, hashes: Iterable[str],
               ) -> dict[str, dict[str, Any]]:
     """The stored post of each of these content hashes that is stored: hash -> {id, platform, post_id, *columns}."""
     out: dict[str, dict[str, Any]] = {}
-    selected = [posts.c.id, posts.c.platform, posts.c.post_id, posts.c.content_sha256,
-                *(posts.c[name] for name in columns)]
+    query = _originals_query(tuple(columns))
     for part in chunks(list(dict.fromkeys(hashes))):
-        for row in conn.execute(sa.select(*selected).where(posts.c.content_sha256.in_(part))):
+        for row in conn.execute(query, {"hashes": part}):
             out[row.content_sha256] = dict(row._mapping)
     return out
 
