@@ -133,7 +133,9 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
     inserted = [(pk, by_key[(platform, post_id)]) for pk, platform, post_id in bulk.insert_returning(
         conn, posts, ROW_COLUMNS, map(values, fresh), ("id", "platform", "post_id"), skip_conflicts=True)]
     now = now or utcnow()
-    ledger.append(conn, "post", [row | {"id": pk} for pk, row in inserted])
+    for pk, row in inserted:
+        row["id"] = pk
+    ledger.append(conn, "post", [row for _, row in inserted])
     flagged = [(pk, row) for pk, row in inserted if row["flags"]]
     if flagged:
         items = [{"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
