@@ -14,7 +14,7 @@ from typing import Any
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
 from pipeline.posts import Post
-from pipeline.values import as_utc, to_json
+from pipeline.values import as_utc, jsonable
 
 #: Columns of a flat (CSV or Parquet) output row, before one score_<label> column per label.
 FLAT_COLUMNS = ("platform", "post_id", "author", "created_at", "url", "source", "text", "flags", "priority",
@@ -27,6 +27,8 @@ ROW_COLUMNS = ("platform", "post_id", "content_sha256", "text", "author", "url",
                "shares", "views", "followers", "source", "raw", "scores", "flags", "evidence", "model_version",
                "priority")
 _KNOWN_LABELS = frozenset(LABELS)
+# What `values.to_json` encodes with, built once (json.dumps with these options builds an encoder per call).
+_JSON = json.JSONEncoder(ensure_ascii=False, default=jsonable)
 
 
 @dataclass(slots=True)
@@ -106,7 +108,7 @@ class ScanRecord:
 
     def jsonl(self) -> str:
         """The record as one JSON line (its `output` form)."""
-        return to_json(self.output()) + "\n"
+        return _JSON.encode(self.output()) + "\n"
 
     def flat(self, labels: Sequence[str]) -> dict[str, Any]:
         """A CSV/Parquet row: FLAT_COLUMNS (flags `;`-joined, evidence as JSON), then score_<label> per label."""

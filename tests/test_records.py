@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 
 from pipeline.errors import InputError
+from pipeline.values import to_json
 
 WIB = timezone(timedelta(hours=7))
 
@@ -32,3 +34,13 @@ def test_row_has_utc_times_whole_reach_and_float_scores(make_record):
 def test_row_errors_name_the_post_and_the_field(make_record, overrides, message):
     with pytest.raises(InputError, match=message):
         make_record(5, **overrides).row()
+
+
+def test_jsonl_is_the_json_of_the_output_form(make_record):
+    record = make_record(7, text="Ujaran 😡 \"kutip\" \u200b", scores={"hoax": np.float32(0.25), "sara": float("nan")},
+                         evidence={"hoax": [("kata", np.float64(0.5))], "claim": {"claim_id": "K-1",
+                                                                                  "date": datetime(2024, 1, 1).date(),
+                                                                                  "similarity": np.float32(0.75)}},
+                         duplicate_of=("twitter", "3"))
+    line = record.jsonl()
+    assert line == to_json(record.output()) + "\n" and line.endswith("}\n") and "😡" in line
