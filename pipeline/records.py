@@ -14,7 +14,7 @@ from typing import Any
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
 from pipeline.posts import Post
-from pipeline.values import as_utc, to_json
+from pipeline.values import as_utc, jsonable
 
 #: Columns of a flat (CSV or Parquet) output row, before one score_<label> column per label.
 FLAT_COLUMNS = ("platform", "post_id", "author", "created_at", "url", "source", "text", "flags", "priority",
@@ -26,6 +26,9 @@ COPY_COLUMNS = ("platform", "post_id", "content_sha256", "author", "url", "creat
 ROW_COLUMNS = ("platform", "post_id", "content_sha256", "text", "author", "url", "created_at", "captured_at",
                "shares", "views", "followers", "source", "raw", "scores", "flags", "evidence", "model_version",
                "priority")
+_KNOWN_LABELS = frozenset(LABELS)
+# What `values.to_json` encodes with, built once (json.dumps with these options builds an encoder per call).
+_JSON = json.JSONEncoder(ensure_ascii=False, default=jsonable)
 
 
 @dataclass(slots=True)
@@ -105,7 +108,7 @@ class ScanRecord:
 
     def jsonl(self) -> str:
         """The record as one JSON line (its `output` form)."""
-        return to_json(self.output()) + "\n"
+        return _JSON.encode(self.output()) + "\n"
 
     def flat(self, labels: Sequence[str]) -> dict[str, Any]:
         """A CSV/Parquet row: FLAT_COLUMNS (flags `;`-joined, evidence as JSON), then score_<label> per label."""
@@ -120,21 +123,21 @@ class ScanRecord:
     def row(self) -> dict[str, Any]:
         """The posts-table row, checked: text hash, known flag labels, whole-number reach, aware UTC times."""
         platform, post_id, text = str(self.platform), str(self.post_id), self.text
-        where = f"post {platform}:{post_id}"
         if not isinstance(text, str):
-            raise InputError(f"{where}: text must be a string")
+            raise InputError(f"post {platform}:{post_id}: text must be a string")
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if self.content_sha256 != digest:
-            raise InputError(f"{where}: content_sha256 does not match the SHA-256 of its text")
-        unknown = sorted(set(self.flags) - set(LABELS))
-        if unknown:
-            raise InputError(f"{where}: unknown flag label(s) {', '.join(unknown)}")
+            raise InputError(f"post {platform}:{post_id}: content_sha256 does not match the SHA-256 of its text")
+        if not _KNOWN_LABELS.issuperset(self.flags):
+            unknown = sorted(set(self.flags) - _KNOWN_LABELS)
+            raise InputError(f"post {platform}:{post_id}: unknown flag label(s) {', '.join(unknown)}")
+        key = (platform, post_id)
         return {
             "platform": platform, "post_id": post_id, "content_sha256": digest, "text": text,
-            "author": self.author, "url": self.url, "created_at": as_utc(self.created_at, f"{where}: created_at"),
-            "captured_at": as_utc(self.captured_at or datetime.now(UTC), f"{where}: captured_at"),
-            **{name: _count(getattr(self, name), name, where) for name in ("shares", "views", "followers")},
-            "source": self.source, "raw": self.raw or {},
+            "author": self.author, "url": self.url, "created_at": _utc(self.created_at, "created_at", key),
+            "captured_at": _utc(self.captured_at or datetime.now(UTC), "captured_at", key),
+            "shares": _count(self.shares, "shares", key), "views": _count(self.views, "views", key),
+            "followers": _count(self.followers, "followers", key), "source": self.source, "raw": self.raw or {},
             "scores": {str(k): float(v) for k, v in self.scores.items()}, "flags": list(self.flags),
             "evidence": self.evidence or {}, "model_version": self.model_version, "priority": float(self.priority),
         }
@@ -145,10 +148,17 @@ def key_text(key: tuple[str, str] | None) -> str | None:
     return None if key is None else f"{key[0]}:{key[1]}"
 
 
-def _count(value: Any, name: str, where: str) -> int | None:
+def _utc(value: datetime | None, name: str, key: tuple[str, str]) -> datetime | None:
+    """`as_utc`, with the message of its error (naming the post) made only for a naive time."""
+    if value is not None and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return as_utc(value, f"post {key[0]}:{key[1]}: {name}")
+
+
+def _count(value: Any, name: str, key: tuple[str, str]) -> int | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     try:
         return int(value)
     except (TypeError, ValueError) as err:
-        raise InputError(f"{where}: {name} must be a whole number, got {value!r}") from err
+        raise InputError(f"post {key[0]}:{key[1]}: {name} must be a whole number, got {value!r}") from err

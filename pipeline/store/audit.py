@@ -6,12 +6,13 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.store import ledger
+from pipeline.store import bulk, ledger
 from pipeline.store.schema import audit_log
 
 GENESIS = "0" * 64
@@ -19,6 +20,8 @@ GENESIS = "0" * 64
 HASHED = ("item_id", "at", "actor", "action", "from_status", "to_status", "note", "reason_code",
           "model_version", "verdicts", "content_sha256")
 COLUMNS = ("id", *HASHED, "entry_sha256")
+# What json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) uses, built once.
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def entry_digest(prev: str, entry: dict[str, Any]) -> str:
@@ -29,8 +32,7 @@ def entry_digest(prev: str, entry: dict[str, Any]) -> str:
         if isinstance(value, datetime):
             value = value.isoformat(timespec="microseconds")
         fields.append(value)
-    payload = json.dumps([prev, fields], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_ENCODER.encode([prev, fields]).encode("utf-8")).hexdigest()
 
 
 def last_digests(conn: Connection, item_ids: Iterable[int]) -> dict[int, str]:
@@ -62,8 +64,9 @@ def append(conn: Connection, entries: list[dict[str, Any]]) -> None:
         prev[row["item_id"]] = row["entry_sha256"]
         rows.append(row)
     # Each entry's hash is unique (it chains its item's previous one), so it tells which id is whose: RETURNING
-    # in parameter order would make SQLAlchemy insert the rows one statement at a time on SQLite.
-    inserted = conn.execute(audit_log.insert().returning(audit_log.c.id, audit_log.c.entry_sha256), rows)
+    # promises no order, and asking SQLite for parameter order would mean one statement per row.
+    names = (*HASHED, "entry_sha256")
+    inserted = bulk.insert_returning(conn, audit_log, names, map(itemgetter(*names), rows), ("id", "entry_sha256"))
     ids = {digest: pk for pk, digest in inserted}
     for row in rows:
         row["id"] = ids[row["entry_sha256"]]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -48,24 +48,26 @@ def _utc_text(value: Any) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds") if isinstance(value, datetime) else str(value)
 
 
-def _same(value: Any) -> Any:
-    return value
+#: How a column's value is normalised: as UTC ISO text, as float, int or str (a value already of that exact type
+#: is kept as it is), or kept as it is (JSON).
+_TIME, _KEEP = "time", "keep"
 
 
 @cache
-def _converters(table: sa.Table) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
-    """Per column of `table`: its name and how a value of it is normalised to what the database gives back."""
-    out: list[tuple[str, Callable[[Any], Any]]] = []
+def _converters(table: sa.Table) -> tuple[tuple[str, Any], ...]:
+    """Per column of `table`: its name and how a value of it is normalised to what the database gives back
+    (`_TIME`, `_KEEP`, or the type `float`, `int` or `str` to convert to)."""
+    out: list[tuple[str, Any]] = []
     for column in table.columns:
         kind = column.type
         if isinstance(kind, UTCDateTime):
-            out.append((column.name, _utc_text))
+            out.append((column.name, _TIME))
         elif isinstance(kind, sa.Float):
             out.append((column.name, float))
         elif isinstance(kind, sa.Integer):
             out.append((column.name, int))
         elif isinstance(kind, sa.JSON):
-            out.append((column.name, _same))
+            out.append((column.name, _KEEP))
         else:
             out.append((column.name, str))
     return tuple(out)
@@ -75,17 +77,30 @@ def _converters(table: sa.Table) -> tuple[tuple[str, Callable[[Any], Any]], ...]
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def payload(table: sa.Table, row: dict[str, Any]) -> str:
+def payload(table: sa.Table, row: dict[str, Any], times: dict[Any, str] | None = None) -> str:
     """The SHA-256 of a row's canonical form: every column of `table` the row has a value for, by name.
 
     NULL columns are left out, so a column added later as nullable leaves older entries valid; values are
-    normalised to what the database gives back (UTC ISO times, floats, ints, JSON with sorted keys).
+    normalised to what the database gives back (UTC ISO times, floats, ints, JSON with sorted keys). `times`, when
+    given, remembers the text of each datetime across the rows of one append (a chunk's rows share a few).
     """
     fields = {}
-    for name, convert in _converters(table):
-        value = row.get(name)
-        if value is not None:
-            fields[name] = convert(value)
+    get = row.get
+    for name, kind in _converters(table):
+        value = get(name)
+        if value is None:
+            continue
+        if kind is _TIME:
+            if times is None or type(value) is not datetime:
+                value = _utc_text(value)
+            else:
+                text = times.get(value)
+                if text is None:
+                    text = times[value] = _utc_text(value)
+                value = text
+        elif kind is not _KEEP and type(value) is not kind:
+            value = kind(value)
+        fields[name] = value
     return hashlib.sha256(_ENCODER.encode(fields).encode("utf-8")).hexdigest()
 
 
@@ -119,7 +134,8 @@ def append(conn: Connection, kind: str, rows: Iterable[dict[str, Any]]) -> None:
     Call it after writing the rows, as the transaction's last step: it takes the chain lock.
     """
     table = TABLES[kind]
-    facts = [(int(row["id"]), payload(table, row)) for row in rows]
+    times: dict[Any, str] = {}
+    facts = [(int(row["id"]), payload(table, row, times)) for row in rows]
     if not facts:
         return
     lock(conn)

@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.errors import InputError
-from pipeline.records import COPY_COLUMNS, ScanRecord
-from pipeline.store import audit, dialects, ledger, queue_facets
+from pipeline.records import COPY_COLUMNS, ROW_COLUMNS, ScanRecord
+from pipeline.store import audit, bulk, ledger, queue_facets
 from pipeline.store._types import utcnow
 from pipeline.store.schema import copies, posts, queue_items
 from pipeline.values import as_utc
@@ -49,6 +51,21 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield items[start:start + size]
 
 
+@cache
+def _keys_query(table: sa.Table) -> sa.Select[Any]:
+    """The post ids of `table` among `:ids` on platform `:platform` (built once: the lists are bound, not
+    compiled in)."""
+    return sa.select(table.c.post_id).where(table.c.platform == sa.bindparam("platform"),
+                                            table.c.post_id.in_(sa.bindparam("ids", expanding=True)))
+
+
+@cache
+def _originals_query(columns: tuple[str, ...]) -> sa.Select[Any]:
+    return sa.select(posts.c.id, posts.c.platform, posts.c.post_id, posts.c.content_sha256,
+                     *(posts.c[name] for name in columns)).where(
+        posts.c.content_sha256.in_(sa.bindparam("hashes", expanding=True)))
+
+
 def _keys_in(conn: Connection, table: sa.Table, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     by_platform: dict[str, dict[str, None]] = {}
@@ -56,10 +73,11 @@ def _keys_in(conn: Connection, table: sa.Table, keys: Iterable[tuple[str, str]])
         by_platform.setdefault(str(platform), {})[str(post_id)] = None
     # One platform at a time: SQLite searches the (platform, post_id) index for `platform = ? AND post_id IN`,
     # but scans the whole index for a (platform, post_id) IN list.
+    query = _keys_query(table)
     for platform, post_ids in by_platform.items():
         for part in chunks(list(post_ids)):
-            query = sa.select(table.c.post_id).where(table.c.platform == platform, table.c.post_id.in_(part))
-            found.update((platform, post_id) for post_id in conn.execute(query).scalars())
+            found.update((platform, post_id)
+                         for post_id in conn.execute(query, {"platform": platform, "ids": part}).scalars())
     return found
 
 
@@ -76,10 +94,9 @@ def originals(conn: Connection, hashes: Iterable[str],
               ) -> dict[str, dict[str, Any]]:
     """The stored post of each of these content hashes that is stored: hash -> {id, platform, post_id, *columns}."""
     out: dict[str, dict[str, Any]] = {}
-    selected = [posts.c.id, posts.c.platform, posts.c.post_id, posts.c.content_sha256,
-                *(posts.c[name] for name in columns)]
+    query = _originals_query(tuple(columns))
     for part in chunks(list(dict.fromkeys(hashes))):
-        for row in conn.execute(sa.select(*selected).where(posts.c.content_sha256.in_(part))):
+        for row in conn.execute(query, {"hashes": part}):
             out[row.content_sha256] = dict(row._mapping)
     return out
 
@@ -110,24 +127,23 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
             old_hashes.add(row["content_sha256"])
             fresh.append(row)
     by_key = {(r["platform"], r["post_id"]): r for r in fresh}
-    inserted: list[tuple[int, dict[str, Any]]] = []
-    if fresh:
-        # Another process may have inserted some of these since we looked (PostgreSQL): the conflict-ignoring
-        # insert skips them and RETURNING tells us which rows are ours to enqueue.
-        stmt = (dialects.insert(conn, posts).on_conflict_do_nothing()
-                .returning(posts.c.id, posts.c.platform, posts.c.post_id))
-        for part in chunks(fresh, 2000):
-            for row in conn.execute(stmt, part):
-                inserted.append((row.id, by_key[(row.platform, row.post_id)]))
+    # Another process may have inserted some of these since we looked (PostgreSQL): the conflict-ignoring insert
+    # skips them and RETURNING tells us which rows are ours to enqueue.
+    values = itemgetter(*ROW_COLUMNS)
+    inserted = [(pk, by_key[(platform, post_id)]) for pk, platform, post_id in bulk.insert_returning(
+        conn, posts, ROW_COLUMNS, map(values, fresh), ("id", "platform", "post_id"), skip_conflicts=True)]
     now = now or utcnow()
-    ledger.append(conn, "post", [row | {"id": pk} for pk, row in inserted])
+    for pk, row in inserted:
+        row["id"] = pk
+    ledger.append(conn, "post", [row for _, row in inserted])
     flagged = [(pk, row) for pk, row in inserted if row["flags"]]
     if flagged:
         items = [{"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
                   "updated_at": now, "copies": 0, "authors": int(row["author"] is not None), "platforms": 1,
                   "reach_shares": row["shares"], "reach_views": row["views"], "reach_followers": row["followers"],
                   **queue_facets.columns(row)} for pk, row in flagged]
-        conn.execute(queue_items.insert(), items)
+        names = tuple(items[0])
+        bulk.insert(conn, queue_items, names, map(itemgetter(*names), items))
         queue_facets.add_items(conn, flagged)
         ledger.append(conn, "item", items)
         audit.append(conn, [
@@ -145,12 +161,11 @@ def _save_copies(conn: Connection, rows: list[dict[str, Any]], rank: Rank | None
     if not rows:
         return 0
     first = {h: found["id"] for h, found in originals(conn, [r["content_sha256"] for r in rows], ()).items()}
-    values = [{"original_id": first[r["content_sha256"]], **{name: r[name] for name in COPY_COLUMNS}}
-              for r in rows if r["content_sha256"] in first]
-    stmt = dialects.insert(conn, copies).on_conflict_do_nothing().returning(copies.c.id, copies.c.original_id)
-    stored: list[tuple[int, int]] = []
-    for part in chunks(values, 2000):
-        stored.extend(conn.execute(stmt, part).tuples())
+    values = itemgetter(*COPY_COLUMNS)
+    stored = bulk.insert_returning(
+        conn, copies, ("original_id", *COPY_COLUMNS),
+        ((first[r["content_sha256"]], *values(r)) for r in rows if r["content_sha256"] in first),
+        ("id", "original_id"), skip_conflicts=True)
     ledger.append_current(conn, "copy", [copy_id for copy_id, _ in stored])
     update_spread(conn, {original for _, original in stored}, rank)
     return len(stored)
