@@ -12,6 +12,7 @@ import scipy.sparse as sp
 
 from pipeline.classify._features import CUE_NAMES, FeatureBuilder, Hits, Negated
 from pipeline.text.negation import NEGATED_PREFIX
+from pipeline.text.ngrams import located
 
 
 class Pairs(NamedTuple):
@@ -112,7 +113,7 @@ def _word_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows, tokens:
     if not len(known):
         return entries[:0], owner
     slots = word_parts[M.indices[entries]]
-    at, hit = _find(known, rows.entry_row[entries][:, None] * len(part_ids) + slots)
+    at, hit = located(known, rows.entry_row[entries][:, None] * len(part_ids) + slots)
     hit &= slots >= 0
     owners = owner[at]
     for j in range(1, slots.shape[1]):  # a token two stems of one n-gram credit makes one pair
@@ -145,7 +146,7 @@ def _char_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows) -> tupl
         # as FeatureBuilder.char_matrix builds it, a row's char block is exactly its tokens' n-grams
         where, present = np.cumsum(new) - 1, slice(None)
     else:
-        where, present = _find(block, row_gram)
+        where, present = located(block, row_gram)
     return at[where][present], owner[present]
 
 
@@ -164,13 +165,6 @@ def _cue_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows,
                 entries.append(k)
                 keys.append(r * n_distinct + token)
     # a word credits its row's entry of it, if the row has it
-    where, present = _find(rows.keys, np.array(keys, dtype=np.int64))
+    where, present = located(rows.keys, np.array(keys, dtype=np.int64))
     return np.array(entries, dtype=np.int64)[present], rows.entry_of_key[where[present]]
 
-
-def _find(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each of `wanted` is in the sorted `keys`, and whether it is there at all."""
-    if not len(keys):
-        return np.zeros(wanted.shape, dtype=np.int64), np.zeros(wanted.shape, dtype=bool)
-    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-    return at, keys[at] == wanted

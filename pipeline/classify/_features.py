@@ -15,7 +15,7 @@ from sklearn.preprocessing import normalize
 from pipeline.text import lexicons
 from pipeline.text.cues import LexiconMatcher
 from pipeline.text.negation import mark_negated, negated_positions
-from pipeline.text.ngrams import SequenceIndex, counted_pairs, gathered_rows
+from pipeline.text.ngrams import SequenceIndex, counted_pairs, gathered_rows, located
 from pipeline.text.targets import TARGET_TYPES, Target, TargetDetector
 
 #: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.
@@ -267,8 +267,8 @@ class _TokenGrams:
         padded = [f" {word} " for split in words for word in split]
         codes = _code_points("".join(padded))
         alphabet, index = self._index
-        place = np.minimum(np.searchsorted(alphabet, codes), max(len(alphabet) - 1, 0))
-        part = np.where(alphabet[place] == codes, place, -1) if len(alphabet) else np.full(len(codes), -1)
+        place, present = located(alphabet, codes)
+        part = np.where(present, place, -1)
         sizes = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
         left = np.repeat(np.cumsum(sizes), sizes) - np.arange(len(codes))
         at, columns = index.find(part, left, self.ngram_range[0])

@@ -108,7 +108,7 @@ class SequenceIndex:
             if n > 1:
                 at = np.flatnonzero(prefix[:max(len(part) - n + 1, 0)] >= 0)  # so that `at + n - 1` is in `part`
                 at = at[(left[at] >= n) & (part[at + n - 1] >= 0)]
-                found, present = _find(keys, prefix[at] * self.n_parts + part[at + n - 1])
+                found, present = located(keys, prefix[at] * self.n_parts + part[at + n - 1])
                 prefix = np.full(len(part), -1, dtype=np.int64)
                 prefix[at[present]] = found[present]
             if n >= low:
@@ -119,7 +119,7 @@ class SequenceIndex:
         return np.concatenate(positions), np.concatenate(columns)
 
 
-def _find(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def located(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each of `wanted` is in the sorted `keys`, and whether it is there at all."""
     if not len(keys):
         return np.zeros(wanted.shape, dtype=np.int64), np.zeros(wanted.shape, dtype=bool)
