@@ -186,9 +186,14 @@ class Normalizer:
             # of them (see there).
             found = (self._normalized((word,) if word[-1].isalpha() else (word[:-1], word[-1])), False,
                      word[-1] in JOINS_AFTER, word)
-            if len(self._words) < 1_000_000:
-                self._words[word] = found
-            return found
+        else:
+            found = self._cleaned_word(word)
+        if len(self._words) < 1_000_000:
+            self._words[word] = found
+        return found
+
+    def _cleaned_word(self, word: str) -> _Word:
+        """`_word_tokens` of a word the clean-up steps and the tokenizer may change or split."""
         clean = self._clean_word(word)
         tokens = None
         if not WHOLE_TEXT_ONLY.search(clean):
@@ -196,10 +201,7 @@ class Normalizer:
         elif "&" in clean and (replaced := _entities_replaced(clean)) is not None:
             clean = replaced
             tokens = self._normalized(tokenize(clean))
-        found = (tokens, clean[0] in JOINS_BEFORE, clean[-1] in JOINS_AFTER, clean)
-        if len(self._words) < 1_000_000:
-            self._words[word] = found
-        return found
+        return (tokens, clean[0] in JOINS_BEFORE, clean[-1] in JOINS_AFTER, clean)
 
     def _text_tokens(self, clean: str) -> list[str]:
         """Normalised tokens of cleaned text."""
