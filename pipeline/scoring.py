@@ -56,7 +56,7 @@ class Scorer:
             return []
         # Scoring a chunk allocates many objects that live for the chunk and makes no reference cycles of its
         # own: the cycle collector would only walk the model and the caches that grow as posts are read. It is
-        # paused for the chunk (and collects anything left after).
+        # paused for the chunk and resumes after it, also when scoring fails.
         collecting = gc.isenabled()
         gc.disable()
         try:
