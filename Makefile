@@ -10,6 +10,9 @@ $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,postgres,web]'
+	# Bytecode for the package, as a non-editable install has: Python reads it even where PYTHONDONTWRITEBYTECODE
+	# stops it writing any, and a command then does not compile patroli's modules on every start.
+	$(BIN)/python -m compileall -q pipeline
 	touch $(STAMP)
 
 venv: $(STAMP)
