@@ -6,10 +6,13 @@ export PATROLI_DATA_DIR ?= $(abspath ../shared/data)
 
 .PHONY: venv demo test lint evaluate train bench bench-web screenshots soak clean
 
+# The package is also byte-compiled, as a non-editable install is: Python reads the bytecode even where
+# PYTHONDONTWRITEBYTECODE stops it writing any, so a command does not compile patroli's modules on every start.
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,postgres,web]'
+	$(BIN)/python -m compileall -q pipeline
 	touch $(STAMP)
 
 venv: $(STAMP)

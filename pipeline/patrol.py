@@ -35,6 +35,7 @@ from pipeline.scanner import ScanSummary, open_session, scan_items
 from pipeline.scoring import Scorer
 from pipeline.signing import load_private
 from pipeline.store import Store
+from pipeline.store.head import chain_head
 
 EXIT_OK = 0
 # EXIT_PARTIAL (10): some sources failed or some input files were skipped; the rest was scanned
@@ -227,7 +228,7 @@ def run_patrol(config: PatrolConfig | str | Path, *, dry_run: bool = False, full
                 results = [_run_source(name, table, session.scorer, store, config, logger, dry_run, full_refresh,
                                        out, workers)
                            for name, table in config.sources.items() if not only or name in only]
-            head = None if dry_run else store.chain_head(config.signing_key)
+            head = None if dry_run else chain_head(store, config.signing_key)
         result = PatrolResult(results, time.perf_counter() - start, dry_run)
         _log(logger, "run_end", exit_code=result.exit_code, summary=result.line(),
              **({"chain_head": head.to_dict()} if head is not None else {}))

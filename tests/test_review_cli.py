@@ -131,7 +131,11 @@ def test_subprocess_bad_database_url(tmp_path):
 
 #: Loaded on demand only: what a review command that does not score or print a DataFrame must not pay for.
 HEAVY = ("numpy", "pandas", "pyarrow", "scipy", "sklearn")
-#: Runs `patroli ARGS...` in this interpreter, then prints (on stderr, last line) which HEAVY modules got loaded.
+#: Loaded on demand only: what a review command that does not sign or check the evidence chain's head must not pay
+#: for (the signing library, and the evidence export that uses it).
+SIGNING = ("cryptography", "pipeline.review.evidence", "pipeline.signing")
+#: Runs `patroli ARGS...` in this interpreter, then prints (on stderr, last line) which HEAVY or SIGNING modules got
+#: loaded.
 LOADED = f"""
 import json, sys
 from pipeline.cli import main
@@ -140,12 +144,12 @@ try:
     main()
 except SystemExit as stop:
     code = stop.code
-print(json.dumps(sorted(name for name in {HEAVY!r} if name in sys.modules)), file=sys.stderr)
+print(json.dumps(sorted(name for name in {HEAVY + SIGNING!r} if name in sys.modules)), file=sys.stderr)
 sys.exit(code)
 """
 
 
-def test_review_commands_on_rows_start_without_pandas(tmp_path, make_record):
+def test_review_commands_on_rows_start_without_pandas_or_the_signing_library(tmp_path, make_record):
     db = f"sqlite:///{tmp_path / 'queue.db'}"
     with Store.open(db) as store:
         store.save_scan([make_record(1, flags=("hoax", "sara"), priority=3.0), make_record(2, priority=2.0),
@@ -162,12 +166,26 @@ def test_review_commands_on_rows_start_without_pandas(tmp_path, make_record):
     first, second = (str(row["item_id"]) for row in json.loads(listed))
     outputs = {}
     for args in [("list",), ("show", first), ("claim", first), ("decide", first, "--confirm", "hoax"),
-                 ("escalate", first), ("undo", first), ("claim", second), ("release", second),
-                 ("export", str(tmp_path / "bukti"), "--format", "json")]:
+                 ("escalate", first), ("undo", first), ("claim", second), ("release", second)]:
         outputs[args[0]], loaded = patroli(*args)
         assert loaded == [], args
+    # `export` signs the chain head: it loads the signing library, and still no pandas.
+    outputs["export"], loaded = patroli("export", str(tmp_path / "bukti"), "--format", "json")
+    assert loaded == sorted(SIGNING)
     assert "postingan nomor 2" in outputs["list"]
     assert "copies of the same post (1)" in outputs["show"] and "enqueue" in outputs["show"]
     assert [w["format"] for w in json.loads(outputs["export"])] == ["csv", "jsonl", "html", "head"]
     # The check sees what a command loads: `stats` prints a DataFrame.
     assert "pandas" in patroli("stats")[1]
+
+
+def test_review_help_lists_the_commands_loaded_on_use():
+    """`export` lives in its own module, imported only when it runs or when help lists it."""
+    listed = CliRunner().invoke(cli, ["review", "--help"], catch_exceptions=False)
+    assert listed.exit_code == 0
+    names = [line.split()[0] for line in listed.stdout.split("Commands:")[1].splitlines() if line.strip()]
+    assert names == sorted(["claim", "decide", "escalate", "export", "list", "release", "show", "stats", "undo",
+                            "verify"])
+    assert "Write the evidence report" in listed.stdout
+    helped = CliRunner().invoke(cli, ["review", "export", "--help"], catch_exceptions=False)
+    assert helped.exit_code == 0 and "--signing-key" in helped.stdout and "--only [csv|jsonl|html]" in helped.stdout

@@ -6,12 +6,10 @@ that does not score posts must not pay for loading scikit-learn, and cron starts
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
 from pipeline import __version__
-from pipeline.cli._common import PatroliGroup
+from pipeline.cli._common import LazyGroup
 from pipeline.errors import ConfigError
 
 #: command name -> "module:attribute" of its click command.
@@ -35,21 +33,14 @@ COMMANDS = {
 EXTRAS = {"serve": "web", "users": "web"}
 
 
-class LazyGroup(PatroliGroup):
-    """A group whose subcommands are named in COMMANDS and imported on first use."""
+class PatroliCli(LazyGroup):
+    """The top-level group: a command whose module cannot be imported says which optional extra it needs."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *COMMANDS})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return super().get_command(ctx, cmd_name)
-        module, _, attribute = COMMANDS[cmd_name].partition(":")
+    def load(self, name: str) -> click.Command:
         try:
-            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return super().load(name)
         except ImportError as err:
-            return _missing_extra(cmd_name, err)
-        return command
+            return _missing_extra(name, err)
 
 
 def _missing_extra(name: str, err: ImportError) -> click.Command:
@@ -65,7 +56,7 @@ def _missing_extra(name: str, err: ImportError) -> click.Command:
                          context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PatroliCli, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="patroli")
 def cli() -> None:
     """patroli: score Indonesian posts for hoax, provocation and SARA hate speech, and review what is flagged."""

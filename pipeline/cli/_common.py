@@ -1,11 +1,14 @@
-"""Shared CLI plumbing: the group that turns PatroliError into one line and an exit code, the options several
-commands share (each defined once here), and JSON output. Tables are rendered by `_render`, which only the
+"""Shared CLI plumbing: the group that turns PatroliError into one line and an exit code, the group that imports a
+subcommand's module only when that subcommand is used, the options several commands share (each defined once
+here), and JSON output. Tables are rendered by `_render`, which only the
 commands that print tables import: `patroli --version` and help load neither pandas nor scikit-learn."""
 
 from __future__ import annotations
 
 import getpass
+import importlib
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -28,6 +31,29 @@ class PatroliGroup(click.Group):
     def group(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("cls", PatroliGroup)
         return super().group(*args, **kwargs)
+
+
+class LazyGroup(PatroliGroup):
+    """A PatroliGroup whose subcommands named in `lazy_commands` (name -> "module:attribute" of a click command)
+    are imported when they run or when help lists them, so a run loads only the module of the command it runs."""
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy_commands:
+            return super().get_command(ctx, cmd_name)
+        return self.load(cmd_name)
+
+    def load(self, name: str) -> click.Command:
+        """The click command `name`, imported from the module `lazy_commands` names."""
+        module, _, attribute = self.lazy_commands[name].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
 
 
 def default_analyst() -> str:

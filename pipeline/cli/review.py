@@ -1,6 +1,7 @@
 """`patroli review ...`: the review-queue commands. Each parses, calls one `pipeline.review` function, renders.
 
-Only `stats` and `verify` load pandas (their results are DataFrames); the others work with rows.
+Only `stats` and `verify` load pandas (their results are DataFrames); the others work with rows. `export`, which
+signs the evidence chain's head, is in `review_export` and loads with the signing library only when it runs.
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from pipeline.cli._common import (
     FORMAT_OPTION,
     NOTE_OPTION,
     REASON_OPTION,
-    SIGNING_KEY_OPTION,
-    PatroliGroup,
+    LazyGroup,
     echo_json,
 )
 from pipeline.cli._render import render, render_rows
 from pipeline.labels import LABELS
 from pipeline.priority import top_label
-from pipeline.review import EXPORT_COLUMNS, FORMATS, LIST_COLUMNS
+from pipeline.review import LIST_COLUMNS
 from pipeline.store import STATUSES
 from pipeline.values import wib
 
@@ -106,7 +106,11 @@ def _show_item(found: dict[str, Any]) -> None:
         render_rows(trail, AUDIT_TABLE, "table")
 
 
-@click.group(cls=PatroliGroup)
+#: subcommands defined in their own modules -> "module:attribute".
+LAZY = {"export": "pipeline.cli.review_export:export"}
+
+
+@click.group(cls=LazyGroup, lazy_commands=LAZY)
 def review() -> None:
     """Work the review queue: claim flagged posts, decide per label, escalate, export evidence."""
 
@@ -236,28 +240,6 @@ def release(item_id: int, note: str | None, analyst: str, db: str | None, fmt: s
       patroli review release 12
     """
     _item_out(rv.release(db, item_id, analyst, note=note), fmt)
-
-
-@review.command()
-@click.argument("out_dir", type=click.Path(file_okay=False))
-@click.option("--only", "formats", multiple=True, type=click.Choice(FORMATS),
-              help="Write only these formats (repeatable)  [default: all]")
-@ANALYST_OPTION
-@SIGNING_KEY_OPTION
-@DB_OPTION
-@FORMAT_OPTION
-def export(out_dir: str, formats: tuple[str, ...], analyst: str, signing_key: str | None, db: str | None,
-           fmt: str) -> None:
-    """Write the evidence report of confirmed/escalated items to OUT_DIR (CSV, JSONL, HTML), the signed head of the
-    evidence chain (evidence.head.json) and a SHA-256 manifest.
-
-    \b
-    Examples:
-      patroli review export evidence/
-      patroli review export evidence/ --only html --only jsonl
-    """
-    written = rv.write_evidence(db, out_dir, formats=formats or FORMATS, analyst=analyst, signing_key=signing_key)
-    render_rows(written, EXPORT_COLUMNS, fmt)
 
 
 @review.command()

@@ -20,6 +20,7 @@ from pipeline.report.html import page
 from pipeline.report.tables import TABLES
 from pipeline.signing import Head
 from pipeline.store import StoreLike, opened
+from pipeline.store.head import chain_head
 from pipeline.values import cell, jsonable
 
 FORMATS = ("html", "csv", "json")
@@ -67,7 +68,7 @@ def write_report(path: str | Path, store_or_url: StoreLike = None,
     with opened(store_or_url, must_exist=True) as store:
         data = report_data(store, since, until, by=by, top=top)
         # Read after the data, so the head covers everything the report shows.
-        head = store.chain_head(signing_key)
+        head = chain_head(store, signing_key)
     out = Path(path)
     try:
         if fmt == "csv":

@@ -5,8 +5,9 @@ Statuses: `pending` -> `in_review` (claimed, with a lease; an expired lease make
 with a new audit entry. Every function takes a `Store` (or a database URL, or None for the default database)
 and returns a DataFrame, a dict (or rows of dicts) or a plain value.
 
-The names that return DataFrames (`queue_frame`, `audit_frame`, `stats`, `export`, `check`, ...) are loaded on
-first use, so the commands that list, show or change items start without loading pandas.
+The names that return DataFrames (`queue_frame`, `audit_frame`, `stats`, `export`, `check`, ...) and the evidence
+export (`write_evidence`, which signs the chain head) are loaded on first use, so the commands that list, show or
+change items start without loading pandas or the signing library.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from pipeline.review.evidence import EXPORT_COLUMNS, FORMATS, write_evidence
 from pipeline.review.workflow import (
     DEFAULT_LEASE,
     LIST_COLUMNS,
@@ -27,8 +27,10 @@ from pipeline.review.workflow import (
     undo,
 )
 
-#: name -> the module (importing pandas) that defines it.
+#: name -> the module (importing pandas, or the signing library) that defines it.
 _LAZY = {
+    "EXPORT_COLUMNS": "pipeline.review.evidence", "FORMATS": "pipeline.review.evidence",
+    "write_evidence": "pipeline.review.evidence",
     "audit_frame": "pipeline.review.frames", "export": "pipeline.review.frames",
     "queue_frame": "pipeline.review.frames",
     "Verification": "pipeline.review.integrity", "check": "pipeline.review.integrity",

@@ -18,6 +18,7 @@ from pipeline.review._common import now_utc
 from pipeline.signing import HTML_ATTRIBUTE, Head
 from pipeline.store import StoreLike, opened
 from pipeline.store.evidence import records as evidence_records
+from pipeline.store.head import chain_head
 from pipeline.values import cell, jsonable, to_json
 
 FORMATS = ("csv", "jsonl", "html")
@@ -147,7 +148,7 @@ def write_evidence(store: StoreLike, out_dir: str | Path, *, formats: Iterable[s
         with st.transaction("cannot read evidence") as conn:
             records = evidence_records(conn)
         # Read after the records, so the head covers everything they show.
-        head = st.chain_head(signing_key)
+        head = chain_head(st, signing_key)
         rows = []
         for fmt in formats:
             path = out / f"evidence.{fmt}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from pipeline import config
 from pipeline.errors import StoreError
 from pipeline.records import ScanRecord
-from pipeline.signing import Head, load_private, new_head
-from pipeline.store import claims, cursors, ledger, migrate, posts
+from pipeline.store import claims, cursors, migrate, posts
 from pipeline.store.engine import create, errors, first_line, parse_url, shown, transaction
 from pipeline.store.posts import Rank, SaveResult
 
@@ -113,14 +111,6 @@ class Store:
         content_sha256."""
         with self.transaction("cannot read copies") as conn:
             return posts.copies_of(conn, post_ids)
-
-    def chain_head(self, signing_key: str | PathLike[str] | None = None) -> Head:
-        """The evidence chain's head now, signed with the key at `signing_key` (default: the configured key, see
-        `pipeline.signing.key_path`; unsigned when none is configured)."""
-        key = load_private(signing_key)
-        with self.transaction("cannot read the evidence chain") as conn:
-            seq, sha = ledger.head(conn)
-        return new_head(seq, sha, key)
 
     def get_cursor(self, source: str) -> str | None:
         """The saved cursor of ingest source `source`, or None."""
