@@ -219,6 +219,8 @@ def analyzer() -> Analyzer:
     ("aku cinta kamu", {}),
     ("c1na pulang sana", {"sara": {"cina"}}),
     ("cina-cina itu", {"sara": {"cina"}}),
+    ("cina-nya pelit, gereja-mu", {"sara": {"cina", "gereja"}}),
+    ("cina-an", {}),
     ("bakar gerejanya", {"sara": {"gereja"}, "incitement": {"bakar"}}),
     ("mereka membakar rumah", {"incitement": {"bakar"}}),
     ("ngusir tetangga", {"incitement": {"usir"}}),

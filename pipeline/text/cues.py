@@ -1,7 +1,7 @@
 """Whole-token lexicon matching on normalised tokens.
 
 A lexicon term matches a token that *is* the term, allowing only for inflection: clitics and particles ("kafirnya",
-"gerejamu", "bunuhlah"), the colloquial verb endings -in/-kan ("usirin"), colloquial nasal prefixes ("ngusir",
+"gerejamu", "bunuhlah", also written apart: "toraja-nya"), the colloquial verb endings -in/-kan ("usirin"), colloquial nasal prefixes ("ngusir",
 "ngebakar"), a reduplicated plural ("cina-cina"), or a prefixed derivation whose Sastrawi stem is the term
 ("membakar", "dibantai", "beragama"). A term never matches inside another word: "sarapan" is not "sarap" (its stem
 is, but it carries no prefix, so -an is derivation, not inflection), "kafilah" is not "kafir", "cinta" is not "cina".
@@ -55,8 +55,9 @@ def token_forms(token: str, stem: str) -> tuple[str, ...]:
     """Every form of `token` a lexicon term may equal (see the module docstring), the token itself first."""
     forms = dict.fromkeys(_without_endings(token))
     base, dash, rest = token.partition("-")
-    if dash and rest and (rest == base or rest.startswith(base)):
-        forms.update(dict.fromkeys(_without_endings(base)))  # reduplicated plural: "cina-cina", "kafir-kafirnya"
+    if dash and rest and (rest == base or rest.startswith(base) or rest in _ENDINGS):
+        # reduplicated plural ("cina-cina", "kafir-kafirnya") or an ending written apart ("toraja-nya")
+        forms.update(dict.fromkeys(_without_endings(base)))
     for root in _colloquial_roots(token):
         forms.update(dict.fromkeys(_without_endings(root)))
     if stem != token and len(stem) >= _MIN_ROOT and token.startswith(_PREFIXES):
