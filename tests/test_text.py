@@ -298,6 +298,7 @@ def test_stems_of_lexicon_words_need_inflection(analyzer: Analyzer) -> None:
     ("orang Madura dan orang batak", ["orang Madura (suku)", "orang Batak (suku)"]),
     ("dasar mata sipit", ["etnis Tionghoa (ras)"]),
     ("India2nya pada pelit", ["keturunan India (ras)"]),
+    ("Orang Toraja-nya jorok", ["orang Toraja (suku)"]),
     ("kaum buruh dan pengungsi", ["kaum buruh (antargolongan)", "pengungsi (antargolongan)"]),
     # groups looked down on for their work or class, named plainly, inflected or reduplicated
     ("ojol-ojolnya pada nyerobot, honorer2 juga", ["pengemudi ojek (antargolongan)", "pegawai honorer (antargolongan)"]),
