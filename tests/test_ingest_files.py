@@ -355,3 +355,15 @@ def test_auto_columns_take_the_first_conventional_name_present(tmp_path: Path) -
     [post] = drain(files(path, auto_columns=True)).posts
     assert post.post_id == "a-1"
     assert post.created_at == datetime(2024, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+
+def test_auto_columns_follow_each_rows_own_fields(tmp_path: Path) -> None:
+    # JSON records need not share their fields: each row's mapping is that of its own field names.
+    rows = [{"text": "satu", "id": "a-1", "author": "budi"}, {"text": "dua", "post_id": "p-2", "user": "sari"},
+            {"post_id": "p-3", "text": "tiga", "id": "a-3"}, {"text": "empat", "id": "a-4", "author": "budi"},
+            {"text": "lima", "post_id": "p-5"}]
+    path = tmp_path / "campur.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    posts = drain(files(path, auto_columns=True)).posts
+    assert [(p.post_id, p.author) for p in posts] == [("a-1", "budi"), ("p-2", "sari"), ("a-3", None),
+                                                      ("a-4", "budi"), ("p-5", None)]

@@ -20,7 +20,7 @@ reads only what was appended; a file whose beginning changed is read again from 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,8 @@ class FilesIngestor(Ingestor):
             raise opts.error(f"option 'delimiter' must be one character, got {self.delimiter!r}")
         self.max_record_bytes: int = opts.int("max_record_bytes", 4 << 20, minimum=1024)
         self.auto_columns: bool = opts.bool("auto_columns", False)
+        # auto_columns: the role -> column mapping of each field list seen (the rows of one file share theirs).
+        self._mappings: dict[tuple[str, ...], dict[str, str]] = {}
 
     def iter_posts(self, cursor: str | None) -> Iterator[Item]:
         paths = expand_paths(self.paths, tuple(FORMATS))
@@ -115,6 +117,7 @@ class FilesIngestor(Ingestor):
                 )
                 return
         checked = fmt == "text"
+        at = files.positions(key, state)
         try:
             for record in self._records(path, fmt, state["off"], state["line"]):
                 state.update(off=record.end, line=record.next_line, eof=record.fatal)
@@ -122,7 +125,8 @@ class FilesIngestor(Ingestor):
                     self._check_columns(name, fmt, record.row)
                     checked = True
                 problem, post = self._item(name, fmt, record)
-                yield Item(post=post, problem=problem, cursor=files.snapshot(key, state), partial=record.fatal)
+                yield Item(post=post, problem=problem, cursor=at(record.end, record.next_line, record.fatal),
+                           partial=record.fatal)
         except InputError as exc:
             # One unusable file (no text column, unreadable header) must not cost the other files their rows.
             skipped = {**state, "eof": True, "skipped": self._mapping()}
@@ -200,13 +204,21 @@ class FilesIngestor(Ingestor):
         """The role -> column mapping for a row: the configured one, plus conventional names with auto_columns."""
         if not self.auto_columns:
             return self.columns
-        # The first of a role's conventional names that the row has (a row with both id and post_id uses id).
-        found = {role: next(name for name in names if name in row) for role, names in CONVENTIONAL_COLUMNS.items()
-                 if any(name in row for name in names)}
-        return {**found, **self.columns}
+        fields = tuple(row)
+        mapping = self._mappings.get(fields)
+        if mapping is None:
+            if len(self._mappings) >= _MAPPINGS_KEPT:  # rows of ever new shapes: keep the memory bounded
+                self._mappings.clear()
+            # The first of a role's conventional names that the row has (a row with both id and post_id uses id).
+            found = {role: next(name for name in names if name in row)
+                     for role, names in CONVENTIONAL_COLUMNS.items() if any(name in row for name in names)}
+            mapping = self._mappings[fields] = {**found, **self.columns}
+        return mapping
 
 
 _ABSENT = object()
+#: Field lists whose auto_columns mapping is kept.
+_MAPPINGS_KEPT = 64
 
 #: With `auto_columns = true`, columns under these names are read without being configured.
 CONVENTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -217,7 +229,8 @@ CONVENTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 class _FilesCursor:
-    """Builds the cursor string per item without re-serialising every other file's state each time."""
+    """Builds the cursor string per item without re-serialising every other file's state each time, nor (while a
+    file is read) the state of that file beyond its position."""
 
     def __init__(self, files: dict[str, Any]) -> None:
         self._files = dict(files) if isinstance(files, dict) else {}
@@ -238,3 +251,24 @@ class _FilesCursor:
         current = json.dumps(key, ensure_ascii=False) + ":" + json.dumps(state, separators=(",", ":"))
         body = f"{self._others_json},{current}" if self._others_json else current
         return '{"files":{' + body + '},"kind":"files"}'
+
+    def positions(self, key: str, state: dict[str, Any]) -> Callable[[int, int, bool], str]:
+        """at(off, line, eof): `snapshot(key, state)` with the position in `state` (its last fields, "off", "line"
+        and "eof") set to these, its other fields as they are now; the text around the position is made once."""
+        fixed = {k: v for k, v in state.items() if k not in _POSITION}
+        if list(state)[len(fixed):] != list(_POSITION):
+            raise ValueError(f"a files cursor state ends with {', '.join(_POSITION)}")
+        marked = self.snapshot(key, {**fixed, "off": 0, "line": 0, "eof": False})
+        head = marked[:marked.rindex('"off":0,"line":0,"eof":false}')]
+        self._files[key] = dict(state)
+        files = self._files
+
+        def at(off: int, line: int, eof: bool) -> str:
+            files[key] = {**fixed, "off": off, "line": line, "eof": eof}
+            return f'{head}"off":{off:d},"line":{line:d},"eof":{"true" if eof else "false"}}}}},"kind":"files"}}'
+
+        return at
+
+
+#: The fields of a file's cursor state that change as it is read, in their order at its end.
+_POSITION = ("off", "line", "eof")
