@@ -143,6 +143,17 @@ def test_load_model_without_files_is_a_clear_error(tmp_path: Path) -> None:
         load_model(tmp_path)
 
 
+def test_load_model_trained_on_another_feature_set_is_a_clear_error(tmp_path: Path,
+                                                                     fitted: PatroliClassifier) -> None:
+    Model(fitted, {"version": "t"}).save(tmp_path / "now")
+    assert load_model(tmp_path / "now").version == "t"
+    older = pickle.loads(pickle.dumps(fitted))
+    older.coef_ = older.coef_[:, :-1]  # one cue column fewer, as a model from before a cue was added
+    Model(older, {"version": "old"}).save(tmp_path / "old")
+    with pytest.raises(ModelError, match="trained on .* features .* retrain it"):
+        load_model(tmp_path / "old")
+
+
 def test_threshold_overrides(fitted: PatroliClassifier) -> None:
     model = Model(fitted, {"version": "t"})
     scores = model.score(["teks biasa saja"])

@@ -299,6 +299,9 @@ def test_stems_of_lexicon_words_need_inflection(analyzer: Analyzer) -> None:
     ("dasar mata sipit", ["etnis Tionghoa (ras)"]),
     ("India2nya pada pelit", ["keturunan India (ras)"]),
     ("Orang Toraja-nya jorok", ["orang Toraja (suku)"]),
+    # what a religion holds sacred stands for its believers
+    ("Al-Quran itu kitab karangan, Yesus cuma dongeng", ["umat Islam (agama)", "umat Kristen (agama)"]),
+    ("umat Advent sok suci", ["umat Kristen (agama)"]),
     ("kaum buruh dan pengungsi", ["kaum buruh (antargolongan)", "pengungsi (antargolongan)"]),
     # groups looked down on for their work or class, named plainly, inflected or reduplicated
     ("ojol-ojolnya pada nyerobot, honorer2 juga", ["pengemudi ojek (antargolongan)", "pegawai honorer (antargolongan)"]),

@@ -20,14 +20,14 @@ from pipeline.text.targets import TARGET_TYPES, Target, TargetDetector
 
 #: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.
 LEXICON_CUES: tuple[str, ...] = ("abusive", "incitement", "hoax_cue", "derogation", "dehumanisation", "exclusion",
-                                 "counter", "report", "appeal", "debunk", "notice")
+                                 "counter", "report", "appeal", "debunk", "notice", "praise")
 #: Hostile words (insults, incitement, derogation, dehumanisation, exclusion) under a negator: "tidak pelit".
 HOSTILE_CUES: tuple[str, ...] = ("abusive", "incitement", "derogation", "dehumanisation", "exclusion")
 #: Target cues: which kinds of SARA group a post names, and how (a slur, a place of worship).
 TARGET_CUES: tuple[str, ...] = (*(f"target_{t}" for t in TARGET_TYPES), "target_slur", "target_place", "target_any")
 #: Hostility or context in a post that also names a group: the linear heads cannot form these conjunctions alone.
 INTERACTIONS: tuple[str, ...] = ("abusive", "incitement", "derogation", "dehumanisation", "exclusion", "negated",
-                                 "counter", "report", "appeal")
+                                 "counter", "report", "appeal", "praise")
 STYLE_CUES: tuple[str, ...] = ("exclaim", "question", "user", "url")
 CUE_NAMES: tuple[str, ...] = (*LEXICON_CUES, "negated", *TARGET_CUES, *(f"target_x_{name}" for name in INTERACTIONS),
                               *STYLE_CUES)

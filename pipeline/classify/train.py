@@ -37,7 +37,7 @@ CITATION = ("Ibrohim & Budi (2019), Multi-label Hate Speech and Abusive Language
 #: contrasts (neutral mentions, counter-speech, genuine notices, debunks) the datasets lack.
 HANDWRITTEN_WEIGHT = 3.0
 #: The hand-written examples' share of the total weight when calibrating and choosing thresholds.
-CALIBRATION_SHARE = 0.3
+CALIBRATION_SHARE = 0.5
 #: The (source, kind) of the training rows that sample ordinary text: smsa2019's positive and neutral comments and
 #: reviews. Their out-of-fold flag rate caps each label's threshold (`PatroliClassifier.max_ordinary_flag_rate`).
 ORDINARY = (("smsa2019", "review"),)
