@@ -173,6 +173,11 @@ class FeatureBuilder:
     def n_char(self) -> int:
         return len(self.chars.vocabulary_)
 
+    @property
+    def n_features(self) -> int:
+        """The width of the feature matrix: word block, char block, then one column per cue of `CUE_NAMES`."""
+        return self.n_word + self.n_char + len(CUE_NAMES)
+
     def cue_hits(self, tokens: Sequence[str], stems: Sequence[str], negated: Sequence[bool] | None = None) -> Hits:
         """Per cue of `CUE_NAMES`, the tokens of a post that fire it (used both for features and for explanations);
         `negated`: the tokens' negation, when already found."""

@@ -23,7 +23,6 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from pipeline.classify._features import CUE_NAMES
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.classify.explain import explain
 from pipeline.config import DEFAULT_MODEL_DIR
@@ -167,7 +166,7 @@ def load_model(path: str | Path | None = None) -> Model:
     except Exception as exc:  # a corrupt but hash-matching file (e.g. written by an incompatible library)
         raise ModelError(f"cannot load {model_path}: {exc}") from exc
     # A model trained before the cue set changed would fail at its first post with a matrix-shape error.
-    built, trained = estimator.features_.cue_column(CUE_NAMES[-1]) + 1, estimator.coef_.shape[1]
+    built, trained = estimator.features_.n_features, estimator.coef_.shape[1]
     if built != trained:
         raise ModelError(f"cannot use {model_path}: it was trained on {trained} features and this version of patroli "
                          f"builds {built}; retrain it with `patroli train`")

@@ -1,7 +1,7 @@
 """Shared CLI plumbing: the group that turns PatroliError into one line and an exit code, the group that imports a
 subcommand's module only when that subcommand is used, the options several commands share (each defined once
-here), and JSON output. Tables are rendered by `_render`, which only the
-commands that print tables import: `patroli --version` and help load neither pandas nor scikit-learn."""
+here), and JSON output. Tables are rendered by `_render`, which only the commands that print tables import:
+`patroli --version` and help load neither pandas nor scikit-learn."""
 
 from __future__ import annotations
 
