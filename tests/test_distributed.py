@@ -274,3 +274,21 @@ def test_a_job_without_posts_leaves_empty_readable_datasets(tmp_path: Path, clie
     assert len(pd.read_parquet(result.scored)) == 0 and len(pd.read_parquet(result.flagged)) == 0
     assert {f"score_{LABELS[0]}", "duplicate_of"} <= set(pd.read_parquet(result.flagged).columns)
     assert result.copies == 0 and sorted(os.listdir(tmp_path / "out")) == ["flagged", "scored"]
+
+
+def test_each_post_is_filed_under_its_day_in_jakarta(tmp_path: Path, client: object) -> None:
+    rows = [{"id": "late", "text": "Rapat RT ditunda sampai Sabtu malam.", "created_at": "2026-11-30T23:30:00Z",
+             "shares": 4},
+            {"id": "morning", "text": "Jalan depan pasar ditutup untuk perbaikan.", "created_at": "2026-11-30 08:00"},
+            {"id": "undated", "text": "Lampu jalan di gang tiga mati lagi."}]
+    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    result = score_dataset(str(tmp_path / "in.jsonl"), str(tmp_path / "out"), columns=Columns(id="id"),
+                           client=client)
+    scored = pd.read_parquet(result.scored).set_index("post_id")
+    # 23:30 UTC is 06:30 the next morning in WIB; a time without a zone is read as WIB.
+    assert scored["day"].astype(str).to_dict() == {"late": "2026-12-01", "morning": "2026-11-30",
+                                                   "undated": "unknown"}
+    assert pd.isna(scored.loc["undated", "created_at"]) and pd.isna(scored.loc["undated", "shares"])
+    assert scored.loc["late", "created_at"] == pd.Timestamp("2026-11-30T23:30:00Z")
+    assert scored.loc["late", "shares"] == 4
+    assert scored.loc["morning", "created_at"] == pd.Timestamp("2026-11-30T01:00:00Z")

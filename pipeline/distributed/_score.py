@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -19,9 +21,8 @@ from pipeline.distributed._read import fs_path
 from pipeline.errors import ModelError
 from pipeline.ingest._time import JAKARTA
 from pipeline.labels import FLAG_LABELS
-from pipeline.posts import Post
-from pipeline.records import FLAT_COLUMNS, ScanRecord, key_text
-from pipeline.scoring import Assessment, Scorer
+from pipeline.records import FLAT_COLUMNS, key_text
+from pipeline.scoring import Assessment, Reach, Scorer
 
 #: Posts scored at a time inside a partition.
 SCORE_BATCH = 2000
@@ -91,35 +92,34 @@ def score_part(frame: pd.DataFrame, model_path: str | None, sha256: str, thresho
     schema = output_schema(labels)
     posts = frame[frame["problem"].isna()]
     earlier = entries_of(out, number, storage_options)
-    found: dict[str, Assessment] = {}
+    found: dict[str, _Result] = {}
     firsts: dict[str, str] = {}
     tables: list[pa.Table] = []
     captured = datetime.now(UTC)
     for start in range(0, len(posts), SCORE_BATCH):
-        batch = [_post(row) for row in posts.iloc[start:start + SCORE_BATCH].itertuples(index=False)]
-        digests = [p.content_sha256 for p in batch]
-        new: dict[str, Post] = {}
-        for post, digest in zip(batch, digests, strict=True):
+        batch = posts.iloc[start:start + SCORE_BATCH]
+        texts = batch["text"].tolist()
+        digests = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts]
+        new: dict[str, int] = {}
+        for at, digest in enumerate(digests):
             if digest not in found:
-                new.setdefault(digest, post)
-        reach = [earlier[d][1] if d in earlier else (p.shares, p.views, p.followers) for d, p in new.items()]
-        found.update(zip(new, scorer.assess([p.text for p in new.values()], reach), strict=True))
-        rows = []
-        for post, digest in zip(batch, digests, strict=True):
-            a = found[digest]
+                new.setdefault(digest, at)
+        reach = _reach(batch, list(new.values()))
+        reach = [earlier[d][1] if d in earlier else r for d, r in zip(new, reach, strict=True)]
+        assessed = scorer.assess([texts[at] for at in new.values()], reach)
+        found.update(zip(new, (_result(a, labels) for a in assessed), strict=True))
+        duplicate_of: list[str | None] = []
+        for platform, post_id, digest in zip(batch["platform"].tolist(), batch["post_id"].tolist(), digests,
+                                             strict=True):
             if digest in earlier:
-                duplicate_of: str | None = earlier[digest][0]
-            else:
-                duplicate_of = firsts.get(digest)
-                if duplicate_of is None:
-                    firsts[digest] = key_text(post.key)
-            record = ScanRecord.of(post, scores=a.scores, flags=a.flags, evidence=a.evidence, priority=a.priority,
-                                   model_version=model.version, captured_at=captured)
-            row = record.flat(labels)
-            row.update(duplicate_of=duplicate_of, created_at=post.created_at, shares=post.shares, views=post.views,
-                       followers=post.followers, captured_at=captured, day=_day(post.created_at))
-            rows.append(row)
-        tables.append(pa.Table.from_pylist(rows, schema=schema))
+                duplicate_of.append(earlier[digest][0])
+                continue
+            first = firsts.get(digest)
+            if first is None:
+                firsts[digest] = key_text((platform, post_id))
+            duplicate_of.append(first)
+        tables.append(_table(batch, texts, digests, duplicate_of, [found[d] for d in digests], labels,
+                             model.version, captured, schema))
     scored = pa.concat_tables(tables) if tables else schema.empty_table()
     flagged = scored.filter(pc.not_equal(scored["flags"], ""))
     fs, root = fs_path(out, storage_options)
@@ -155,24 +155,63 @@ def summary_types(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _post(row: Any) -> Post:
-    def value(name: str) -> Any:
-        v = getattr(row, name)
-        return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+class _Result(NamedTuple):
+    """A text's results as its output rows carry them: its scores in label order, the flags `;`-joined, the
+    evidence as JSON, the priority and the matched claim."""
 
-    created = value("created_at")
-    return Post(platform=row.platform, post_id=row.post_id, text=row.text, author=value("author"),
-                url=value("url"), created_at=created.to_pydatetime() if created is not None else None,
-                shares=_int(value("shares")), views=_int(value("views")), followers=_int(value("followers")),
-                source=value("source"))
-
-
-def _int(value: Any) -> int | None:
-    return None if value is None else int(value)
+    scores: list[float]
+    flags: str
+    evidence: str
+    priority: float
+    claim_id: str | None
+    claim_similarity: float | None
 
 
-def _day(created: datetime | None) -> str:
-    return created.astimezone(JAKARTA).date().isoformat() if created is not None else "unknown"
+# What json.dumps(..., ensure_ascii=False) uses, built once (as ScanRecord.flat writes evidence).
+_EVIDENCE = json.JSONEncoder(ensure_ascii=False)
+
+
+def _result(a: Assessment, labels: Sequence[str]) -> _Result:
+    claim = a.evidence.get("claim") or {}
+    return _Result([a.scores[label] for label in labels], ";".join(a.flags), _EVIDENCE.encode(a.evidence),
+                   a.priority, claim.get("claim_id"), claim.get("similarity"))
+
+
+def _reach(batch: pd.DataFrame, rows: list[int]) -> list[Reach]:
+    """The reach figures (shares, views, followers) of these rows of a read partition, None where unknown."""
+    columns = [[None if v is pd.NA else int(v) for v in batch[name].iloc[rows].tolist()]
+               for name in ("shares", "views", "followers")]
+    return list(zip(*columns, strict=True))
+
+
+def _table(batch: pd.DataFrame, texts: list[str], digests: list[str], duplicate_of: list[str | None],
+           results: list[_Result], labels: Sequence[str], version: str, captured: datetime,
+           schema: pa.Schema) -> pa.Table:
+    """A batch's output rows (`output_columns`) as one Arrow table, built a column at a time: the post's fields
+    from the read partition, each row's results from its text's."""
+    def strings(name: str) -> pa.Array:
+        return pa.array([v if isinstance(v, str) else None for v in batch[name].tolist()], pa.string())
+
+    created = batch["created_at"]
+    # A batch spans few days: each distinct day is formatted once.
+    midnights = created.dt.tz_convert(JAKARTA).dt.normalize()
+    names = {day: day.date().isoformat() for day in midnights.dropna().unique()}
+    days = [names.get(day, "unknown") for day in midnights.tolist()]
+    columns: dict[str, Any] = {
+        "platform": strings("platform"), "post_id": strings("post_id"), "author": strings("author"),
+        "created_at": pa.Array.from_pandas(created).cast(pa.timestamp("us", tz="UTC"), safe=False),
+        "url": strings("url"), "source": strings("source"), "text": pa.array(texts, pa.string()),
+        "flags": [r.flags for r in results], "priority": [r.priority for r in results],
+        "claim_id": [r.claim_id for r in results], "claim_similarity": [r.claim_similarity for r in results],
+        "model_version": [version] * len(texts), "content_sha256": digests, "duplicate_of": duplicate_of,
+        "evidence": [r.evidence for r in results],
+        **{f"score_{label}": [r.scores[k] for r in results] for k, label in enumerate(labels)},
+        **{name: pa.Array.from_pandas(batch[name], type=pa.int64()) for name in ("shares", "views", "followers")},
+        "captured_at": pa.array([captured] * len(texts), pa.timestamp("us", tz="UTC")),
+        "day": days,
+    }
+    return pa.Table.from_arrays([pa.array(columns[f.name], f.type) if not isinstance(columns[f.name], pa.Array)
+                                 else columns[f.name] for f in schema], schema=schema)
 
 
 def _problems(frame: pd.DataFrame) -> list[str]:
