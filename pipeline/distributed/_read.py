@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 from pipeline.errors import InputError
 from pipeline.ingest._fields import as_text, parse_count
 from pipeline.ingest._time import JAKARTA, parse_time
-from pipeline.posts import Post
 
 #: Columns of a read partition: a post per row, or a skipped malformed record (`problem` set, no text).
 READ_COLUMNS = ("platform", "post_id", "author", "url", "created_at", "shares", "views", "followers", "source",
@@ -113,7 +112,7 @@ def read_part(part: Part, spec: Columns, storage_options: dict[str, Any] | None 
     from fsspec.utils import read_block
 
     if part.problem is not None:
-        return _frame([], [part.problem])
+        return _frame(None, [part.problem])
     try:
         with fsspec.open(part.url, "rb", compression="infer", **(storage_options or {})) as handle:
             if part.fmt == "parquet":
@@ -132,9 +131,9 @@ def read_part(part: Part, spec: Columns, storage_options: dict[str, Any] | None 
             frame = pd.read_csv(handle, dtype=str, keep_default_na=False, sep=None, engine="python",
                                 on_bad_lines=bad)
     except Exception as exc:  # any unreadable file: reported, the others go on
-        return _frame([], [f"{_where(part)}: unreadable ({_reason(exc)})"])
+        return _frame(None, [f"{_where(part)}: unreadable ({_reason(exc)})"])
     if columns.text not in frame.columns:
-        return _frame([], [f"{part.url}: no text column {columns.text!r}"])
+        return _frame(None, [f"{part.url}: no text column {columns.text!r}"])
     return _posts(frame.to_dict(orient="records"), part, columns, 0, problems)
 
 
@@ -169,7 +168,7 @@ def _posts(rows: list[dict[str, Any]], part: Part, columns: Columns, first_row: 
            problems: list[str]) -> pd.DataFrame:
     """Input rows (dicts) as posts; rows without text or with an unreadable time or count are problems."""
     name = part.url.rsplit("/", 1)[-1]
-    posts: list[Post] = []
+    out: dict[str, list[Any]] = {column: [] for column in READ_COLUMNS[:-1]}
     for i, row in enumerate(rows):
         where = f"{name}:{row.pop('_row', None) or (first_row or 0) + i + 1}"
         text = as_text(row.get(columns.text))
@@ -182,22 +181,27 @@ def _posts(rows: list[dict[str, Any]], part: Part, columns: Columns, first_row: 
             continue
         try:
             created = parse_time(row.get("created_at"), JAKARTA)
-            counts = {n: parse_count(row.get(n)) for n in ("shares", "views", "followers")}
+            counts = [parse_count(row.get(n)) for n in ("shares", "views", "followers")]
         except ValueError as exc:
             problems.append(f"{part.url}: {where}: {_reason(exc)}; skipped")
             continue
-        posts.append(Post(platform=as_text(row.get("platform")) or columns.platform, post_id=post_id, text=text,
-                          author=as_text(row.get("author")), url=as_text(row.get("url")), created_at=created,
-                          source=columns.source, **counts))
-    return _frame(posts, problems)
+        for column, value in zip(READ_COLUMNS[:-1], (
+                as_text(row.get("platform")) or columns.platform, post_id, as_text(row.get("author")),
+                as_text(row.get("url")), created, *counts, columns.source, text), strict=True):
+            out[column].append(value)
+    return _frame(out, problems)
 
 
-def _frame(posts: list[Post], problems: list[str]) -> pd.DataFrame:
-    rows = [{"platform": p.platform, "post_id": p.post_id, "author": p.author, "url": p.url,
-             "created_at": p.created_at, "shares": p.shares, "views": p.views, "followers": p.followers,
-             "source": p.source, "text": p.text, "problem": None} for p in posts]
-    rows += [{name: None for name in READ_COLUMNS} | {"problem": problem} for problem in problems]
-    return read_types(pd.DataFrame(rows, columns=list(READ_COLUMNS)))
+def _frame(posts: dict[str, list[Any]] | None, problems: list[str]) -> pd.DataFrame:
+    """READ_COLUMNS rows: the posts (a list of values per column but `problem`), then a row per problem."""
+    columns = {name: list((posts or {}).get(name, ())) for name in READ_COLUMNS}
+    n = len(columns["text"])
+    columns["problem"] = [None] * n
+    for problem in problems:
+        for name in READ_COLUMNS[:-1]:
+            columns[name].append(None)
+        columns["problem"].append(problem)
+    return read_types(pd.DataFrame(columns, columns=list(READ_COLUMNS)))
 
 
 def read_types(frame: pd.DataFrame) -> pd.DataFrame:
