@@ -26,8 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 #: Third-party packages that only optional extras install: importing them inside a function is how an extra stays
 #: optional.
-OPTIONAL = {"dask", "distributed", "fsspec", "uvicorn", "fastapi", "starlette", "jinja2", "argon2", "nacl",
-            "cryptography", "playwright"}
+OPTIONAL = {"dask", "distributed", "fsspec", "uvicorn", "fastapi", "starlette", "jinja2", "argon2", "playwright"}
 
 
 def _modules() -> dict[str, Path]:
