@@ -6,7 +6,8 @@ import, which builds the claim index, and a later one, which loads it), start-up
 
 Needs the third-party data (`--data-dir` or PATROLI_DATA_DIR): the corpus joins two real texts per post (tweets,
 comments, chain messages; see corpus.generate_real), written to a temporary directory, never to the repository.
-Writes benchmarks/results/scan.json. The machine's load matters: compare the ratios taken in one run.
+Writes benchmarks/results/scan.json (a part skipped with `--skip` keeps the figures of the last run that measured
+it). The machine's load matters: compare the ratios taken in one run.
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ def import_claims(n: int, db: str, tmp: Path) -> None:
     load(tmp / "claims.csv", db)
 
 
+FRESH_LOAD = "from pipeline.classify.artifact import load_model; load_model()"
+
+
 def wall(cmd: list[str], runs: int = 7) -> float:
     times = []
     for _ in range(runs):
@@ -157,7 +161,10 @@ def startup(tmp: Path) -> dict[str, float]:
             "python -c pass": wall([sys.executable, "-c", "pass"]),
             # What any command that reads the database must load: the floor under `review list`.
             "python -c 'import click, sqlalchemy'": wall([sys.executable, "-c", "import click, sqlalchemy"]),
-            "load_model()": round(statistics.median(load), 3)}
+            "load_model()": round(statistics.median(load), 3),
+            # What a cron run or a worker pays: the libraries the model needs, then the model.
+            "load_model() in a fresh process": wall([sys.executable, "-c", FRESH_LOAD]),
+            "python -c 'import numpy, scipy.sparse'": wall([sys.executable, "-c", "import numpy, scipy.sparse"])}
 
 
 def main() -> None:
@@ -170,8 +177,14 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[], choices=["core", "profile", "cli", "claims", "startup"])
     args = parser.parse_args()
     data_dir = require_data_dir(args.data_dir)
+    # Parts skipped in this run keep their figures from the last run that measured them.
+    kept = json.loads((RESULTS / "scan.json").read_text()) if (RESULTS / "scan.json").exists() else {}
     results: dict[str, object] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                               "platform": platform.platform(), "load": os.getloadavg()}}
+    for part, name in (("core", "per_core"), ("profile", "profile_percent"), ("cli", "cli"),
+                       ("claims", "cli_with_claims"), ("startup", "startup_seconds")):
+        if part in args.skip and name in kept:
+            results[name] = kept[name]
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         core = generate_real(tmp / "core.jsonl", args.core_posts, data_dir, seed=1)
