@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scan.py --posts 100000 --core-posts 20000 --claims 100000
 	$(BIN)/python benchmarks/bench_claims.py --claims 100000 --posts 20000
 	$(BIN)/python benchmarks/bench_dask.py --posts 2000000 --single-posts 100000
+	$(BIN)/python benchmarks/bench_dask.py --posts 200000 --single-posts 20000 --to-queue \
+		--json benchmarks/results/dask_queue.json
 
 bench-web: $(STAMP)
 	$(BIN)/python benchmarks/bench_web.py --items 100000 --json benchmarks/results/web.json

@@ -1,6 +1,7 @@
 """The Dask engine on a local cluster of two worker processes against a single-process scan of the same files.
 
     .venv/bin/python benchmarks/bench_dask.py [--posts 2000000] [--single-posts 100000] [--workers 2] [--copies 0.25]
+        [--to-queue] [--json benchmarks/results/dask.json]
 
 Writes a Parquet corpus of real text (corpus.generate_real: two real texts per post, 50,000-row row groups, a
 `--copies` share of the posts repeating an earlier post's text under another id, as forwarded posts do in an
@@ -8,7 +9,9 @@ archive) to a temporary directory, scores it with `pipeline.distributed.score_da
 LocalCluster(n_workers=2, threads_per_worker=1, processes=True) while sampling each worker process's resident
 memory twice a second, and scans the first `--single-posts` posts with `patroli scan --workers 1 --no-db` for the
 single-process rate. Reports the first pass (finding the copies) apart: its time and share of the job's.
-Writes benchmarks/results/dask.json. Needs `patroli[dask]` and the third-party data (PATROLI_DATA_DIR).
+With `--to-queue`, also loads the flagged dataset into a fresh SQLite review queue (`load_flagged`, on the driver, as
+`patroli scan --engine dask --to-queue` does) and then loads it again, which must add nothing: both timed.
+Writes benchmarks/results/dask.json (or `--json`). Needs `patroli[dask]` and the third-party data (PATROLI_DATA_DIR).
 """
 
 from __future__ import annotations
@@ -84,6 +87,31 @@ def single_process(corpus: Path, n: int, tmp: Path) -> dict[str, float]:
     return {"posts": table.num_rows, "seconds": round(seconds, 1), "posts_per_s": round(table.num_rows / seconds)}
 
 
+#: Loads a flagged dataset into a queue twice, in a fresh process as the CLI's driver would: prints both runs as JSON.
+LOAD_TWICE = """
+import json, sys, time
+from pipeline.distributed import load_flagged
+runs = []
+for _ in range(2):
+    start, cpu = time.perf_counter(), time.process_time()
+    posts, copies, enqueued = load_flagged(sys.argv[1], sys.argv[2])
+    runs.append({"posts": posts, "copies": copies, "enqueued": enqueued,
+                 "seconds": round(time.perf_counter() - start, 1), "cpu_seconds": round(time.process_time() - cpu, 1)})
+print(json.dumps(runs))
+"""
+
+
+def to_queue(flagged: str, n: int, tmp: Path) -> dict[str, object]:
+    """Load the flagged dataset into a fresh SQLite queue, then again (a re-run must add nothing), in a process of
+    its own (this one holds the benchmark's leftovers, which would slow the collector): rates and counts."""
+    proc = subprocess.run([sys.executable, "-c", LOAD_TWICE, flagged, f"sqlite:///{tmp / 'queue.db'}"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-2000:])
+    first, again = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"flagged": n, "first": first, "again": again, "flagged_per_s": round(n / first["seconds"])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=2_000_000)
@@ -91,6 +119,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--copies", type=float, default=0.25, help="share of posts that repeat an earlier text")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--to-queue", action="store_true", help="also time loading the flagged posts into a queue")
+    parser.add_argument("--json", type=Path, default=RESULTS / "dask.json", help="where to write the results")
     args = parser.parse_args()
     data_dir = require_data_dir(args.data_dir)
     # The local cluster's scheduler runs in this process and logs every shuffle it starts and ends as a warning.
@@ -115,10 +145,13 @@ def main() -> None:
                 "first_pass_share": round(result.first_pass_seconds / result.seconds, 3),
                 "memory_per_worker": sampler.summary()}
         print(json.dumps({"dask": dask}), flush=True)
+        queue = to_queue(result.flagged, result.flagged_posts, tmp) if args.to_queue else None
     results = {"single_process": single, "dask": dask,
                "speedup": round(dask["posts_per_s"] / single["posts_per_s"], 2), "load": os.getloadavg()}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "dask.json").write_text(json.dumps(results, indent=2) + "\n")
+    if queue is not None:
+        results["to_queue"] = queue
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
 
