@@ -103,7 +103,7 @@ print(json.dumps(runs))
 
 def to_queue(flagged: str, n: int, tmp: Path) -> dict[str, object]:
     """Load the flagged dataset into a fresh SQLite queue, then again (a re-run must add nothing), in a process of
-    its own (this one holds the benchmark's leftovers, which would slow the collector): rates and counts."""
+    its own as the CLI's driver is, without this one's cluster and corpus leftovers: rates and counts."""
     proc = subprocess.run([sys.executable, "-c", LOAD_TWICE, flagged, f"sqlite:///{tmp / 'queue.db'}"],
                           capture_output=True, text=True)
     if proc.returncode != 0:
