@@ -8,6 +8,11 @@ from datetime import datetime
 from typing import Any
 
 
+def content_sha256(text: str) -> str:
+    """SHA-256 of a post text as captured (UTF-8): the evidence hash and the content de-duplication key."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class Post:
     """One social-media post.
@@ -39,4 +44,4 @@ class Post:
     @property
     def content_sha256(self) -> str:
         """SHA-256 of the post text as captured (UTF-8): the evidence hash and the content de-duplication key."""
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        return content_sha256(self.text)

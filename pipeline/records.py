@@ -3,7 +3,6 @@ row (`scanner.records_frame` makes the scan DataFrame of them)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -13,7 +12,7 @@ from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.labels import LABELS
-from pipeline.posts import Post
+from pipeline.posts import Post, content_sha256
 from pipeline.values import as_utc, jsonable
 
 #: Columns of a flat (CSV or Parquet) output row, before one score_<label> column per label.
@@ -29,6 +28,13 @@ ROW_COLUMNS = ("platform", "post_id", "content_sha256", "text", "author", "url",
 _KNOWN_LABELS = frozenset(LABELS)
 # What `values.to_json` encodes with, built once (json.dumps with these options builds an encoder per call).
 _JSON = json.JSONEncoder(ensure_ascii=False, default=jsonable)
+# What json.dumps(..., ensure_ascii=False) encodes a flat row's evidence with, built once.
+_EVIDENCE = json.JSONEncoder(ensure_ascii=False)
+
+
+def evidence_json(evidence: dict[str, Any]) -> str:
+    """A record's evidence as a flat (CSV/Parquet) row holds it: JSON, non-ASCII kept."""
+    return _EVIDENCE.encode(evidence)
 
 
 @dataclass(slots=True)
@@ -63,7 +69,7 @@ class ScanRecord:
 
     def __post_init__(self) -> None:
         if not self.content_sha256 and isinstance(self.text, str):
-            self.content_sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+            self.content_sha256 = content_sha256(self.text)
 
     @classmethod
     def of(cls, post: Post, *, scores: dict[str, float], flags: list[str], evidence: dict[str, Any],
@@ -115,7 +121,7 @@ class ScanRecord:
         out = self.output()
         row = {name: out["id" if name == "post_id" else name] for name in FLAT_COLUMNS}
         row["flags"] = ";".join(out["flags"])
-        row["evidence"] = json.dumps(out["evidence"], ensure_ascii=False)
+        row["evidence"] = evidence_json(out["evidence"])
         for label in labels:
             row[f"score_{label}"] = out["scores"][label]
         return row
@@ -125,7 +131,7 @@ class ScanRecord:
         platform, post_id, text = str(self.platform), str(self.post_id), self.text
         if not isinstance(text, str):
             raise InputError(f"post {platform}:{post_id}: text must be a string")
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digest = content_sha256(text)
         if self.content_sha256 != digest:
             raise InputError(f"post {platform}:{post_id}: content_sha256 does not match the SHA-256 of its text")
         if not _KNOWN_LABELS.issuperset(self.flags):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import numpy as np
@@ -11,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.distributed._read import fs_path
+from pipeline.posts import content_sha256
 from pipeline.scoring import Reach
 
 #: A post's place in the input order: its partition's number times ORDER_SPAN plus its row among the partition's
@@ -33,7 +33,7 @@ def hash_part(frame: pd.DataFrame, partition_info: dict[str, Any] | None = None)
     number = (partition_info or {}).get("number", 0)
     posts = frame[frame["problem"].isna()]
     out = pd.DataFrame({
-        "sha": [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in posts["text"]],
+        "sha": [content_sha256(text) for text in posts["text"]],
         "order": number * ORDER_SPAN + np.arange(len(posts), dtype="int64"),
         "key": [f"{platform}:{post_id}" for platform, post_id in zip(posts["platform"], posts["post_id"],
                                                                         strict=True)],

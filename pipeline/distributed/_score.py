@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -21,7 +19,8 @@ from pipeline.distributed._read import fs_path
 from pipeline.errors import ModelError
 from pipeline.ingest._time import JAKARTA
 from pipeline.labels import FLAG_LABELS
-from pipeline.records import FLAT_COLUMNS, key_text
+from pipeline.posts import content_sha256
+from pipeline.records import FLAT_COLUMNS, evidence_json, key_text
 from pipeline.scoring import Assessment, Reach, Scorer
 
 #: Posts scored at a time inside a partition.
@@ -99,7 +98,7 @@ def score_part(frame: pd.DataFrame, model_path: str | None, sha256: str, thresho
     for start in range(0, len(posts), SCORE_BATCH):
         batch = posts.iloc[start:start + SCORE_BATCH]
         texts = batch["text"].tolist()
-        digests = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts]
+        digests = [content_sha256(text) for text in texts]
         new: dict[str, int] = {}
         for at, digest in enumerate(digests):
             if digest not in found:
@@ -167,13 +166,9 @@ class _Result(NamedTuple):
     claim_similarity: float | None
 
 
-# What json.dumps(..., ensure_ascii=False) uses, built once (as ScanRecord.flat writes evidence).
-_EVIDENCE = json.JSONEncoder(ensure_ascii=False)
-
-
 def _result(a: Assessment, labels: Sequence[str]) -> _Result:
     claim = a.evidence.get("claim") or {}
-    return _Result([a.scores[label] for label in labels], ";".join(a.flags), _EVIDENCE.encode(a.evidence),
+    return _Result([a.scores[label] for label in labels], ";".join(a.flags), evidence_json(a.evidence),
                    a.priority, claim.get("claim_id"), claim.get("similarity"))
 
 

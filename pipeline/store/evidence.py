@@ -3,7 +3,6 @@ records for export."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -12,14 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline.posts import content_sha256
 from pipeline.store import audit, ledger, queue
 from pipeline.store.schema import posts, queue_items
 
 PROBLEM_COLUMNS = ("post", "item_id", "platform", "post_id", "problem", "expected", "found")
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -70,7 +66,7 @@ def _post_hashes(conn: Connection) -> Iterator[dict[str, Any]]:
              .outerjoin(queue_items, queue_items.c.id == posts.c.id).order_by(posts.c.id)
              .execution_options(yield_per=2000))
     for row in conn.execute(query):
-        found = sha256_text(row.text)
+        found = content_sha256(row.text)
         if found != row.content_sha256:
             yield {"post": row.id, "item_id": row.item_id, "platform": None, "post_id": None,
                    "problem": "post text does not match its recorded SHA-256", "expected": row.content_sha256,
@@ -132,7 +128,7 @@ def records(conn: Connection, statuses: tuple[str, ...] = ("confirmed", "escalat
             "post_id": item["post_id"], "url": item["url"], "author": item["author"],
             "created_at": item["created_at"], "captured_at": item["captured_at"],
             "content_sha256": item["content_sha256"],
-            "sha256_verified": sha256_text(item["text"]) == item["content_sha256"],
+            "sha256_verified": content_sha256(item["text"]) == item["content_sha256"],
             "text": item["text"], "flags": item["flags"], "scores": item["scores"],
             "evidence": item["evidence"], "model_version": item["model_version"], "priority": item["priority"],
             "confirmed_labels": sorted(k for k, v in verdicts.items() if v),
