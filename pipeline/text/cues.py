@@ -3,8 +3,9 @@
 A lexicon term matches a token that *is* the term, allowing only for inflection: clitics and particles ("kafirnya",
 "gerejamu", "bunuhlah", also written apart: "toraja-nya"), the colloquial verb endings -in/-kan ("usirin"),
 colloquial nasal prefixes ("ngusir", "ngebakar"), a reduplicated plural ("cina-cina"), or a prefixed derivation
-whose Sastrawi stem is the term ("membakar", "dibantai", "beragama"). A term never matches inside another word: "sarapan" is not "sarap" (its stem
-is, but it carries no prefix, so -an is derivation, not inflection), "kafilah" is not "kafir", "cinta" is not "cina".
+whose Sastrawi stem is the term ("membakar", "dibantai", "beragama"). A term never matches inside another word:
+"sarapan" is not "sarap" (its stem is, but it carries no prefix, so -an is derivation, not inflection), "kafilah" is
+not "kafir", "cinta" is not "cina".
 """
 
 from __future__ import annotations
