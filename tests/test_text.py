@@ -8,14 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from nltk.tokenize import TweetTokenizer
+from nltk.tokenize.casual import _replace_html_entities
 
 from pipeline.text import Analyzer, FastStemmer, Normalizer, lexicons, tokenize
+from pipeline.text.casual import casual_tokens, replace_html_entities
 from pipeline.text.cues import LexiconMatcher, token_forms
 from pipeline.text.stem import SetDictionary
-from pipeline.text.tokenize import _TOKENIZER
 
 DATA_DIR = Path(os.environ.get("PATROLI_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 needs_data = pytest.mark.skipif(not (DATA_DIR / "ibrohim2019").exists(), reason=f"no dataset in {DATA_DIR}")
+#: The reference the casual tokeniser follows: NLTK's own, with patroli's settings.
+_TOKENIZER = TweetTokenizer(preserve_case=True, reduce_len=False, strip_handles=False)
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +62,7 @@ def test_tokenize_keeps_emoji_hashtags_and_mentions() -> None:
     "dua  spasi", " tepi ", "baris\nbaru", "http://t.co/x ok", "harga 10.000. 5.000 lagi", "angka 2- 3",
 ])
 def test_tokenize_word_by_word_gives_the_whole_text_tokens(text: str) -> None:
+    assert casual_tokens(text) == _TOKENIZER.tokenize(text)
     assert tokenize(text) == _TOKENIZER.tokenize(text)
 
 
@@ -70,6 +75,24 @@ def test_tokenize_word_by_word_on_generated_text() -> None:
         words = ["".join(rng.choices(pieces, k=rng.randint(1, 4))) for _ in range(rng.randint(1, 10))]
         text = " ".join(" ".join(words).split())
         assert tokenize(text) == _TOKENIZER.tokenize(text), text
+
+
+@needs_data
+def test_casual_tokens_are_nltks_on_real_posts() -> None:
+    from pipeline.classify.sources import load_ibrohim, load_netifier, load_smsa, load_turnbackhoax
+
+    texts = [text for load in (load_ibrohim, load_netifier, load_smsa, load_turnbackhoax)
+             for text in load(DATA_DIR)["text"]]
+    # the raw tweets too: the loaders clean some markup, and HTML entities are commonest before that
+    texts += list(pd.read_csv(DATA_DIR / "ibrohim2019" / "re_dataset.csv", encoding="latin-1")["Tweet"])
+    assert len(texts) > 40_000 and sum("&" in text for text in texts) > 300
+    assert [text for text in texts if casual_tokens(text) != _TOKENIZER.tokenize(text)] == []
+
+
+@pytest.mark.parametrize("text", ["&amp;", "&AMP;", "&#233;", "&#xe9;", "&#x;", "&#150;", "&#9999999999;", "&bogus;",
+                                  "&nbsp;x", "a&b;c", "&#;", "&#55296;", "&#x110000;", "&&amp;amp;", "tanpa entitas"])
+def test_html_entities_replaced_as_nltk_does(text: str) -> None:
+    assert replace_html_entities(text) == _replace_html_entities(text)
 
 
 def test_tokenize_words_ending_in_punctuation_as_the_tokenizer_does() -> None:

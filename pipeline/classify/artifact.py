@@ -110,7 +110,7 @@ class Model:
 
 def _versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
-    for dist in ("scikit-learn", "numpy", "scipy", "pandas", "nltk", "Sastrawi", "joblib", "patroli"):
+    for dist in ("scikit-learn", "numpy", "scipy", "pandas", "regex", "Sastrawi", "joblib", "patroli"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

@@ -14,9 +14,8 @@ from functools import cache
 from itertools import chain, islice
 from operator import and_, itemgetter
 
-from nltk.tokenize.casual import _replace_html_entities
-
 from pipeline.text import lexicons
+from pipeline.text.casual import replace_html_entities
 from pipeline.text.stem import _sastrawi_stemmer
 from pipeline.text.tokenize import JOINS_AFTER, JOINS_BEFORE, WHOLE_TEXT_ONLY, tokenize
 
@@ -264,8 +263,8 @@ def _entities_replaced(word: str) -> str | None:
     nothing and no space, joiner or skin tone appears. About one real post in fifteen has an "&", and tokenising a
     whole post costs as much as scoring it.
     """
-    replaced = _replace_html_entities(word)
-    if replaced and _replace_html_entities(replaced) == replaced and not _NOT_ALONE.search(replaced):
+    replaced = replace_html_entities(word)
+    if replaced and replace_html_entities(replaced) == replaced and not _NOT_ALONE.search(replaced):
         return replaced
     return None
 

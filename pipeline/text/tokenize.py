@@ -1,12 +1,10 @@
-"""Tokenisation with NLTK's TweetTokenizer (regex only: nothing is downloaded), cached word by word."""
+"""Tokenisation with NLTK's TweetTokenizer patterns (`pipeline.text.casual`), cached word by word."""
 
 from __future__ import annotations
 
 import re
 
-from nltk.tokenize import TweetTokenizer
-
-_TOKENIZER = TweetTokenizer(preserve_case=True, reduce_len=False, strip_handles=False)
+from pipeline.text.casual import casual_tokens
 
 # Only three kinds of token can contain a space: phone numbers ("021 555 1234": digits and ( ) * - . around the
 # space), spaced ellipses (". . .") and emoji sequences with a zero-width joiner or a skin-tone modifier. HTML
@@ -32,7 +30,7 @@ def tokenize(text: str) -> list[str]:
     posts do.
     """
     if WHOLE_TEXT_ONLY.search(text):
-        return _TOKENIZER.tokenize(text)
+        return casual_tokens(text)
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.clear()
     out: list[str] = []
@@ -49,6 +47,6 @@ def tokenize(text: str) -> list[str]:
             continue
         tokens = _CACHE.get(piece)
         if tokens is None:
-            tokens = _CACHE[piece] = tuple(_TOKENIZER.tokenize(piece))
+            tokens = _CACHE[piece] = tuple(casual_tokens(piece))
         out.extend(tokens)
     return out
