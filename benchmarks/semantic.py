@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipeline import config  # noqa: E402
 from pipeline.claims import ClaimIndex  # noqa: E402
 from pipeline.claims.evaluate import hoax_news_by_title, title_split  # noqa: E402
-from pipeline.classify._features import FeatureBuilder  # noqa: E402
+from pipeline.classify._vocabulary import fit_features  # noqa: E402
 from pipeline.classify.calibration import apply_platt, best_f1_threshold  # noqa: E402
 from pipeline.classify.data import load_ibrohim  # noqa: E402
 from pipeline.classify.estimator import PatroliClassifier  # noqa: E402
@@ -102,9 +102,9 @@ def labels_part(root: Path, encoder: Any) -> dict[str, Any]:
     ours = {"hate": np.zeros(len(texts)), "sara": np.zeros(len(texts))}
     dense = {"hate": np.zeros(len(texts)), "sara": np.zeros(len(texts))}
     for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, sara * 2 + hate):
-        builder = FeatureBuilder(clf.word_ngram_range, clf.char_ngram_range, clf.min_df, clf.max_word_features,
-                                 clf.max_char_features)
-        features = builder.fit_transform([normalized[i] for i in train], [stemmed[i] for i in train])
+        builder, features = fit_features([normalized[i] for i in train], [stemmed[i] for i in train],
+                                         clf.word_ngram_range, clf.char_ngram_range, clf.min_df,
+                                         clf.max_word_features, clf.max_char_features)
         held = builder.transform([normalized[i] for i in test], [stemmed[i] for i in test])
         hated = hate[train] == 1
         for name, rows, target in (("hate", np.ones(len(train), bool), hate), ("sara", hated, sara)):

@@ -23,7 +23,8 @@ __version__ = "0.1.0"
 #: public name -> the module that defines it (a module itself when the name is the module's).
 _EXPORTS = {
     "ClaimIndex": "pipeline.claims", "read_claims": "pipeline.claims",
-    "Model": "pipeline.classify", "load_model": "pipeline.classify", "PatroliClassifier": "pipeline.classify",
+    "Model": "pipeline.classify", "load_model": "pipeline.classify",
+    "PatroliClassifier": "pipeline.classify.estimator",
     "run_checks": "pipeline.classify.checks",
     "ConfigError": "pipeline.errors", "InputError": "pipeline.errors", "ModelError": "pipeline.errors",
     "PatroliError": "pipeline.errors", "StoreError": "pipeline.errors",

@@ -14,6 +14,7 @@ from sklearn.pipeline import Pipeline
 
 import pipeline
 from pipeline.classify._features import _word_strings
+from pipeline.classify._vocabulary import fit_features, fitted_vectorizer
 from pipeline.classify.artifact import Model, load_model
 from pipeline.classify.estimator import PatroliClassifier
 from pipeline.config import SAMPLES_DIR
@@ -123,19 +124,55 @@ def test_model_round_trip_and_sha_check(tmp_path: Path, fitted: PatroliClassifie
         load_model(tmp_path)
 
 
-def test_a_model_saved_by_joblib_still_loads_and_is_checked(tmp_path: Path, fitted: PatroliClassifier) -> None:
+def test_a_model_file_holding_the_whole_estimator_still_loads_and_is_checked(tmp_path: Path,
+                                                                            fitted: PatroliClassifier) -> None:
+    import gzip
     import hashlib
 
-    import joblib
-
-    joblib.dump(fitted, tmp_path / "model.joblib", compress=("xz", 6))
-    digest = hashlib.sha256((tmp_path / "model.joblib").read_bytes()).hexdigest()
-    (tmp_path / "model_card.json").write_text(json.dumps({"version": "old", "model_sha256": digest}))
+    # as model files were written before they held only the fitted attributes
+    data = gzip.compress(pickle.dumps(fitted, protocol=5), mtime=0)
+    (tmp_path / "model.pkl.gz").write_bytes(data)
+    (tmp_path / "model_card.json").write_text(json.dumps({"version": "old",
+                                                          "model_sha256": hashlib.sha256(data).hexdigest()}))
     old = load_model(tmp_path)
-    assert old.version == "old" and old.score(["selamat pagi"]).shape == (1, len(LABELS))
+    assert isinstance(old.estimator, PatroliClassifier)
+    texts = ["selamat pagi", "Bakar gerejanya!!"]
+    assert (old.score(texts).to_numpy() == fitted.predict_proba(texts)).all()
     (tmp_path / "model_card.json").write_text(json.dumps({"version": "old", "model_sha256": "0" * 64}))
     with pytest.raises(ModelError, match="does not match the card"):
         load_model(tmp_path)
+
+
+#: Loads the model directory given as argv[1] in a fresh interpreter, scores argv[2:] and prints the scores, the
+#: explanation of the first text, and which of the training libraries got imported.
+FRESH = """
+import json, sys
+from pipeline.classify.artifact import load_model
+model = load_model(sys.argv[1])
+from pipeline.classify.explain import explain
+clf = model.estimator
+print(json.dumps({"type": type(clf).__name__, "scores": clf.predict_proba(sys.argv[2:]).tolist(),
+                  "explained": explain(clf, sys.argv[2], "sara", 5),
+                  "loaded": sorted(m for m in ("sklearn", "nltk", "joblib", "scipy.stats") if m in sys.modules)}))
+"""
+
+
+def test_a_saved_model_loads_and_scores_without_the_training_libraries(tmp_path: Path, frame: pd.DataFrame,
+                                                                       fitted: PatroliClassifier) -> None:
+    import subprocess
+    import sys
+
+    from pipeline.classify.explain import explain
+
+    Model(fitted, {"version": "t"}).save(tmp_path)
+    texts = [*frame["text"].tolist()[:40], "Bakar gerejanya kalau mereka masih berani ibadah!!", ""]
+    done = subprocess.run([sys.executable, "-c", FRESH, str(tmp_path), *texts], capture_output=True, text=True,
+                          timeout=120, check=True)
+    found = json.loads(done.stdout)
+    assert found["type"] == "FittedClassifier" and found["loaded"] == []
+    # the very same numbers as the estimator that was saved
+    assert (np.array(found["scores"]) == fitted.predict_proba(texts)).all()
+    assert [tuple(pair) for pair in found["explained"]] == explain(fitted, texts[0], "sara", 5)
 
 
 def test_load_model_without_files_is_a_clear_error(tmp_path: Path) -> None:
@@ -271,7 +308,7 @@ def test_cached_char_features_equal_sklearns_transform(frame: pd.DataFrame, fitt
     rows = frame["text"].tolist()
     texts = [*rows, "", "   ", "😂😂", "k4f1r b.a.b.i bangeeet", *(" ".join(rows[i:i + 40]) for i in range(len(rows)))]
     normalized, _ = fitted.analyzer_.analyze_many(texts)
-    expected = fitted.features_.chars.transform([" ".join(tokens) for tokens in normalized])
+    expected = fitted_vectorizer(fitted.features_.chars, "char_wb").transform([" ".join(tokens) for tokens in normalized])
     got = fitted.features_.char_matrix(normalized)
     assert got.shape == expected.shape and got.dtype == expected.dtype
     expected.sort_indices()  # the vectorizer's rows come out in reverse order
@@ -292,7 +329,7 @@ def test_char_features_stay_sklearns_as_the_token_store_grows_and_starts_over(
     sizes = []
     for texts in batches:
         normalized, _ = fitted.analyzer_.analyze_many(texts)
-        expected = features.chars.transform([" ".join(tokens) for tokens in normalized])
+        expected = fitted_vectorizer(features.chars, "char_wb").transform([" ".join(tokens) for tokens in normalized])
         expected.sort_indices()
         got = features.char_matrix(normalized)
         assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
@@ -304,7 +341,7 @@ def test_char_features_stay_sklearns_as_the_token_store_grows_and_starts_over(
 def test_counted_word_features_equal_sklearns_transform(frame: pd.DataFrame, fitted: PatroliClassifier) -> None:
     texts = [*frame["text"].tolist(), "", "   ", "hubungi 021 555 1234 ya", "tidak bodoh tapi malas"]
     normalized, stemmed = fitted.analyzer_.analyze_many(texts)
-    expected = fitted.features_.words.transform(_word_strings(normalized, stemmed))
+    expected = fitted_vectorizer(fitted.features_.words, "word").transform(_word_strings(normalized, stemmed))
     got = fitted.features_.word_matrix(normalized, stemmed)
     assert got.shape == expected.shape and got.dtype == expected.dtype
     expected.sort_indices()
@@ -317,16 +354,14 @@ def test_counted_word_features_equal_sklearns_transform(frame: pd.DataFrame, fit
 def test_word_features_of_any_ngram_range_equal_sklearns_transform(frame: pd.DataFrame, ngram_range: tuple[int, int],
                                                                   max_features: int) -> None:
     # few features: some n-grams are features while the n-grams they begin with are not
-    from pipeline.classify._features import FeatureBuilder
     from pipeline.text.analyzer import Analyzer
 
     rows = frame["text"].tolist()
     normalized, stemmed = Analyzer().analyze_many([*rows, *(" ".join(rows[i:i + 3]) for i in range(len(rows)))])
-    builder = FeatureBuilder(ngram_range, (2, 3), 1, max_features, 500)
-    builder.fit_transform(normalized, stemmed)
+    builder, _ = fit_features(normalized, stemmed, ngram_range, (2, 3), 1, max_features, 500)
     texts = [*rows[::-1], "", "a", "hubungi 021 555 1234 ya", "tidak bodoh tapi malas, bodoh tapi malas"]
     normalized, stemmed = Analyzer().analyze_many(texts)
-    expected = builder.words.transform(_word_strings(normalized, stemmed))
+    expected = fitted_vectorizer(builder.words, "word").transform(_word_strings(normalized, stemmed))
     got = builder.word_matrix(normalized, stemmed)
     assert got.shape == expected.shape and got.nnz > 0
     expected.sort_indices()
@@ -406,7 +441,8 @@ def _reference_evidence(clf: PatroliClassifier, text: str, label: str) -> dict[s
     features = clf.features_
     tokens, stems = clf.analyzer_.analyze(text)
     row = features.transform([tokens], [stems]).tocsr()
-    words, chars = features.words.get_feature_names_out(), features.chars.get_feature_names_out()
+    words = fitted_vectorizer(features.words, "word").get_feature_names_out()
+    chars = fitted_vectorizer(features.chars, "char_wb").get_feature_names_out()
     first_token = {}
     for token, stem, marked in zip(tokens, stems, mark_negated(tokens, stems), strict=True):
         first_token.setdefault(stem, token)

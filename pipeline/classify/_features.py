@@ -6,11 +6,10 @@ import math
 from collections.abc import Sequence
 from functools import cached_property
 from itertools import chain, compress, repeat
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from pipeline.text import lexicons
 from pipeline.text.cues import LexiconMatcher
@@ -50,32 +49,28 @@ Hits = dict[str, list[str]]
 Negated = Sequence[Sequence[bool]]
 
 
+class Vocabulary(NamedTuple):
+    """A fitted TF-IDF block: term -> column, each column's idf, and the n-gram lengths, under the names scikit-learn's
+    TfidfVectorizer gives them (`pipeline.classify._vocabulary` fits it)."""
+
+    vocabulary_: dict[str, int]
+    idf_: np.ndarray
+    ngram_range: tuple[int, int]
+
+
 class FeatureBuilder:
-    """Fits the vocabularies and turns (normalised, stemmed) texts into one sparse matrix.
+    """Turns (normalised, stemmed) texts into one sparse matrix over fitted vocabularies.
 
     Column blocks: word n-grams over stems (a negated stem marked, see `pipeline.text.negation`), char_wb n-grams
-    over normalised text, then the cue counts of `CUE_NAMES`.
+    over normalised text, then the cue counts of `CUE_NAMES`. The blocks are TfidfVectorizer's (sublinear tf, idf,
+    L2 rows), computed here without it: scoring needs no scikit-learn.
     """
 
-    def __init__(self, word_ngram_range: tuple[int, int], char_ngram_range: tuple[int, int], min_df: int,
-                 max_word_features: int, max_char_features: int) -> None:
-        self.words = TfidfVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False,
-                                     ngram_range=word_ngram_range, min_df=min_df, max_features=max_word_features,
-                                     sublinear_tf=True, dtype=np.float32)
-        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=char_ngram_range, min_df=min_df,
-                                     lowercase=False, max_features=max_char_features, sublinear_tf=True,
-                                     dtype=np.float32)
+    def __init__(self, words: Vocabulary, chars: Vocabulary) -> None:
+        self.words = words
+        self.chars = chars
         self.cues = _cue_lexicons()
         self.targets = TargetDetector()
-
-    def fit_transform(self, normalized: Tokens, stemmed: Tokens) -> sp.csr_matrix:
-        """Fit on the posts' normalised and stemmed tokens (one list per post) and return their matrix."""
-        w = self.words.fit_transform(_word_strings(normalized, stemmed))
-        c = self.chars.fit_transform([" ".join(tokens) for tokens in normalized])
-        # stop_words_ holds every pruned term; it is only for introspection and would bloat the model file.
-        self.words.stop_words_ = None
-        self.chars.stop_words_ = None
-        return sp.hstack([w, c, self.cue_matrix(normalized, stemmed)], format="csr")
 
     def transform(self, normalized: Tokens, stemmed: Tokens, hits: Sequence[Hits] | None = None,
                   negated: Negated | None = None) -> sp.csr_matrix:
@@ -87,7 +82,7 @@ class FeatureBuilder:
         return matrix
 
     def word_matrix(self, normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> sp.csr_matrix:
-        """The word block, equal to `self.words.transform` of the posts' `_word_strings`: each word is looked up once
+        """The word block, equal to the fitted vectorizer's transform of the posts' `_word_strings`: each word is looked up once
         among the vocabulary's stems (`word_parts`), and the n-grams are found from those ids with array operations
         (`_word_grams`), without a string per n-gram."""
         words = [text.split() for text in _word_strings(normalized, stemmed, negated)]  # a token may hold a space
@@ -102,7 +97,7 @@ class FeatureBuilder:
         return _tfidf(matrix, self.words.idf_)
 
     def char_matrix(self, normalized: Tokens) -> sp.csr_matrix:
-        """The char block, equal to `self.chars.transform` of the space-joined tokens, built from per-token cached
+        """The char block, equal to the fitted vectorizer's transform of the space-joined tokens, built from per-token cached
         n-grams.
 
         char_wb n-grams never cross whitespace, so a text's n-gram counts are the sum of its tokens' counts; tokens
@@ -311,17 +306,26 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     times idf, then L2 row normalisation; bitwise the same.
 
     The vectorizer multiplies by the idf as a sparse product with a diagonal matrix (a third of the cost here),
-    which leaves each row's values in reverse order; a row's norm is summed in the order of its values. Here the
-    values are weighted in place (one product each, as there) and each row's norm summed over its values reversed,
-    so that even the last bit agrees (another order changes a value about once in a hundred million).
+    which leaves each row's values in reverse order, and sums a row's squares in the order of its values. Here the
+    values are weighted in place (one product each, as there) and each row's squares summed over its values
+    reversed, so that even the last bit agrees (another order changes a value about once in a hundred million).
     """
     weighted = (np.log(counts.data) + 1) * idf.astype(np.float32)[counts.indices]
-    ends = np.diff(counts.indptr)
-    reverse = np.repeat(counts.indptr[:-1] + counts.indptr[1:] - 1, ends) - np.arange(len(weighted))
-    reversed_rows = sp.csr_matrix((weighted[reverse], counts.indices, counts.indptr), shape=counts.shape)
-    normalize(reversed_rows, norm="l2", copy=False)  # the indices do not matter to the norms
-    counts.data = reversed_rows.data[reverse].astype(np.float32, copy=False)
+    lengths = np.diff(counts.indptr)
+    reverse = np.repeat(counts.indptr[:-1] + counts.indptr[1:] - 1, lengths) - np.arange(len(weighted))
+    # squares in single precision, summed in double, as there
+    norms = np.sqrt(_ordered_row_sums(np.square(weighted[reverse]), counts.indptr))
+    norms[norms == 0] = 1.0  # an empty row stays empty
+    counts.data = (weighted / np.repeat(norms, lengths)).astype(np.float32)
     return counts
+
+
+def _ordered_row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Each CSR row's `values` summed in double precision one after another, in the row's order, as
+    scikit-learn's row normalisation does (numpy's sums add in pairs, which can change the last bit): a weighted
+    bincount adds each value to its row's total in turn."""
+    lengths = np.diff(indptr)
+    return np.bincount(np.repeat(np.arange(len(lengths)), lengths), weights=values, minlength=len(lengths))
 
 
 def _word_strings(normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> list[str]:

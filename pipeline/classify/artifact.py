@@ -1,16 +1,16 @@
 """The shipped model: a gzip-compressed pickle plus `model_card.json`, refused on load unless its SHA-256 matches the
 card.
 
-A plain pickle (protocol 5, read by the C unpickler) loads about ten times faster than the same object through
-joblib, whose unpickler is written in Python: the model's vocabularies and caches are large dicts. Older model
-directories with a `model.joblib` still load.
+The pickle holds the fitted classifier alone (`FittedClassifier`: arrays, dicts and the analyser), so loading it
+imports neither scikit-learn nor the training code; a plain pickle (protocol 5, read by the C unpickler) also loads
+about ten times faster than the same object through joblib. A model file written before holds the whole
+`PatroliClassifier` and still loads (importing scikit-learn).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import pickle
 import platform
@@ -19,26 +19,24 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 
-from pipeline.classify.estimator import PatroliClassifier
 from pipeline.classify.explain import explain
+from pipeline.classify.fitted import LinearScoring
 from pipeline.config import DEFAULT_MODEL_DIR
 from pipeline.digest import sha256_file
 from pipeline.errors import ModelError
 from pipeline.labels import FLAG_LABELS, check_label
 
 MODEL_FILE = "model.pkl.gz"
-LEGACY_MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
 
 
 class Model:
     """A trained classifier with its card: scores, flags and explanations for posts."""
 
-    def __init__(self, estimator: PatroliClassifier, card: dict[str, Any]) -> None:
+    def __init__(self, estimator: LinearScoring, card: dict[str, Any]) -> None:
         self.estimator = estimator
         self.card = card
 
@@ -89,11 +87,12 @@ class Model:
         return {lab: explain(self.estimator, text, lab, top) for lab in labels}
 
     def save(self, directory: str | Path, extra_card: dict[str, Any] | None = None) -> Path:
-        """Write model.pkl.gz and model_card.json with the file's SHA-256 (the same bytes for the same model)."""
+        """Write model.pkl.gz (the fitted classifier) and model_card.json with the file's SHA-256 (the same bytes for
+        the same model)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / MODEL_FILE
-        path.write_bytes(gzip.compress(pickle.dumps(self.estimator, protocol=5), compresslevel=6, mtime=0))
+        path.write_bytes(gzip.compress(pickle.dumps(self.estimator.fitted(), protocol=5), compresslevel=6, mtime=0))
         card = {**self.card, **(extra_card or {})}
         card.update({
             "model_file": MODEL_FILE,
@@ -144,9 +143,8 @@ def load_model(path: str | Path | None = None) -> Model:
     if directory.is_file():
         directory = directory.parent
     card_path = directory / CARD_FILE
-    model_path = next((directory / name for name in (MODEL_FILE, LEGACY_MODEL_FILE) if (directory / name).exists()),
-                      None)
-    if not card_path.exists() or model_path is None:
+    model_path = directory / MODEL_FILE
+    if not card_path.exists() or not model_path.exists():
         raise ModelError(f"no model in {directory} (expected {MODEL_FILE} and {CARD_FILE}); run `patroli train`")
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
@@ -159,10 +157,7 @@ def load_model(path: str | Path | None = None) -> Model:
         raise ModelError(f"refusing to load {model_path}: its SHA-256 {actual[:12]}… does not match the card's "
                          f"{str(expected)[:12]}… (a changed model file could run arbitrary code)")
     try:
-        if model_path.name == MODEL_FILE:
-            estimator = pickle.loads(gzip.decompress(data))  # noqa: S301 - checked against the card above
-        else:
-            estimator = joblib.load(io.BytesIO(data))
+        estimator = pickle.loads(gzip.decompress(data))  # noqa: S301 - checked against the card above
     except Exception as exc:  # a corrupt but hash-matching file (e.g. written by an incompatible library)
         raise ModelError(f"cannot load {model_path}: {exc}") from exc
     # A model trained before the cue set changed would fail at its first post with a matrix-shape error.

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import precision_recall_curve
 
+from pipeline.classify.fitted import sigmoid
+
 
 def fit_stack(Z: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None,
               l2: float = 1e-3) -> tuple[np.ndarray, float]:
@@ -23,7 +25,7 @@ def fit_stack(Z: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None,
     penalty[-1] = 1e-9
     # Newton iterations on the weighted, smoothed log-loss.
     for _ in range(100):
-        p = _sigmoid(X @ beta)
+        p = sigmoid(X @ beta)
         g = X.T @ (w * (p - target)) + penalty * beta
         h = (X * (w * np.maximum(p * (1 - p), 1e-12))[:, None]).T @ X + np.diag(penalty)
         step = np.linalg.solve(h, g)
@@ -33,17 +35,8 @@ def fit_stack(Z: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None,
     return beta[:-1].copy(), float(beta[-1])
 
 
-def apply_stack(Z: np.ndarray, params: tuple[np.ndarray, float]) -> np.ndarray:
-    """Calibrated probabilities of the rows of `Z` under `fit_stack` parameters."""
-    return _sigmoid(np.asarray(Z, dtype=float) @ params[0] + params[1])
-
-
 def apply_platt(decision: np.ndarray, params: tuple[float, float]) -> np.ndarray:
-    return _sigmoid(params[0] * np.asarray(decision, dtype=float) + params[1])
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+    return sigmoid(params[0] * np.asarray(decision, dtype=float) + params[1])
 
 
 def best_f1_threshold(y: np.ndarray, proba: np.ndarray, weight: np.ndarray | None = None,

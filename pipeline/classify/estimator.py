@@ -22,7 +22,6 @@ to 4.7%.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,18 +30,12 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
-from pipeline.classify._features import FeatureBuilder, Hits
-from pipeline.classify.calibration import (
-    apply_stack,
-    best_f1_threshold,
-    capped_flag_rate,
-    capped_threshold,
-    fit_stack,
-)
+from pipeline.classify._vocabulary import fit_features
+from pipeline.classify.calibration import best_f1_threshold, capped_flag_rate, capped_threshold, fit_stack
+from pipeline.classify.fitted import LinearScoring, apply_stack
 from pipeline.errors import InputError
 from pipeline.labels import BASE_LABELS, LABELS, SARA_SUBLABELS
 from pipeline.text import Analyzer, FastStemmer, Normalizer
-from pipeline.text.negation import negated_positions
 
 #: Calibrators: (label, other decision columns it also reads, gate cues that switch on an offset and a change of
 #: every slope, cue columns read as they are). A column "<label>:def" is the label's definition head, learnt from
@@ -62,17 +55,7 @@ STACK: Stack = (
 DEFINITION = ":def"
 
 
-class Featurized(NamedTuple):
-    """Posts' feature matrix and what it was built from, one entry per post: what explanations reuse."""
-
-    matrix: sp.csr_matrix
-    normalized: list[list[str]]
-    stemmed: list[list[str]]
-    hits: list[Hits]
-    negated: list[list[bool]]  # per token, whether a negator governs it
-
-
-class PatroliClassifier(BaseEstimator):
+class PatroliClassifier(LinearScoring, BaseEstimator):
     """Calibrated per-label probabilities for hoax, provocation, SARA (and its sub-labels), hate speech and abusive.
 
     `fit(X, y, sample_weight=None, groups=None, calibration_weight=None, definition_rows=None, ordinary_rows=None)`:
@@ -94,7 +77,7 @@ class PatroliClassifier(BaseEstimator):
     must not cost a flood of flags on ordinary text, which is most of what a patrol reads. The out-of-fold share
     of ordinary rows flagged at the final thresholds is kept in `ordinary_flag_rate_`.
     `predict_proba(X)` returns an (n, len(labels)) array of calibrated probabilities; `predict(X)` applies
-    `thresholds_`.
+    `thresholds_`, and `fitted()` is what a model file keeps of it (all three from `LinearScoring`).
     """
 
     def __init__(self, labels: Sequence[str] = LABELS, word_ngram_range: tuple[int, int] = (1, 2),
@@ -168,10 +151,9 @@ class PatroliClassifier(BaseEstimator):
         self.columns_ = [*heads, *(f"{label}{DEFINITION}" for j, label in enumerate(heads)
                                    if len(np.unique(Y[definition & ~np.isnan(Y[:, j]), j])) == 2)]
         self.analyzer_ = Analyzer(Normalizer(self.slang), FastStemmer())
-        self.features_ = FeatureBuilder(self.word_ngram_range, self.char_ngram_range, self.min_df,
-                                        self.max_word_features, self.max_char_features)
         normalized, stemmed = self.analyzer_.analyze_many(list(X))
-        M = self.features_.fit_transform(normalized, stemmed)
+        self.features_, M = fit_features(normalized, stemmed, self.word_ngram_range, self.char_ngram_range,
+                                         self.min_df, self.max_word_features, self.max_char_features)
         self.stack_ = {label: (tuple(o for o in others if o in self.columns_), tuple(gates), tuple(cues))
                        for label, others, gates, cues in self.stack if label in heads}
         D = self._oof_decisions(M, Y, weight, groups, definition)
@@ -240,61 +222,6 @@ class PatroliClassifier(BaseEstimator):
                 weights, intercept = self._fit_head(M[rows], target, weight[rows])
                 D[test, k] = M[test] @ weights + intercept
         return D
-
-    def _stack_inputs(self, label: str, D: np.ndarray, M: sp.csr_matrix) -> np.ndarray:
-        """The calibrator's inputs for `label`: its head's decision, the other heads' decisions it reads, then per gate
-        cue its presence (0/1) and each of those decisions times it, then its plain cue columns."""
-        own = D[:, self.columns_.index(label)]
-        others, gates, cues = self.stack_.get(label, ((), (), ()))
-        columns = [own, *(D[:, self.columns_.index(o)] for o in others)]
-        if gates or cues:
-            block = self._cue_block(M, [*gates, *cues])
-            for k in range(len(gates)):
-                present = (block[:, k] > 0).astype(float)
-                columns += [present, present * own, *(present * D[:, self.columns_.index(o)] for o in others)]
-            columns += [block[:, len(gates) + k] for k in range(len(cues))]
-        return np.column_stack(columns)
-
-    def _cue_block(self, M: sp.csr_matrix, names: Sequence[str]) -> np.ndarray:
-        """The named cue columns of a feature matrix, dense."""
-        return M[:, [self.features_.cue_column(name) for name in names]].toarray().astype(float)
-
-    # --- scoring -------------------------------------------------------------------------------------------------
-
-    def featurize(self, X: Sequence[str]) -> Featurized:
-        """The feature matrix of raw posts with what it was built from (tokens, stems, cue hits)."""
-        normalized, stemmed = self.analyzer_.analyze_many(list(X))
-        # found once: the cues, the word features and the explanations all read it
-        negated = list(map(negated_positions, normalized))
-        hits = [self.features_.cue_hits(tokens, stems, marks)
-                for tokens, stems, marks in zip(normalized, stemmed, negated, strict=True)]
-        return Featurized(self.features_.transform(normalized, stemmed, hits, negated), normalized, stemmed, hits,
-                          negated)
-
-    def decisions(self, M: sp.csr_matrix) -> np.ndarray:
-        """Each decision column's linear value (`columns_` order) per row of a feature matrix."""
-        return np.asarray(M @ self.coef_.T, dtype=np.float64) + self.intercept_
-
-    def proba_from_features(self, M: sp.csr_matrix) -> np.ndarray:
-        D = self.decisions(M)
-        labels = list(self.labels)
-        P = np.zeros((M.shape[0], len(labels)))
-        for label in self.heads_:
-            P[:, labels.index(label)] = apply_stack(self._stack_inputs(label, D, M), self.calibrators_[label])
-        subs = [(type_, sub) for type_, sub in SARA_SUBLABELS.items() if sub in labels]
-        if "sara" in self.heads_ and subs:
-            named = self._cue_block(M, [f"target_{type_}" for type_, _ in subs]) > 0
-            sara = P[:, labels.index("sara")]
-            for k, (_, sub) in enumerate(subs):
-                P[:, labels.index(sub)] = np.where(named[:, k], sara, 0.0)
-        return P
-
-    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
-        return self.proba_from_features(self.featurize(X).matrix)
-
-    def predict(self, X: Sequence[str]) -> np.ndarray:
-        P = self.predict_proba(X)
-        return (P >= np.array([self.thresholds_[label] for label in self.labels])).astype(int)
 
 
 def _nb_ratio(M: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:

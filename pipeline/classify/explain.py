@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from pipeline.classify._attribution import attribution
 from pipeline.classify._features import CUE_NAMES, Hits, Negated
-from pipeline.classify.estimator import PatroliClassifier
+from pipeline.classify.fitted import LinearScoring
 from pipeline.labels import SARA_SUBLABELS
 from pipeline.text.negation import negated_positions
 from pipeline.text.targets import Target
@@ -20,7 +20,7 @@ from pipeline.text.targets import Target
 Evidence = dict[str, list[tuple[str, float]]]
 
 
-def explain(clf: PatroliClassifier, text: str, label: str, top: int = 5) -> list[tuple[str, float]]:
+def explain(clf: LinearScoring, text: str, label: str, top: int = 5) -> list[tuple[str, float]]:
     """The post's own terms with the largest positive contribution to `label`'s calibrated log-odds, largest first.
 
     Contributions of a linear model are feature value x weight. Word n-gram contributions are shared among the
@@ -34,14 +34,14 @@ def explain(clf: PatroliClassifier, text: str, label: str, top: int = 5) -> list
     return explain_row(clf, row, tokens, stems, [label], top)[label]
 
 
-def explain_row(clf: PatroliClassifier, row: sp.csr_matrix, tokens: list[str], stems: list[str],
+def explain_row(clf: LinearScoring, row: sp.csr_matrix, tokens: list[str], stems: list[str],
                 labels: Sequence[str], top: int = 5, hits: Hits | None = None) -> Evidence:
     """`explain` for several labels of a post whose feature row and tokens (and maybe cue hits) are already
     computed."""
     return explain_rows(clf, row, [tokens], [stems], [labels], top, None if hits is None else [hits])[0]
 
 
-def explain_rows(clf: PatroliClassifier, M: sp.csr_matrix, tokens: Sequence[list[str]], stems: Sequence[list[str]],
+def explain_rows(clf: LinearScoring, M: sp.csr_matrix, tokens: Sequence[list[str]], stems: Sequence[list[str]],
                  labels: Sequence[Sequence[str]], top: int = 5, hits: Sequence[Hits] | None = None,
                  negated: Negated | None = None) -> list[Evidence]:
     """`explain_row` for every row of a feature matrix (the scan path): `tokens`, `stems`, `labels` to explain (and
@@ -75,7 +75,7 @@ def explain_rows(clf: PatroliClassifier, M: sp.csr_matrix, tokens: Sequence[list
 _BLOCK = 2000
 
 
-def _explain_block(clf: PatroliClassifier, M: sp.csr_matrix, tokens: list[list[str]], stems: list[list[str]],
+def _explain_block(clf: LinearScoring, M: sp.csr_matrix, tokens: list[list[str]], stems: list[list[str]],
                    labels: list[Sequence[str]], top: int, hits: list[Hits] | None,
                    negated: Negated | None) -> list[Evidence]:
     """`explain_rows` for a matrix (sorted indices) whose every row has labels to explain."""
@@ -200,7 +200,7 @@ def _target_lines(targets: Sequence[Target], label: str, position: dict[str, int
     return [(line, round(weight, 4)) for line, weight in weights.items()], naming
 
 
-def _contributions(clf: PatroliClassifier, M: sp.csr_matrix, label: str, at: np.ndarray | None = None) -> np.ndarray:
+def _contributions(clf: LinearScoring, M: sp.csr_matrix, label: str, at: np.ndarray | None = None) -> np.ndarray:
     """Per stored value of a feature matrix `M` (or of those at positions `at` among them), its push on its row's
     calibrated log-odds of `label`.
 
@@ -243,7 +243,7 @@ def _gate_term(n_others: int, k: int) -> int:
     return 1 + n_others + (2 + n_others) * k
 
 
-def _weights(clf: PatroliClassifier, label: str, gated: int) -> np.ndarray:
+def _weights(clf: LinearScoring, label: str, gated: int) -> np.ndarray:
     """Per feature, the slope-weighted sum of the weights of the heads `label`'s calibrator reads, for a row with
     the gate cues whose bits are set in `gated`."""
     coefs, _ = clf.calibrators_[label]
