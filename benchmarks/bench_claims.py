@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate_real  # noqa: E402
 
 from pipeline import config  # noqa: E402
-from pipeline.claims import ClaimIndex, evaluate_claim_matching  # noqa: E402
+from pipeline.claims import ClaimIndex  # noqa: E402
+from pipeline.claims.evaluate import evaluate_claim_matching  # noqa: E402
 
 SUBJECTS = [
     "Presiden", "Wakil Presiden", "Menteri Kesehatan", "Menteri Keuangan", "Menteri Agama", "Kapolri",

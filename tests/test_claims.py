@@ -11,6 +11,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.feature_extraction.text import HashingVectorizer
 
 from pipeline.claims import (
     CLAIM_COLUMNS,
@@ -18,12 +19,11 @@ from pipeline.claims import (
     DEFAULT_SUGGEST,
     ClaimIndex,
     combine_hoax,
-    evaluate_claim_matching,
     read_claims,
 )
 from pipeline.claims._text import normalize_claim_text
-from pipeline.claims._vectors import HashedTfidf, TwoStageSearch, VectorSpec
-from pipeline.claims.evaluate import perturbations
+from pipeline.claims._vectors import HashedTfidf, TwoStageSearch, VectorSpec, _hashed_column
+from pipeline.claims.evaluate import evaluate_claim_matching, perturbations
 from pipeline.claims.index import threshold_for_rate
 from pipeline.config import SAMPLES_DIR
 from pipeline.errors import InputError
@@ -246,6 +246,23 @@ def test_claim_text_normalisation(text: str, expected: str) -> None:
     assert normalize_claim_text(text) == expected
 
 
+def _sklearn_hashers(spec: VectorSpec) -> tuple[HashingVectorizer, HashingVectorizer]:
+    """scikit-learn's own vectorizers for the char and word blocks of `spec`: the reference the claim vectors
+    follow."""
+    common = dict(n_features=spec.n_features, alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
+    return (HashingVectorizer(analyzer="char_wb", ngram_range=spec.char_ngrams, **common),
+            HashingVectorizer(analyzer="word", ngram_range=spec.word_ngrams, token_pattern=r"\b\w+\b", **common))
+
+
+def test_hashed_columns_are_sklearns() -> None:
+    grams = ["", " ", "a", " ab", "kata ", "é", "日本語", "👍🏻", "\x00x", "a b", *(f"kata{i}" for i in range(20_000))]
+    for n_features in (2**20, 2**16, 1000):
+        hasher = HashingVectorizer(analyzer=lambda gram: [gram], n_features=n_features, alternate_sign=False,
+                                   norm=None)
+        expected = hasher.transform(grams).tocsr()
+        assert [_hashed_column(gram, n_features) for gram in grams] == expected.indices.tolist()
+
+
 @pytest.mark.parametrize("odd", [False, True])
 def test_cached_counts_of_spans_equal_sklearns_hashing(odd: bool) -> None:
     rng = np.random.default_rng(5)
@@ -261,9 +278,10 @@ def test_cached_counts_of_spans_equal_sklearns_hashing(odd: bool) -> None:
         spans.append((i, first, int(rng.integers(first, n + 3))))  # an end past the last word is cut there
     joined = [" ".join(texts[i].split()[first:end]) for i, first, end in spans]
     vec = HashedTfidf(VectorSpec())
+    char, word = _sklearn_hashers(vec.spec)
     for _ in range(2):  # with empty caches, then with full ones
         got = vec._counts(texts, spans)
-        for counts, expected in zip(got, (vec._char.transform(joined), vec._word.transform(joined)), strict=True):
+        for counts, expected in zip(got, (char.transform(joined), word.transform(joined)), strict=True):
             assert counts.dtype == expected.dtype and counts.shape == expected.shape
             assert np.array_equal(counts.indptr, expected.indptr)
             assert np.array_equal(counts.indices, expected.indices)

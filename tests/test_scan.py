@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -132,6 +133,57 @@ def test_records_are_json_serialisable(tmp_path: Path, model: pipeline.Model) ->
     frame = pipeline.scan(SAMPLES_DIR / "posts.txt", model=model)
     assert len(frame) == 25
     json.dumps(frame["evidence"].tolist())
+
+
+#: Runs `patroli ARGS...` in this interpreter, then prints (last line of stderr) which training libraries the command
+#: imported; each task a worker process runs also writes what that worker had imported, into the directory named by
+#: argv[1]. Scoring and claim matching need none of them.
+TRAINING_LIBRARIES = ("sklearn", "nltk", "scipy.stats")
+LOADED = f"""
+import json, os, sys
+from concurrent.futures import ProcessPoolExecutor
+from pipeline.cli import main
+
+reports = sys.argv.pop(1)
+submit = ProcessPoolExecutor.submit
+def _reported(fn, *args, **kwargs):
+    result = fn(*args, **kwargs)
+    loaded = sorted(m for m in {TRAINING_LIBRARIES!r} if m in sys.modules)
+    with open(os.path.join(reports, str(os.getpid())), "w") as handle:
+        json.dump(loaded, handle)
+    return result
+ProcessPoolExecutor.submit = lambda self, fn, *args, **kwargs: submit(self, _reported, fn, *args, **kwargs)
+code = 0
+try:
+    main()
+except SystemExit as stop:
+    code = stop.code
+print(json.dumps(sorted(m for m in {TRAINING_LIBRARIES!r} if m in sys.modules)), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_a_scan_with_known_claims_imports_no_training_library(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from pipeline.claims import import_claims
+
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    import_claims(SAMPLES_DIR / "claims.csv", url)
+    out, reports = tmp_path / "out.jsonl", tmp_path / "workers"
+    reports.mkdir()
+    for workers in ("1", "2"):
+        done = subprocess.run([sys.executable, "-c", LOADED, str(reports), "scan", str(SAMPLES_DIR / "posts.csv"),
+                               "--db", url,
+                               "--out", str(out), "--workers", workers], capture_output=True, text=True,
+                              timeout=300, env={**os.environ, "PATROLI_CACHE_DIR": str(tmp_path / "cache")})
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stderr.splitlines()[-1]) == []
+        records = [json.loads(line) for line in out.read_text().splitlines()]
+        assert sum(r["claim_id"] is not None for r in records) >= 8  # the claims were really matched
+    workers_seen = [json.loads(path.read_text()) for path in reports.iterdir()]
+    assert workers_seen and all(loaded == [] for loaded in workers_seen)
 
 
 def test_scan_matches_known_claims_from_the_database(tmp_path: Path, model: pipeline.Model) -> None:

@@ -10,6 +10,10 @@ the best `n_candidates` of them. Reported similarities are exact weighted cosine
 that a claim sharing no rare feature at all with a post (only common words) is never a candidate. Against 100,000
 generated claims, the 0.3% cut (instead of 1%) makes stage 1 about 3x cheaper on real posts and changes the level
 (match, suggest, below) of none of 20,000 generated and 10,000 real posts.
+
+The n-grams and their hashed columns are scikit-learn's HashingVectorizer's (char_wb and `\\b\\w+\\b` words,
+signed 32-bit MurmurHash3 of the UTF-8 bytes, `alternate_sign=False`), computed here with `mmh3` so that matching
+claims does not import scikit-learn; the test suite compares the two.
 """
 
 from __future__ import annotations
@@ -19,18 +23,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+import mmh3
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
-from sklearn.utils import murmurhash3_32
 
-from pipeline.text.ngrams import counted_rows, summed_rows
+from pipeline.text.ngrams import counted_rows, l2_normalized, l2_row_norms, summed_rows
 
 #: A row of words of a text: (the text's position, first word, end word).
 Span = tuple[int, int, int]
 #: Text as `normalize_claim_text` leaves it.
 _PLAIN = re.compile(r"(?:[a-z0-9]+(?: [a-z0-9]+)*)?")
+#: The words of the word block, in text that is not plain.
+_WORD = re.compile(r"\b\w+\b")
 
 
 @dataclass(frozen=True)
@@ -42,14 +46,6 @@ class VectorSpec:
     char_weight: float = 0.5
     n_features: int = 2**20  # per block
 
-    def hashers(self) -> tuple[HashingVectorizer, HashingVectorizer]:
-        common = dict(n_features=self.n_features, alternate_sign=False, norm=None, lowercase=False,
-                      dtype=np.float32)
-        char = HashingVectorizer(analyzer="char_wb", ngram_range=self.char_ngrams, **common)
-        word = HashingVectorizer(analyzer="word", ngram_range=self.word_ngrams, token_pattern=r"\b\w+\b",
-                                 **common)
-        return char, word
-
 
 class HashedTfidf:
     """Sublinear-tf x smooth-idf vectors over hashed char and word n-grams, learned from the claim texts.
@@ -60,7 +56,6 @@ class HashedTfidf:
 
     def __init__(self, spec: VectorSpec) -> None:
         self.spec = spec
-        self._char, self._word = spec.hashers()
         self.idf_: np.ndarray | None = None
         self.df_: np.ndarray | None = None
 
@@ -88,10 +83,11 @@ class HashedTfidf:
 
         For texts as `normalize_claim_text` leaves them (words of letters and digits between single spaces), the
         word n-grams of a span are its words and the pairs of neighbouring words in it; they repeat across posts
-        and across a post's windows far more than texts do. Other texts go through the vectorizer.
+        and across a post's windows far more than texts do. Other texts are split into words as the vectorizer
+        does, without the caches.
         """
         if not all(map(_PLAIN.fullmatch, texts)):
-            return self._word.transform([" ".join(words[i][first:end]) for i, first, end in spans])
+            return self._found_word_counts([" ".join(words[i][first:end]) for i, first, end in spans])
         singles_cache: dict[str, int] = self.__dict__.setdefault("_word_columns", {})
         # pairs are looked up as tuples: the "a b" string is built only for a pair not seen before
         pairs_cache: dict[tuple[str, str], int] = self.__dict__.setdefault("_pair_columns", {})
@@ -121,12 +117,10 @@ class HashedTfidf:
         cache: dict[str, np.ndarray] = self.__dict__.setdefault("_word_hashes", {})
         if len(cache) > 1_000_000:
             cache.clear()
-        new = list({w for ws in words for w in ws if w not in cache})
-        if new:
-            hashed = self._char.transform(new)
-            for i, word in enumerate(new):
-                lo, hi = hashed.indptr[i], hashed.indptr[i + 1]
-                cache[word] = np.repeat(hashed.indices[lo:hi], hashed.data[lo:hi].astype(np.int64))
+        n_features, (low, high) = self.spec.n_features, self.spec.char_ngrams
+        for word in {w for ws in words for w in ws if w not in cache}:
+            cache[word] = np.sort(np.array([_hashed_column(gram, n_features)
+                                            for gram in _char_wb_grams(word, low, high)], dtype=np.int64))
         per_text = [list(map(cache.__getitem__, ws)) for ws in words]
         parts: list[np.ndarray] = []
         per_row = []
@@ -135,6 +129,20 @@ class HashedTfidf:
             parts += per_text[i][first:end]
             per_row.append(len(parts) - before)
         return summed_rows(parts, per_row, self.spec.n_features)
+
+    def _found_word_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The word vectorizer's counts of any texts: its words (`_WORD`), then its n-grams of neighbouring words
+        up to the longest, each hashed."""
+        low, high = self.spec.word_ngrams
+        columns: list[int] = []
+        lengths = []
+        for text in texts:
+            found = _WORD.findall(text)
+            grams = [" ".join(found[k:k + n]) for n in range(low, high + 1) for k in range(len(found) - n + 1)]
+            columns += [_hashed_column(gram, self.spec.n_features) for gram in grams]
+            lengths.append(len(grams))
+        return counted_rows(np.array(columns, dtype=np.int64), np.array(lengths, dtype=np.int64),
+                            self.spec.n_features)
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
@@ -152,7 +160,7 @@ class HashedTfidf:
             X.sum_duplicates()
             idf = self.idf_[b * half:(b + 1) * half]
             X.data = (1.0 + np.log(X.data, dtype=np.float32)) * idf[X.indices]
-            normalize(X, copy=False)
+            X.data = l2_normalized(X.data, X.indptr, l2_row_norms(X.data, X.indptr))
             X.data *= np.float32(np.sqrt(weight))
             out.append(X)
         return sp.hstack(out, format="csr", dtype=np.float32)
@@ -176,10 +184,24 @@ def _hashed_pair(pair: tuple[str, str], n_features: int) -> int:
     return _hashed_column(f"{pair[0]} {pair[1]}", n_features)
 
 
+def _char_wb_grams(word: str, low: int, high: int) -> list[str]:
+    """The char_wb n-grams of one word, as HashingVectorizer(analyzer="char_wb") makes them: those of the word
+    padded with a space on both sides, from the shortest length on; a padded word no longer than a length is one
+    n-gram, and the longer lengths are skipped."""
+    padded = f" {word} "
+    grams = []
+    for n in range(low, high + 1):
+        grams += [padded[k:k + n] for k in range(max(1, len(padded) - n + 1))]
+        if len(padded) <= n:
+            break
+    return grams
+
+
 def _hashed_column(gram: str, n_features: int) -> int:
-    """The column a HashingVectorizer (alternate_sign=False) gives an n-gram: its signed 32-bit murmurhash3,
-    folded into the columns as sklearn's hashing does (abs(-2**31) is taken as 2**31 - 1 - (n_features - 1))."""
-    h = murmurhash3_32(gram, seed=0)
+    """The column a HashingVectorizer (alternate_sign=False) gives an n-gram: the signed 32-bit MurmurHash3 (seed 0)
+    of its UTF-8 bytes, folded into the columns as scikit-learn's hashing does (abs(-2**31) is taken as
+    2**31 - 1 - (n_features - 1))."""
+    h = mmh3.hash(gram, 0, True)
     return (2147483647 - (n_features - 1)) % n_features if h == -2147483648 else abs(h) % n_features
 
 

@@ -24,13 +24,13 @@ import json
 import os
 import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
 import scipy
-import sklearn
 
 from pipeline.claims import _text, _vectors, index
 from pipeline.claims.index import ClaimIndex
@@ -71,7 +71,8 @@ def _key(state: dict[str, Any]) -> str:
     code = hashlib.sha256()
     for module in (_text, _vectors, index, ngrams):
         code.update(Path(module.__file__ or "").read_bytes())
-    versions = [sys.version_info[:2], np.__version__, scipy.__version__, sklearn.__version__, joblib.__version__]
+    versions = [sys.version_info[:2], np.__version__, scipy.__version__, metadata.version("mmh3"),
+                joblib.__version__]
     text = json.dumps({"state": state, "code": code.hexdigest(), "versions": versions}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

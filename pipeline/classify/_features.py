@@ -14,7 +14,14 @@ import scipy.sparse as sp
 from pipeline.text import lexicons
 from pipeline.text.cues import LexiconMatcher
 from pipeline.text.negation import mark_negated, negated_positions
-from pipeline.text.ngrams import SequenceIndex, counted_pairs, gathered_rows, located
+from pipeline.text.ngrams import (
+    SequenceIndex,
+    counted_pairs,
+    gathered_rows,
+    l2_normalized,
+    l2_row_norms,
+    located,
+)
 from pipeline.text.targets import TARGET_TYPES, Target, TargetDetector
 
 #: Lexicon cues: the project's word lists (data/lexicons), matched on whole normalised tokens.
@@ -313,19 +320,8 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     weighted = (np.log(counts.data) + 1) * idf.astype(np.float32)[counts.indices]
     lengths = np.diff(counts.indptr)
     reverse = np.repeat(counts.indptr[:-1] + counts.indptr[1:] - 1, lengths) - np.arange(len(weighted))
-    # squares in single precision, summed in double, as there
-    norms = np.sqrt(_ordered_row_sums(np.square(weighted[reverse]), counts.indptr))
-    norms[norms == 0] = 1.0  # an empty row stays empty
-    counts.data = (weighted / np.repeat(norms, lengths)).astype(np.float32)
+    counts.data = l2_normalized(weighted, counts.indptr, l2_row_norms(weighted[reverse], counts.indptr))
     return counts
-
-
-def _ordered_row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """Each CSR row's `values` summed in double precision one after another, in the row's order, as
-    scikit-learn's row normalisation does (numpy's sums add in pairs, which can change the last bit): a weighted
-    bincount adds each value to its row's total in turn."""
-    lengths = np.diff(indptr)
-    return np.bincount(np.repeat(np.arange(len(lengths)), lengths), weights=values, minlength=len(lengths))
 
 
 def _word_strings(normalized: Tokens, stemmed: Tokens, negated: Negated | None = None) -> list[str]:

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from pipeline.claims import evaluate_claim_matching, import_claims, list_claims, search_claims
+from pipeline.claims import import_claims, list_claims, search_claims
 from pipeline.claims.db import LIST_COLUMNS
+from pipeline.claims.evaluate import evaluate_claim_matching
 from pipeline.cli._common import DATA_DIR_OPTION, DB_OPTION, FORMAT_OPTION, PatroliGroup
 from pipeline.cli._render import render
 

@@ -10,6 +10,21 @@ import scipy.sparse as sp
 _INT32_MAX = np.iinfo(np.int32).max
 
 
+def l2_row_norms(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Each CSR row's L2 norm as scikit-learn's row normalisation computes it: the squares in the values' own
+    precision, summed in double precision one after another in the row's order (a weighted bincount adds each to
+    its row's total in turn; numpy's sums add in pairs, which can change the last bit)."""
+    lengths = np.diff(indptr)
+    return np.sqrt(np.bincount(np.repeat(np.arange(len(lengths)), lengths), weights=np.square(values),
+                               minlength=len(lengths)))
+
+
+def l2_normalized(values: np.ndarray, indptr: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """`values` divided by their row's norm in double precision, back in their own dtype (an empty row's norm is
+    0: nothing to divide)."""
+    return (values / np.repeat(np.where(norms == 0, 1.0, norms), np.diff(indptr))).astype(values.dtype)
+
+
 def summed_rows(parts: list[np.ndarray], parts_per_row: list[int], n_columns: int) -> sp.csr_matrix:
     """A float32 count matrix: row i counts the column indices in its `parts_per_row[i]` arrays of `parts`.
 
