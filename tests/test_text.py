@@ -35,6 +35,10 @@ def normalizer() -> Normalizer:
         ("4nj1ng lu", "anjing kamu"),
         ("dasar b.a.b.i", "dasar babi"),
         ("a n j i n g semua", "anjing semua"),
+        ("Ka-Fi-R semua, najis", "kafir semua , najis"),
+        ("dasar an-jing, usir ci-nanya", "dasar anjing , usir cinanya"),
+        ("anak-anak pakai wi-fi dan e-KTP", "anak-anak pakai wi-fi dan e-ktp"),
+        ("kopi Toraja-nya, al-quran, ka-fi-lah, kafir-kafir", "kopi toraja-nya , al-quran , ka-fi-lah , kafir-kafir"),
         ("enak bangeeet", "enak banget"),
         ("tahun 1999 dan 2000, Rp 5000, 333", "tahun 1999 dan 2000 , rp 5000 , 333"),
         ("sabarrr, hubungi 08111234567 jam 10.00", "sabar , hubungi 08111234567 jam 10.00"),
@@ -112,7 +116,7 @@ def test_tokenize_words_ending_in_punctuation_as_the_tokenizer_does() -> None:
 _WORD_BY_WORD = [
     "hubungi 021 555 1234 sekarang", "telp (021) 555-1234 ya", "tunggu . . . ya", "jempol 👍🏻 ok",
     "&amp; halo", "a n j i n g 2019 2020", "RT @budi: k4f1r 021 555", "orang2nya (2- 3) x", "",
-    "a &amp; b", "a&amp;b &amp;amp; c", "&lt;3 kamu", "x&#32;y z", "satu &#8205; dua", "&bogus; kata", "&#127995; ok",
+    "ka-fi-r (ci-na) an-jing2 b.a-bi", "a &amp; b", "a&amp;b &amp;amp; c", "&lt;3 kamu", "x&#32;y z", "satu &#8205; dua", "&bogus; kata", "&#127995; ok",
     "&amp;quot;udah&amp;quot;", "1&#46;2 &#49;23 4", "&#40;021) 555 1234", "&", "& &amp; &&", "&#x41;&#x42; c",
     "jempol 👍&#127995; ya", ":&#41; senyum", "kafir&amp;munafik", "&AMP; &Amp;", "&#150; &#9999999999;",
 ]

@@ -2,7 +2,7 @@
 
 Handles literal escape sequences left by scrapers (`\\n`, `\\xf0\\x9f\\x98\\x82`), case, URLs, mentions and the `USER`/`URL`
 placeholders of anonymised corpora, retweet markers, elongations ("bangeeet"), spelled-out and dotted words used to
-dodge filters ("a n j i n g", "b.a.b.i"), digit and symbol substitutions ("k4f1r", "c1na"), and slang or typo forms.
+dodge filters ("a n j i n g", "b.a.b.i", "ka-fi-r"), digit and symbol substitutions ("k4f1r", "c1na"), and slang or typo forms.
 Emoji are kept as tokens.
 """
 
@@ -26,6 +26,10 @@ _MENTION = re.compile(r"(?<![\w@])@\w{1,30}")
 _RT = re.compile(r"^\s*rt\b\s*:?|\brt\s+user\s*:", re.IGNORECASE)
 _SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_] ){2,}[^\W\d_](?![^\W\d_])")
 _DOTTED = re.compile(r"(?<![\w.])(?:\w[.\-_*]){2,}\w(?![\w])")
+#: A word split into short hyphenated pieces ("ka-fi-r", "an-jing"); whether it is a disguise depends on the pieces.
+_SYLLABLES = re.compile(r"(?<![\w-])[^\W\d_]{1,5}(?:-[^\W\d_]{1,5})+(?![\w-])")
+#: Endings a hyphen may set apart without disguising anything ("toraja-nya", "ojol-ku").
+_ENDINGS = ("nya", "ku", "mu", "lah", "kah", "pun", "tah", "in", "kan", "an", "i")
 #: A letter written three or more times in a row ("bangeeet"); digits ("1999", "Rp 5000") stay as written.
 _ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
 _REPEATED_PUNCT = re.compile(r"([!?.,])\1+")
@@ -52,6 +56,15 @@ def _decode_escapes(text: str) -> str:
         return " " + raw.decode("utf-8", errors="ignore") + " "
 
     return _ESCAPED_WHITESPACE.sub(" ", _ESCAPED_BYTES.sub(decode, text))
+
+
+@cache
+def _hostile_terms() -> frozenset[str]:
+    """Single words of the insult, incitement and SARA target lexicons (slurs included): what a writer splits with
+    hyphens to get past a filter."""
+    words = lexicons.terms("abusive") | lexicons.terms("incitement")
+    words |= {term for term, *_ in lexicons.targets()}
+    return frozenset(word for word in words if " " not in word and "-" not in word)
 
 
 @cache
@@ -110,6 +123,8 @@ class Normalizer:
             word = _DISGUISED.sub(self._undisguise, word)
         if not _DOTS.isdisjoint(word):
             word = _DOTTED.sub(_undot, word)
+            if "-" in word:
+                word = _SYLLABLES.sub(_unhyphen, word)
         if not _PUNCT.isdisjoint(word) and any(c + c in word for c in _PUNCT):
             word = _REPEATED_PUNCT.sub(r"\1", word)
         if "2" in word:
@@ -280,6 +295,20 @@ def _undot(match: re.Match[str]) -> str:
     text = match.group(0)
     joined = re.sub(r"[.\-_*]", "", text)
     return joined if any(c.isalpha() for c in joined) and len(joined) <= 12 else text
+
+
+def _unhyphen(match: re.Match[str]) -> str:
+    """A hostile word split into hyphenated pieces ("ka-fi-r", "an-jing", "ci-nanya") joined again; any other
+    hyphenated word ("anak-anak", "toraja-nya", "e-ktp", "al-quran", "wi-fi") unchanged."""
+    text = match.group(0)
+    pieces = text.split("-")
+    if len(set(pieces)) == 1 or pieces[-1] in _ENDINGS:
+        return text
+    joined, hostile = "".join(pieces), _hostile_terms()
+    if text in _vocabulary() or text in hostile:
+        return text
+    roots = [joined] + [joined[: -len(e)] for e in ("nya", "lah", "ku", "mu") if joined.endswith(e)]
+    return joined if any(root in hostile for root in roots) else text
 
 
 def _has_interior_substitution(token: str) -> bool:
