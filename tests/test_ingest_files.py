@@ -258,6 +258,41 @@ def test_malformed_rows_are_reported_with_line_and_skipped(tmp_path: Path) -> No
     assert result.problems[1] == "kotor.csv:4: expected 2 fields, got 3; skipped"
 
 
+def test_an_unclosed_quote_costs_its_line_not_the_rest_of_the_file(tmp_path: Path) -> None:
+    """A quote never closed makes the lines after it part of one field, up to the next quote or the end of the
+    file: its line is reported and skipped, the lines after it are read as rows (a multi-line quoted post among
+    them stays whole), each problem is reported once, and resuming after any item gives no gaps or duplicates."""
+    path = tmp_path / "kutip.csv"
+    path.write_bytes(
+        b"text,author\n"
+        b"Baris baik pertama,ani\n"
+        b'"Kutipan yang tidak pernah ditutup,budi\n'
+        b"Baris baik kedua,cici\n"
+        b"Baris rusak \xff UTF-8,dedi\n"
+        b'"Postingan dua baris\nyang sah",eko\n'
+        b'"Kutipan terakhir juga terbuka,fani\n'
+        b"Baris baik ketiga,gita\n"
+    )
+    ingestor = files(path, author_column="author")
+    items = list(ingestor.iter_posts(None))
+    posts = [i.post for i in items if i.post]
+    assert [p.text for p in posts] == ["Baris baik pertama", "Baris baik kedua", "Postingan dua baris\nyang sah",
+                                       "Baris baik ketiga"]
+    assert [p.author for p in posts] == ["ani", "cici", "eko", "gita"]
+    assert [p.post_id for p in posts] == ["kutip.csv:2", "kutip.csv:4", "kutip.csv:6", "kutip.csv:9"]
+    assert [i.problem for i in items if i.problem] == [
+        "kutip.csv:3: malformed CSV (',' expected after '\"', line 6, in a quoted field opened here); line skipped",
+        "kutip.csv:5: invalid UTF-8 at byte 13 of the line; skipped",
+        "kutip.csv:8: unclosed quote: the quoted field opened here runs to the end of the file (2 lines); "
+        "line skipped",
+    ]
+    all_ids = [p.post_id for p in posts]
+    for stop, item in enumerate(items):
+        if item.cursor is not None:
+            committed = [i.post.post_id for i in items[: stop + 1] if i.post]
+            assert committed + [p.post_id for p in drain(ingestor, item.cursor).posts] == all_ids
+
+
 def test_bad_json_lines_and_unparseable_times(tmp_path: Path) -> None:
     path = tmp_path / "campur.jsonl"
     path.write_text(

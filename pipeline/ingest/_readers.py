@@ -91,6 +91,10 @@ class _LineFeed:
         self.end = 0
         self.next_line = 1
         self.row_start: int | None = None
+        #: Where the first line of the row being read ends (a byte offset).
+        self.row_start_end = 0
+        #: Whether the lines ran out: a row returned after that was still open at the end of the file.
+        self.exhausted = False
         self.problems: list[RawLine] = []
 
     def __iter__(self) -> Iterator[str]:
@@ -101,8 +105,9 @@ class _LineFeed:
                 self.problems.append(RawLine(raw.number, raw.end, None, problem, raw.fatal))
                 continue
             if self.row_start is None:
-                self.row_start = raw.number
+                self.row_start, self.row_start_end = raw.number, raw.end
             yield (text or "") + "\n"
+        self.exhausted = True
 
 
 def read_csv(
@@ -110,7 +115,10 @@ def read_csv(
 ) -> Iterator[Record]:
     """Rows as dicts keyed by the header; a row with the wrong number of fields is a problem.
 
-    The header is always read from the top of the file, so resuming at `start` keeps the column names.
+    The header is always read from the top of the file, so resuming at `start` keeps the column names. Rows are
+    parsed strictly: a quote that is never closed, or closed before something other than a delimiter, is malformed.
+    When such a row spans several lines (a quote opened on one line swallows the lines after it), its first line
+    is reported and skipped, and reading goes on from the line after it: the other lines are not lost.
     """
     header, header_end, delim = _csv_header(path, max_bytes, delimiter)
     if not header:
@@ -120,31 +128,54 @@ def read_csv(
     # The stdlib default (128 KiB) would reject long but legitimate posts; the line limit bounds it instead.
     csv.field_size_limit(max(csv.field_size_limit(), max_bytes))
     with open_binary(path) as fh:
-        fh.seek(start)
-        feed = _LineFeed(iter_lines(fh, start=start, first_line=first_line, max_bytes=max_bytes))
-        feed.end, feed.next_line = start, first_line
-        reader = csv.reader(feed, delimiter=delim)
-        while True:
-            row: list[str] | None = None
-            error: str | None = None
-            try:
-                row = next(reader)
-            except StopIteration:
-                yield from _csv_problems(feed)
-                return
-            except csv.Error as exc:
-                error = f"malformed CSV ({exc}); skipped"
+        resume: tuple[int, int] | None = (start, first_line)
+        while resume is not None:
+            start, first_line = resume
+            fh.seek(start)
+            feed = _LineFeed(iter_lines(fh, start=start, first_line=first_line, max_bytes=max_bytes))
+            feed.end, feed.next_line = start, first_line
+            resume = yield from _csv_rows(feed, csv.reader(feed, delimiter=delim, strict=True), header)
+
+
+def _csv_rows(feed: _LineFeed, reader: Iterator[list[str]], header: list[str]) -> Iterator[Record]:
+    """The records of `reader` over `feed`; returns where to read again after a malformed row that spanned several
+    lines (None when the lines are done)."""
+    while True:
+        row: list[str] | None = None
+        try:
+            row = next(reader)
+        except StopIteration:
             yield from _csv_problems(feed)
+            return None
+        except csv.Error as exc:
             line = feed.row_start or feed.next_line
+            spans = feed.next_line - line
+            if feed.exhausted and feed.row_start is not None:
+                where = f" ({spans} lines)" if spans > 1 else ""
+                problem = f"unclosed quote: the quoted field opened here runs to the end of the file{where}"
+            elif spans > 1:
+                problem = f"malformed CSV ({exc}, line {feed.next_line - 1}, in a quoted field opened here)"
+            else:
+                problem = f"malformed CSV ({exc})"
+            if spans > 1:
+                # The lines after this one are read again: their own problems are reported then.
+                feed.problems = [raw for raw in feed.problems if raw.number < line]
+                yield from _csv_problems(feed)
+                yield Record(line, feed.row_start_end, line + 1, None, f"{problem}; line skipped")
+                return feed.row_start_end, line + 1
+            yield from _csv_problems(feed)
             feed.row_start = None
-            if error is not None:
-                yield Record(line, feed.end, feed.next_line, None, error)
-            elif row is not None and any(cell.strip() for cell in row):
-                if len(row) != len(header):
-                    problem = f"expected {len(header)} fields, got {len(row)}; skipped"
-                    yield Record(line, feed.end, feed.next_line, None, problem)
-                else:
-                    yield Record(line, feed.end, feed.next_line, dict(zip(header, row, strict=True)))
+            yield Record(line, feed.end, feed.next_line, None, f"{problem}; skipped")
+            continue
+        yield from _csv_problems(feed)
+        line = feed.row_start or feed.next_line
+        feed.row_start = None
+        if any(cell.strip() for cell in row):
+            if len(row) != len(header):
+                problem = f"expected {len(header)} fields, got {len(row)}; skipped"
+                yield Record(line, feed.end, feed.next_line, None, problem)
+            else:
+                yield Record(line, feed.end, feed.next_line, dict(zip(header, row, strict=True)))
 
 
 def _csv_problems(feed: _LineFeed) -> Iterator[Record]:
