@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +93,7 @@ class _LineFeed:
         self.row_start: int | None = None
         #: Where the first line of the row being read ends (a byte offset).
         self.row_start_end = 0
-        #: Whether the lines ran out: a row returned after that was still open at the end of the file.
+        #: Whether the lines ran out: a row still open then has a quote that is never closed.
         self.exhausted = False
         self.problems: list[RawLine] = []
 
@@ -137,11 +137,11 @@ def read_csv(
             resume = yield from _csv_rows(feed, csv.reader(feed, delimiter=delim, strict=True), header)
 
 
-def _csv_rows(feed: _LineFeed, reader: Iterator[list[str]], header: list[str]) -> Iterator[Record]:
+def _csv_rows(feed: _LineFeed, reader: Iterator[list[str]],
+              header: list[str]) -> Generator[Record, None, tuple[int, int] | None]:
     """The records of `reader` over `feed`; returns where to read again after a malformed row that spanned several
     lines (None when the lines are done)."""
     while True:
-        row: list[str] | None = None
         try:
             row = next(reader)
         except StopIteration:
