@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ import pipeline
 from pipeline.cli import cli
 from pipeline.config import SAMPLES_DIR
 from pipeline.distributed import Columns, _read, _score, load_flagged, score_dataset
+from pipeline.ingest.registry import make_ingestor
 from pipeline.labels import LABELS
 
 dask_distributed = pytest.importorskip("dask.distributed")
@@ -292,3 +294,34 @@ def test_each_post_is_filed_under_its_day_in_jakarta(tmp_path: Path, client: obj
     assert scored.loc["late", "created_at"] == pd.Timestamp("2026-11-30T23:30:00Z")
     assert scored.loc["late", "shares"] == 4
     assert scored.loc["morning", "created_at"] == pd.Timestamp("2026-11-30T01:00:00Z")
+
+
+def test_a_malformed_csv_row_costs_its_line_as_in_a_local_scan(tmp_path: Path, client: object) -> None:
+    """A CSV file with a quote never closed and a line of invalid UTF-8 (plain and gzipped): the workers read the
+    rows a local scan reads, under the same `<file>:<line>` ids, and report the two bad lines; the rest is kept."""
+    body = (b"text,author\n"
+            b"Baris baik pertama,ani\n"
+            b'"Kutipan yang tidak pernah ditutup,budi\n'
+            b"Baris baik kedua,cici\n"
+            b"Baris rusak \xff UTF-8,dedi\n"
+            b'"Postingan dua baris\nyang sah",eko\n'
+            b"Baris baik ketiga,gita\n")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "kutip.csv").write_bytes(body)
+    (tmp_path / "in" / "kutip2.csv.gz").write_bytes(gzip.compress(body.replace(b"pertama", b"keempat")))
+    result = score_dataset(str(tmp_path / "in" / "kutip*"), str(tmp_path / "out"), client=client)
+    scored = pd.read_parquet(result.scored).sort_values("post_id")
+    local = [item.post for name in ("kutip.csv", "kutip2.csv.gz")
+             for item in make_ingestor("f", {"kind": "files", "paths": [str(tmp_path / "in" / name)],
+                                             "author_column": "author"}).iter_posts(None) if item.post]
+    assert len(local) == 8
+    assert list(scored["post_id"]) == [p.post_id for p in local]
+    assert list(scored["text"]) == [p.text for p in local]
+    assert list(scored["author"]) == ["ani", "cici", "eko", "gita"] * 2
+    assert sorted(p.rsplit("kutip", 1)[1] for p in result.problems) == [
+        ".csv: line 3: malformed CSV (',' expected after '\"', line 6, in a quoted field opened here); line skipped",
+        ".csv: line 5: invalid UTF-8 at byte 13 of the line; skipped",
+        "2.csv.gz: line 3: malformed CSV (',' expected after '\"', line 6, in a quoted field opened here); "
+        "line skipped",
+        "2.csv.gz: line 5: invalid UTF-8 at byte 13 of the line; skipped",
+    ]

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 
 from pipeline.errors import InputError
 from pipeline.ingest._fields import as_text, parse_count
+from pipeline.ingest._readers import csv_records
 from pipeline.ingest._time import JAKARTA, parse_time
 
 #: Columns of a read partition: a post per row, or a skipped malformed record (`problem` set, no text).
@@ -28,6 +29,8 @@ FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"
 #: held whole in a worker's memory, so these bound it (about 10,000 posts either way).
 PARTITION_ROWS = 10_000
 DEFAULT_BLOCKSIZE = 4 * 2**20
+#: A CSV line longer than this is reported and skipped (the local scan's default limit).
+MAX_LINE_BYTES = 4 * 2**20
 
 
 @dataclass(frozen=True)
@@ -114,27 +117,40 @@ def read_part(part: Part, spec: Columns, storage_options: dict[str, Any] | None 
     if part.problem is not None:
         return _frame(None, [part.problem])
     try:
-        with fsspec.open(part.url, "rb", compression="infer", **(storage_options or {})) as handle:
-            if part.fmt == "parquet":
-                group = pq.ParquetFile(handle).read_row_group(part.row_group or 0)
-                rows = group.slice(part.offset, part.length).to_pylist()
-                return _posts(rows, part, columns, part.start, [])
-            if part.fmt == "jsonl":
+        if part.fmt == "csv":
+            rows, problems = _csv(part, storage_options)
+        else:
+            with fsspec.open(part.url, "rb", compression="infer", **(storage_options or {})) as handle:
+                if part.fmt == "parquet":
+                    group = pq.ParquetFile(handle).read_row_group(part.row_group or 0)
+                    rows = group.slice(part.offset, part.length).to_pylist()
+                    return _posts(rows, part, columns, part.start, [])
                 data = handle.read() if part.length is None else read_block(handle, part.start, part.length,
                                                                            delimiter=b"\n")
                 return _jsonl(data, part, columns)
-            problems: list[str] = []
-
-            def bad(fields: list[str]) -> None:
-                problems.append(f"{part.url}: a row with {len(fields)} fields; skipped")
-
-            frame = pd.read_csv(handle, dtype=str, keep_default_na=False, sep=None, engine="python",
-                                on_bad_lines=bad)
     except Exception as exc:  # any unreadable file: reported, the others go on
         return _frame(None, [f"{_where(part)}: unreadable ({_reason(exc)})"])
-    if columns.text not in frame.columns:
-        return _frame(None, [f"{part.url}: no text column {columns.text!r}"])
-    return _posts(frame.to_dict(orient="records"), part, columns, 0, problems)
+    if rows and columns.text not in rows[0]:
+        return _frame(None, [f"{part.url}: no text column {columns.text!r}", *problems])
+    return _posts(rows, part, columns, 0, problems)
+
+
+def _csv(part: Part, storage_options: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list[str]]:
+    """A CSV or TSV file's rows and problems, read as a local scan reads it (the same strict parsing and delimiter
+    choice): a malformed row costs its own line, and a row's `_row` is its line number, so ids match a local scan's."""
+    import fsspec
+
+    def open_stream() -> Any:
+        return fsspec.open(part.url, "rb", compression="infer", **(storage_options or {}))
+
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for record in csv_records(open_stream, part.url.rsplit("/", 1)[-1], 0, 1, MAX_LINE_BYTES, None):
+        if record.row is None:
+            problems.append(f"{part.url}: line {record.line}: {record.problem}")
+        else:
+            rows.append({**record.row, "_row": record.line})
+    return rows, problems
 
 
 def _where(part: Part) -> str:

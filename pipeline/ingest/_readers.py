@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -113,21 +113,32 @@ class _LineFeed:
 def read_csv(
     path: Path, start: int, first_line: int, max_bytes: int, delimiter: str | None
 ) -> Iterator[Record]:
+    """Rows of a local CSV or TSV file (gzipped or not): see `csv_records`."""
+    return csv_records(lambda: open_binary(path), display_name(path), start, first_line, max_bytes, delimiter)
+
+
+def csv_records(
+    open_stream: Callable[[], BinaryIO], name: str, start: int, first_line: int, max_bytes: int,
+    delimiter: str | None,
+) -> Iterator[Record]:
     """Rows as dicts keyed by the header; a row with the wrong number of fields is a problem.
+
+    `open_stream()` opens the file's content (uncompressed, from byte 0) and `name` names it in messages; a `.tsv`
+    name means tabs, otherwise the delimiter is `delimiter` or the one the header uses most.
 
     The header is always read from the top of the file, so resuming at `start` keeps the column names. Rows are
     parsed strictly: a quote that is never closed, or closed before something other than a delimiter, is malformed.
     When such a row spans several lines (a quote opened on one line swallows the lines after it), its first line
     is reported and skipped, and reading goes on from the line after it: the other lines are not lost.
     """
-    header, header_end, delim = _csv_header(path, max_bytes, delimiter)
+    header, header_end, delim = _csv_header(open_stream, name, max_bytes, delimiter)
     if not header:
         return
     if start < header_end:
         start, first_line = header_end, 2
     # The stdlib default (128 KiB) would reject long but legitimate posts; the line limit bounds it instead.
     csv.field_size_limit(max(csv.field_size_limit(), max_bytes))
-    with open_binary(path) as fh:
+    with open_stream() as fh:
         resume: tuple[int, int] | None = (start, first_line)
         while resume is not None:
             start, first_line = resume
@@ -185,23 +196,24 @@ def _csv_problems(feed: _LineFeed) -> Iterator[Record]:
     feed.problems.clear()
 
 
-def _csv_header(path: Path, max_bytes: int, delimiter: str | None) -> tuple[list[str], int, str]:
-    with open_binary(path) as fh:
+def _csv_header(open_stream: Callable[[], BinaryIO], name: str, max_bytes: int,
+                delimiter: str | None) -> tuple[list[str], int, str]:
+    with open_stream() as fh:
         for raw in iter_lines(fh, max_bytes=max_bytes):
             text, problem = _decoded(raw)
             if problem is not None:
-                raise InputError(f"{display_name(path)}:{raw.number}: cannot read the CSV header "
+                raise InputError(f"{name}:{raw.number}: cannot read the CSV header "
                                  f"({problem.removesuffix('; skipped')})")
             if text is None or not text.strip():
                 continue
-            delim = delimiter or _sniff_delimiter(text, path)
+            delim = delimiter or _sniff_delimiter(text, name)
             header = [name.strip() for name in next(csv.reader([text], delimiter=delim))]
             return header, raw.end, delim
     return [], 0, delimiter or ","
 
 
-def _sniff_delimiter(header_line: str, path: Path) -> str:
-    if path.name.lower().removesuffix(".gz").endswith(".tsv"):
+def _sniff_delimiter(header_line: str, name: str) -> str:
+    if name.lower().removesuffix(".gz").endswith(".tsv"):
         return "\t"
     # Indonesian-locale Excel writes ';'-separated "CSV"; pick whichever separator the header uses most.
     counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
