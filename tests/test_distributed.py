@@ -325,3 +325,28 @@ def test_a_malformed_csv_row_costs_its_line_as_in_a_local_scan(tmp_path: Path, c
         "line skipped",
         "2.csv.gz: line 5: invalid UTF-8 at byte 13 of the line; skipped",
     ]
+
+
+def test_bad_bytes_in_jsonl_cost_their_line_and_a_cut_gzip_keeps_what_came_before(tmp_path: Path,
+                                                                                   client: object) -> None:
+    """A line of invalid UTF-8 inside a JSONL block, and a gzipped JSONL file cut off mid-stream: the workers keep
+    every readable post (the lines a local scan reads) and report the bad line and the damage."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_bytes(b'\xef\xbb\xbf{"text": "Baris pertama"}\r\n{"text": "Rusak \xff"}\n'
+                                              b'{"text": "Baris ketiga"}\n')
+    body = b"".join(b'{"text": "Pesan berantai nomor %d tentang jalan %d"}\n' % (i, i * 7919) for i in range(3000))
+    packed = gzip.compress(body)
+    (tmp_path / "in" / "b.jsonl.gz").write_bytes(packed[:len(packed) // 2])
+    result = score_dataset(str(tmp_path / "in" / "*"), str(tmp_path / "out"), client=client)
+    local = [item.post.text for name in ("a.jsonl", "b.jsonl.gz")
+             for item in make_ingestor("f", {"kind": "files", "paths": [str(tmp_path / "in" / name)]}).iter_posts(None)
+             if item.post]
+    assert 1000 < len(local) < 3002
+    scored = pd.read_parquet(result.scored)
+    assert sorted(scored["text"]) == sorted(local)
+    kept = len(local) - 2  # lines of b.jsonl.gz before the damage
+    assert sorted(p.split(": ", 1)[1] for p in result.problems) == [
+        "byte 30: invalid UTF-8 at byte 17 of the line; skipped",
+        f"byte {len(b''.join(body.splitlines(keepends=True)[:kept]))}: compressed file ends early (truncated gzip?) "
+        f"at line {kept + 1}; the rest of the file is unreadable",
+    ]

@@ -4,16 +4,17 @@ unreadable files as problem rows."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow.parquet as pq
 
 from pipeline.errors import InputError
 from pipeline.ingest._fields import as_text, parse_count
+from pipeline.ingest._lines import decode_line, iter_lines
 from pipeline.ingest._readers import csv_records
 from pipeline.ingest._time import JAKARTA, parse_time
 
@@ -125,9 +126,10 @@ def read_part(part: Part, spec: Columns, storage_options: dict[str, Any] | None 
                     group = pq.ParquetFile(handle).read_row_group(part.row_group or 0)
                     rows = group.slice(part.offset, part.length).to_pylist()
                     return _posts(rows, part, columns, part.start, [])
-                data = handle.read() if part.length is None else read_block(handle, part.start, part.length,
-                                                                           delimiter=b"\n")
-                return _jsonl(data, part, columns)
+                if part.length is None:
+                    return _jsonl(_file_lines(handle), part, columns)
+                data = read_block(handle, part.start, part.length, delimiter=b"\n")
+                return _jsonl(_block_lines(data, part.start), part, columns)
     except Exception as exc:  # any unreadable file: reported, the others go on
         return _frame(None, [f"{_where(part)}: unreadable ({_reason(exc)})"])
     if rows and columns.text not in rows[0]:
@@ -159,16 +161,38 @@ def _where(part: Part) -> str:
     return f"{part.url} (bytes from {part.start})" if part.length is not None else part.url
 
 
-def _jsonl(data: bytes, part: Part, columns: Columns) -> pd.DataFrame:
+def _block_lines(data: bytes, start: int) -> Iterator[tuple[int, bytes | None, str | None]]:
+    """(byte offset, line, None) for each line of a block read from byte `start`."""
+    for line in data.split(b"\n"):
+        yield start, line, None
+        start += len(line) + 1
+
+
+def _file_lines(handle: BinaryIO) -> Iterator[tuple[int, bytes | None, str | None]]:
+    """(byte offset, line or None, problem) for each line of a whole (gzipped) file, read as a local scan reads it:
+    an over-long line is reported, and a truncated or damaged gzip stream keeps the lines before the damage."""
+    offset = 0
+    for raw in iter_lines(handle, max_bytes=MAX_LINE_BYTES):
+        yield offset, raw.data, raw.problem
+        offset = raw.end
+
+
+def _jsonl(lines: Iterable[tuple[int, bytes | None, str | None]], part: Part, columns: Columns) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
-    offset = part.start
-    for line in data.split(b"\n"):
-        here, offset = offset, offset + len(line) + 1
+    for here, line, problem in lines:
+        if line is None:
+            problems.append(f"{part.url}: byte {here}: {problem}")
+            continue
         if not line.strip():
             continue
+        # Decoded as a local scan decodes a line (a BOM at the top of the file dropped): bad UTF-8 costs its line.
+        text, problem = decode_line(line, 1 if here == 0 else 2)
+        if text is None:
+            problems.append(f"{part.url}: byte {here}: {problem}")
+            continue
         try:
-            row = json.loads(line)
+            row = json.loads(text)
         except ValueError as exc:
             problems.append(f"{part.url}: byte {here}: invalid JSON ({exc.msg}); skipped")
             continue
