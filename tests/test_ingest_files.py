@@ -338,6 +338,22 @@ def test_fifty_megabyte_single_line_is_skipped_and_neighbours_kept(tmp_path: Pat
     assert "over the 4,194,304-byte limit" in result.problems[0]
 
 
+def test_a_stray_nul_byte_costs_its_line_and_utf16_is_named(tmp_path: Path) -> None:
+    """A text export with one NUL byte is still text: that line is reported, the others are posts. A UTF-16 file
+    (Excel's "Unicode text") is skipped with a message that says how to save it."""
+    (tmp_path / "a.csv").write_bytes(b"text\nBaris baik pertama\nBaris \x00 rusak\nBaris baik kedua\n")
+    (tmp_path / "b.txt").write_bytes(b"Baris teks\n\x00\nBaris teks lain\n")
+    (tmp_path / "c.csv").write_bytes("text\nHalo semua\n".encode("utf-16"))
+    (tmp_path / "d.csv").write_bytes("text\nHalo semua, tanpa BOM\n".encode("utf-16-le"))
+    result = drain(files(str(tmp_path / "*")))
+    assert [p.text for p in result.posts] == ["Baris baik pertama", "Baris baik kedua", "Baris teks",
+                                              "Baris teks lain"]
+    utf16 = "looks like UTF-16 text, not UTF-8: save it as UTF-8 (Excel: 'CSV UTF-8'); file skipped"
+    assert result.problems == ["a.csv:3: NUL byte in line (binary data?); skipped",
+                               "b.txt:2: NUL byte in line (binary data?); skipped",
+                               f"c.csv: {utf16}", f"d.csv: {utf16}"]
+
+
 def test_binary_file_named_csv_is_skipped_and_good_files_kept(tmp_path: Path) -> None:
     (tmp_path / "a_foto.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
     shutil.copy(FIXTURES / "posts.csv", tmp_path / "b_asli.csv")

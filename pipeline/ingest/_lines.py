@@ -185,13 +185,23 @@ def looks_binary(path: Path) -> str | None:
             head = fh.read(8192)
     except OSError as exc:
         return f"cannot read ({exc})"
-    if b"\x00" in head:
-        return "looks like a binary file (NUL bytes), not text"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_like(head):
+        return "looks like UTF-16 text, not UTF-8: save it as UTF-8 (Excel: 'CSV UTF-8')"
+    # A stray NUL byte or two in a text file costs only its line (the line readers report it); a file is binary
+    # when control characters (NUL among them) or undecodable bytes are more than a tenth of its start.
     text = head.decode("utf-8", errors="replace")
     controls = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t\f"))
     if text and controls / len(text) > 0.1:
+        if b"\x00" in head:
+            return "looks like a binary file (NUL bytes), not text"
         return "looks like a binary file (mostly undecodable bytes), not UTF-8 text"
     return None
+
+
+def _utf16_like(head: bytes) -> bool:
+    """Mostly-ASCII UTF-16 without a BOM: every other byte is NUL."""
+    halves = (head[0::2], head[1::2])
+    return len(head) >= 8 and any(half.count(0) > 0.8 * len(half) for half in halves)
 
 
 def iter_lines(fh: BinaryIO, *, start: int = 0, first_line: int = 1, max_bytes: int) -> Iterator[RawLine]:
