@@ -350,3 +350,32 @@ def test_bad_bytes_in_jsonl_cost_their_line_and_a_cut_gzip_keeps_what_came_befor
         f"byte {len(b''.join(body.splitlines(keepends=True)[:kept]))}: compressed file ends early (truncated gzip?) "
         f"at line {kept + 1}; the rest of the file is unreadable",
     ]
+
+
+def test_rows_are_read_with_the_columns_a_local_scan_reads(tmp_path: Path, client: object) -> None:
+    """Conventionally named columns (id, post_id, timestamp, username, retweets…) and an unreadable time: the workers
+    make the same posts as a local scan (same keys, so the two never queue one post twice), and keep the post whose
+    time cannot be read, without its time."""
+    rows = [{"id": "a1", "text": "Jembatan Suramadu ditutup sementara untuk perbaikan.", "created_at": "2026-11-30 08:00",
+             "author": "ani", "shares": "1,2 rb"},
+            {"post_id": "b2", "text": "Besok pemadaman listrik bergilir di Bekasi.", "timestamp": "kapan-kapan",
+             "username": "budi", "retweets": 7, "link": "https://contoh.id/b2"},
+            {"text": "Tanpa id, tanpa waktu.", "user": "cici", "impressions": "3.400", "platform": "tiktok"}]
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "in" / "a.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    result = score_dataset(str(path), str(tmp_path / "out"), client=client)
+    scored = pd.read_parquet(result.scored).set_index("post_id")
+    local = [item.post for item in make_ingestor("f", {"kind": "files", "paths": [str(path)], "auto_columns": True})
+             .iter_posts(None) if item.post]
+    # Without an id column a JSONL post is `<file>:@<byte offset>` on the workers (a block does not know its line
+    # numbers), `<file>:<line>` locally.
+    third = f"a.jsonl:@{path.read_bytes().index(json.dumps(rows[2]).encode())}"
+    assert [p.post_id for p in local] == ["a1", "b2", "a.jsonl:3"]
+    assert result.problems == [] and list(scored.index) == ["a1", "b2", third]
+    for post, key in zip(local, scored.index, strict=True):
+        row = scored.loc[key]
+        for column in ("platform", "author", "url", "shares", "views", "created_at"):
+            assert (None if pd.isna(row[column]) else row[column]) == getattr(post, column), column
+    assert scored.loc["a1", "shares"] == 1200 and scored.loc["b2", "author"] == "budi"
+    assert pd.isna(scored.loc["b2", "created_at"]) and scored.loc[third, "platform"] == "tiktok"

@@ -13,17 +13,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from pipeline.errors import InputError
-from pipeline.ingest._fields import as_text, parse_count
 from pipeline.ingest._lines import decode_line, iter_lines
 from pipeline.ingest._readers import csv_records
-from pipeline.ingest._time import JAKARTA, parse_time
+from pipeline.ingest._time import JAKARTA
+from pipeline.ingest.files import conventional_columns, post_of_row
 
 #: Columns of a read partition: a post per row, or a skipped malformed record (`problem` set, no text).
 READ_COLUMNS = ("platform", "post_id", "author", "url", "created_at", "shares", "views", "followers", "source",
                 "text", "problem")
-#: Conventional input column names read besides the text and id columns.
-CONVENTIONAL = {"platform": "platform", "author": "author", "url": "url", "created_at": "created_at",
-                "shares": "shares", "views": "views", "followers": "followers"}
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl",
            ".ndjson": "jsonl", ".json": "jsonl"}
 #: At most this many rows of a Parquet row group, or this many bytes of a JSONL file, per partition: a partition is
@@ -53,8 +50,10 @@ class Part:
 
 @dataclass(frozen=True)
 class Columns:
-    """Which input columns hold what: the text, the id (None: `<file>:<row>`), the platform when there is no
-    platform column, and the source name stamped on every post."""
+    """Which input columns hold what: the text (a dotted path allowed, as in a local scan), the id (None: the
+    conventional id column, `id` or `post_id`, when a row has one, else `<file>:<row>`), the platform when there is
+    no platform column, and the source name stamped on every post. The other conventionally named columns (author,
+    created_at, timestamp, url, shares, views, followers, …) are read as a local scan reads them."""
 
     text: str = "text"
     id: str | None = None
@@ -206,29 +205,25 @@ def _jsonl(lines: Iterable[tuple[int, bytes | None, str | None]], part: Part, co
 
 def _posts(rows: list[dict[str, Any]], part: Part, columns: Columns, first_row: int | None,
            problems: list[str]) -> pd.DataFrame:
-    """Input rows (dicts) as posts; rows without text or with an unreadable time or count are problems."""
+    """Input rows (dicts) as posts, read as a local scan reads them (`files.post_of_row`, the conventional columns
+    picked up); a row without text, or without an id in the id column, is a problem."""
     name = part.url.rsplit("/", 1)[-1]
     out: dict[str, list[Any]] = {column: [] for column in READ_COLUMNS[:-1]}
+    mappings: dict[tuple[str, ...], dict[str, str]] = {}
+    configured = {"id": columns.id} if columns.id else {}
     for i, row in enumerate(rows):
         where = f"{name}:{row.pop('_row', None) or (first_row or 0) + i + 1}"
-        text = as_text(row.get(columns.text))
-        if not text:
-            problems.append(f"{part.url}: {where}: no text in column {columns.text!r}; skipped")
+        fields = tuple(row)
+        mapping = mappings.get(fields)
+        if mapping is None:
+            mapping = mappings[fields] = {**conventional_columns(fields), **configured}
+        problem, post = post_of_row(row, where, columns.text, mapping, platform=columns.platform,
+                                    source=columns.source, tz=JAKARTA)
+        if post is None:
+            problems.append(f"{part.url}: {problem}")
             continue
-        post_id = as_text(row.get(columns.id)) if columns.id else where
-        if not post_id:
-            problems.append(f"{part.url}: {where}: no id in column {columns.id!r}; skipped")
-            continue
-        try:
-            created = parse_time(row.get("created_at"), JAKARTA)
-            counts = [parse_count(row.get(n)) for n in ("shares", "views", "followers")]
-        except ValueError as exc:
-            problems.append(f"{part.url}: {where}: {_reason(exc)}; skipped")
-            continue
-        for column, value in zip(READ_COLUMNS[:-1], (
-                as_text(row.get("platform")) or columns.platform, post_id, as_text(row.get("author")),
-                as_text(row.get("url")), created, *counts, columns.source, text), strict=True):
-            out[column].append(value)
+        for column in READ_COLUMNS[:-1]:
+            out[column].append(getattr(post, column))
     return _frame(out, problems)
 
 

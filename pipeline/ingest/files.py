@@ -20,7 +20,8 @@ reads only what was appended; a file whose beginning changed is read again from 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -168,37 +169,8 @@ class FilesIngestor(Ingestor):
             return None, Post(
                 platform=self.platform, post_id=where, text=row["text"], source=self.source, raw=row
             )
-        text = as_text(get_path(row, self.text_column))
-        if text is None:
-            return f"{where}: empty text; skipped", None
-        columns = self._columns_for(row)
-        post_id = as_text(get_path(row, columns["id"])) if "id" in columns else where
-        if post_id is None:
-            return f"{where}: no id in column {columns['id']!r}; skipped", None
-        created_at = None
-        if "time" in columns:
-            try:
-                created_at = parse_time(get_path(row, columns["time"]), self.tz)
-            except ValueError:
-                pass  # the post matters more than its time; the unparsed value stays in raw
-
-        def col(role: str) -> Any:
-            return get_path(row, columns[role]) if role in columns else None
-
-        return None, Post(
-            platform=as_text(col("platform")) or self.platform,
-            post_id=post_id,
-            text=text,
-            author=as_text(col("author")),
-            url=as_text(col("url")),
-            created_at=created_at,
-            shares=parse_count(col("shares")),
-            views=parse_count(col("views")),
-            followers=parse_count(col("followers")),
-            source=self.source,
-            raw=row,
-        )
-
+        return post_of_row(row, where, self.text_column, self._columns_for(row), platform=self.platform,
+                           source=self.source, tz=self.tz)
 
     def _columns_for(self, row: dict[str, Any]) -> dict[str, str]:
         """The role -> column mapping for a row: the configured one, plus conventional names with auto_columns."""
@@ -209,10 +181,7 @@ class FilesIngestor(Ingestor):
         if mapping is None:
             if len(self._mappings) >= _MAPPINGS_KEPT:  # rows of ever new shapes: keep the memory bounded
                 self._mappings.clear()
-            # The first of a role's conventional names that the row has (a row with both id and post_id uses id).
-            found = {role: next(name for name in names if name in row)
-                     for role, names in CONVENTIONAL_COLUMNS.items() if any(name in row for name in names)}
-            mapping = self._mappings[fields] = {**found, **self.columns}
+            mapping = self._mappings[fields] = {**conventional_columns(fields), **self.columns}
         return mapping
 
 
@@ -226,6 +195,53 @@ CONVENTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "url": ("url", "link"), "platform": ("platform",), "shares": ("shares", "retweets", "forwards"),
     "views": ("views", "impressions"), "followers": ("followers",),
 }
+
+
+def conventional_columns(fields: Iterable[str]) -> dict[str, str]:
+    """role -> column for the conventionally named columns among `fields`: the first of a role's names present (a row
+    with both id and post_id uses id)."""
+    present = set(fields)
+    return {role: next(name for name in names if name in present)
+            for role, names in CONVENTIONAL_COLUMNS.items() if not present.isdisjoint(names)}
+
+
+def post_of_row(row: Mapping[str, Any], where: str, text_column: str, columns: Mapping[str, str], *,
+                platform: str, source: str | None, tz: tzinfo) -> tuple[str | None, Post | None]:
+    """A row's post as a scan reads it, or a problem (prefixed with `where`, the row's `<file>:<position>`).
+
+    `columns` maps the roles (id, time, author, url, platform, shares, views, followers) to column names or dotted
+    paths; without an id column the id is `where`. A time or count that cannot be read leaves that field empty: the
+    post matters more than its time (the unparsed value stays in `raw`).
+    """
+    text = as_text(get_path(row, text_column))
+    if text is None:
+        return f"{where}: empty text; skipped", None
+    post_id = as_text(get_path(row, columns["id"])) if "id" in columns else where
+    if post_id is None:
+        return f"{where}: no id in column {columns['id']!r}; skipped", None
+    created_at = None
+    if "time" in columns:
+        try:
+            created_at = parse_time(get_path(row, columns["time"]), tz)
+        except ValueError:
+            pass
+
+    def col(role: str) -> Any:
+        return get_path(row, columns[role]) if role in columns else None
+
+    return None, Post(
+        platform=as_text(col("platform")) or platform,
+        post_id=post_id,
+        text=text,
+        author=as_text(col("author")),
+        url=as_text(col("url")),
+        created_at=created_at,
+        shares=parse_count(col("shares")),
+        views=parse_count(col("views")),
+        followers=parse_count(col("followers")),
+        source=source,
+        raw=row,
+    )
 
 
 class _FilesCursor:
