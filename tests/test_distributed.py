@@ -346,9 +346,9 @@ def test_bad_bytes_in_jsonl_cost_their_line_and_a_cut_gzip_keeps_what_came_befor
     assert sorted(scored["text"]) == sorted(local)
     kept = len(local) - 2  # lines of b.jsonl.gz before the damage
     assert sorted(p.split(": ", 1)[1] for p in result.problems) == [
-        "byte 30: invalid UTF-8 at byte 17 of the line; skipped",
-        f"byte {len(b''.join(body.splitlines(keepends=True)[:kept]))}: compressed file ends early (truncated gzip?) "
-        f"at line {kept + 1}; the rest of the file is unreadable",
+        f"line {kept + 1}: compressed file ends early (truncated gzip?) at line {kept + 1}; the rest of the file is "
+        "unreadable",
+        "line 2: invalid UTF-8 at byte 17 of the line; skipped",
     ]
 
 
@@ -368,14 +368,30 @@ def test_rows_are_read_with_the_columns_a_local_scan_reads(tmp_path: Path, clien
     scored = pd.read_parquet(result.scored).set_index("post_id")
     local = [item.post for item in make_ingestor("f", {"kind": "files", "paths": [str(path)], "auto_columns": True})
              .iter_posts(None) if item.post]
-    # Without an id column a JSONL post is `<file>:@<byte offset>` on the workers (a block does not know its line
-    # numbers), `<file>:<line>` locally.
-    third = f"a.jsonl:@{path.read_bytes().index(json.dumps(rows[2]).encode())}"
-    assert [p.post_id for p in local] == ["a1", "b2", "a.jsonl:3"]
-    assert result.problems == [] and list(scored.index) == ["a1", "b2", third]
-    for post, key in zip(local, scored.index, strict=True):
-        row = scored.loc[key]
+    assert result.problems == [] and list(scored.index) == [p.post_id for p in local] == ["a1", "b2", "a.jsonl:3"]
+    for post in local:
+        row = scored.loc[post.post_id]
         for column in ("platform", "author", "url", "shares", "views", "created_at"):
             assert (None if pd.isna(row[column]) else row[column]) == getattr(post, column), column
     assert scored.loc["a1", "shares"] == 1200 and scored.loc["b2", "author"] == "budi"
-    assert pd.isna(scored.loc["b2", "created_at"]) and scored.loc[third, "platform"] == "tiktok"
+    assert pd.isna(scored.loc["b2", "created_at"]) and scored.loc["a.jsonl:3", "platform"] == "tiktok"
+
+
+def test_jsonl_blocks_number_their_posts_by_line_as_a_local_scan_does(tmp_path: Path, client: object) -> None:
+    """A JSONL file without ids cut into many blocks: each post's key is `<file>:<line>`, the key a local scan gives
+    it, and the malformed lines are reported by their line numbers, blank lines counted."""
+    lines = [json.dumps({"text": f"Pesan warga nomor {i} tentang jalan rusak {'di gang ' * (i % 9)}"})
+             for i in range(1500)]
+    lines[7], lines[8], lines[900] = '{"text": ', "", "[1, 2]"
+    path = tmp_path / "warga.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = score_dataset(str(path), str(tmp_path / "out"), client=client, blocksize=4096)
+    assert result.partitions > 10
+    local = [item.post.post_id for item in make_ingestor("f", {"kind": "files", "paths": [str(path)]})
+             .iter_posts(None) if item.post]
+    scored = pd.read_parquet(result.scored)
+    assert len(local) == 1497 and sorted(scored["post_id"]) == sorted(local)
+    assert [p.rsplit("warga.jsonl: ", 1)[1] for p in result.problems] == [
+        "line 8: invalid JSON (Expecting value at column 10); skipped",
+        "line 901: not a JSON object but list; skipped",
+    ]

@@ -41,7 +41,9 @@ from pipeline.distributed._read import (
     DEFAULT_BLOCKSIZE,
     READ_COLUMNS,
     Columns,
+    count_lines,
     fs_path,
+    number_lines,
     plan_parts,
     read_part,
     read_types,
@@ -137,6 +139,8 @@ def score_dataset(inputs: str | Sequence[str], out: str, *, model: str | Path | 
         owned.insert(0, client)
     try:
         claims_arg: Any = client.scatter(claims, broadcast=True, hash=False) if claims is not None else None
+        parts = number_lines(parts, lambda blocks: client.gather(
+            client.map(count_lines, blocks, storage_options=storage_options, pure=False)))
         meta_read = read_types(pd.DataFrame(columns=list(READ_COLUMNS)))
         read = dd.from_map(read_part, parts, args=(columns, storage_options), meta=meta_read,
                            enforce_metadata=False)

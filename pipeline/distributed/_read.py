@@ -3,9 +3,8 @@ unreadable files as problem rows."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -14,7 +13,7 @@ import pyarrow.parquet as pq
 
 from pipeline.errors import InputError
 from pipeline.ingest._lines import decode_line, iter_lines
-from pipeline.ingest._readers import csv_records
+from pipeline.ingest._readers import csv_records, json_object
 from pipeline.ingest._time import JAKARTA
 from pipeline.ingest.files import conventional_columns, post_of_row
 
@@ -36,7 +35,8 @@ class Part:
     """One partition's input: a whole file, rows of a Parquet row group, or a byte block of a JSONL file.
 
     Parquet: `start` is the file row number of the part's first row, `offset` where it is in its row group and
-    `length` the number of rows. JSONL: `start` and `length` are bytes.
+    `length` the number of rows. JSONL: `start` and `length` are bytes, and `first_line` is the number of the
+    block's first line in the file (`number_lines` sets it).
     """
 
     url: str
@@ -46,6 +46,7 @@ class Part:
     length: int | None = None
     problem: str | None = None
     offset: int = 0
+    first_line: int = 1
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,33 @@ def plan_parts(inputs: Sequence[str], blocksize: int = DEFAULT_BLOCKSIZE,
     return parts
 
 
+def number_lines(parts: list[Part], count: Callable[[list[Part]], list[int]]) -> list[Part]:
+    """`parts` with each JSONL block's `first_line` set, so that its posts are numbered by line as a local scan
+    numbers them. `count(blocks)` gives the number of lines ending in each block (`count_lines`, run where the
+    files are: on the cluster); only blocks followed by another block of their file are counted."""
+    counted = [i for i in range(len(parts) - 1) if parts[i].fmt == "jsonl" and parts[i].length is not None
+               and parts[i + 1].url == parts[i].url]
+    lines = dict(zip(counted, count([parts[i] for i in counted]), strict=True))
+    out: list[Part] = []
+    for i, part in enumerate(parts):
+        if i and i - 1 in lines:
+            part = replace(part, first_line=out[i - 1].first_line + lines[i - 1])
+        out.append(part)
+    return out
+
+
+def count_lines(part: Part, storage_options: dict[str, Any] | None = None) -> int:
+    """How many lines end in a JSONL block (0 when it cannot be read: reading it reports why)."""
+    import fsspec
+    from fsspec.utils import read_block
+
+    try:
+        with fsspec.open(part.url, "rb", **(storage_options or {})) as handle:
+            return read_block(handle, part.start, part.length, delimiter=b"\n").count(b"\n")
+    except Exception:  # any unreadable block: its read reports the problem
+        return 0
+
+
 def _format_of(path: str) -> str | None:
     name = path[:-3] if path.endswith(".gz") else path
     return FORMATS.get(Path(name).suffix.lower())
@@ -128,7 +156,7 @@ def read_part(part: Part, spec: Columns, storage_options: dict[str, Any] | None 
                 if part.length is None:
                     return _jsonl(_file_lines(handle), part, columns)
                 data = read_block(handle, part.start, part.length, delimiter=b"\n")
-                return _jsonl(_block_lines(data, part.start), part, columns)
+                return _jsonl(_block_lines(data, part.first_line), part, columns)
     except Exception as exc:  # any unreadable file: reported, the others go on
         return _frame(None, [f"{_where(part)}: unreadable ({_reason(exc)})"])
     if rows and columns.text not in rows[0]:
@@ -160,45 +188,38 @@ def _where(part: Part) -> str:
     return f"{part.url} (bytes from {part.start})" if part.length is not None else part.url
 
 
-def _block_lines(data: bytes, start: int) -> Iterator[tuple[int, bytes | None, str | None]]:
-    """(byte offset, line, None) for each line of a block read from byte `start`."""
-    for line in data.split(b"\n"):
-        yield start, line, None
-        start += len(line) + 1
+def _block_lines(data: bytes, first_line: int) -> Iterator[tuple[int, bytes | None, str | None]]:
+    """(line number, line, None) for each line of a block whose first line is `first_line`."""
+    for number, line in enumerate(data.split(b"\n"), first_line):
+        yield number, line, None
 
 
 def _file_lines(handle: BinaryIO) -> Iterator[tuple[int, bytes | None, str | None]]:
-    """(byte offset, line or None, problem) for each line of a whole (gzipped) file, read as a local scan reads it:
+    """(line number, line or None, problem) for each line of a whole (gzipped) file, read as a local scan reads it:
     an over-long line is reported, and a truncated or damaged gzip stream keeps the lines before the damage."""
-    offset = 0
     for raw in iter_lines(handle, max_bytes=MAX_LINE_BYTES):
-        yield offset, raw.data, raw.problem
-        offset = raw.end
+        yield raw.number, raw.data, raw.problem
 
 
 def _jsonl(lines: Iterable[tuple[int, bytes | None, str | None]], part: Part, columns: Columns) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
-    for here, line, problem in lines:
+    for number, line, problem in lines:
         if line is None:
-            problems.append(f"{part.url}: byte {here}: {problem}")
+            problems.append(f"{part.url}: line {number}: {problem}")
             continue
         if not line.strip():
             continue
         # Decoded as a local scan decodes a line (a BOM at the top of the file dropped): bad UTF-8 costs its line.
-        text, problem = decode_line(line, 1 if here == 0 else 2)
+        text, problem = decode_line(line, number)
         if text is None:
-            problems.append(f"{part.url}: byte {here}: {problem}")
+            problems.append(f"{part.url}: line {number}: {problem}")
             continue
-        try:
-            row = json.loads(text)
-        except ValueError as exc:
-            problems.append(f"{part.url}: byte {here}: invalid JSON ({exc.msg}); skipped")
+        row, problem = json_object(text)
+        if row is None:
+            problems.append(f"{part.url}: line {number}: {problem}")
             continue
-        if not isinstance(row, dict):
-            problems.append(f"{part.url}: byte {here}: not a JSON object; skipped")
-            continue
-        row.setdefault("_row", f"@{here}")
+        row["_row"] = number
         rows.append(row)
     return _posts(rows, part, columns, None, problems)
 

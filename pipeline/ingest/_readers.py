@@ -59,19 +59,25 @@ def read_jsonl(path: Path, start: int, first_line: int, max_bytes: int) -> Itera
         for raw in iter_lines(fh, start=start, first_line=first_line, max_bytes=max_bytes):
             text, problem = _decoded(raw)
             if problem is None and text is not None and text.strip():
-                try:
-                    value = json.loads(text)
-                except ValueError as exc:
-                    # json's messages may end in "at" ("Unterminated string starting at"): say where once.
-                    where = "" if exc.msg.endswith(" at") else " at"
-                    problem = f"invalid JSON ({exc.msg}{where} column {exc.colno}); skipped"
-                else:
-                    if isinstance(value, dict):
-                        yield Record(raw.number, raw.end, raw.number + 1, value)
-                        continue
-                    problem = f"not a JSON object but {type(value).__name__}; skipped"
+                value, problem = json_object(text)
+                if value is not None:
+                    yield Record(raw.number, raw.end, raw.number + 1, value)
+                    continue
             if problem is not None:
                 yield Record(raw.number, raw.end, raw.number + 1, None, problem, raw.fatal)
+
+
+def json_object(text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """A JSONL line's object, or why the line is skipped."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        # json's messages may end in "at" ("Unterminated string starting at"): say where once.
+        where = "" if exc.msg.endswith(" at") else " at"
+        return None, f"invalid JSON ({exc.msg}{where} column {exc.colno}); skipped"
+    if isinstance(value, dict):
+        return value, None
+    return None, f"not a JSON object but {type(value).__name__}; skipped"
 
 
 def _decoded(raw: RawLine) -> tuple[str | None, str | None]:
