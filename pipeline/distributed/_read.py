@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 from pipeline.errors import InputError
 from pipeline.ingest._lines import decode_line, iter_lines
 from pipeline.ingest._readers import csv_records, json_object
+from pipeline.ingest._rows import conventional_columns, post_of_row
 from pipeline.ingest._time import JAKARTA
-from pipeline.ingest.files import conventional_columns, post_of_row
 
 #: Columns of a read partition: a post per row, or a skipped malformed record (`problem` set, no text).
 READ_COLUMNS = ("platform", "post_id", "author", "url", "created_at", "shares", "views", "followers", "source",
@@ -226,7 +226,7 @@ def _jsonl(lines: Iterable[tuple[int, bytes | None, str | None]], part: Part, co
 
 def _posts(rows: list[dict[str, Any]], part: Part, columns: Columns, first_row: int | None,
            problems: list[str]) -> pd.DataFrame:
-    """Input rows (dicts) as posts, read as a local scan reads them (`files.post_of_row`, the conventional columns
+    """Input rows (dicts) as posts, read as a local scan reads them (`_rows.post_of_row`, the conventional columns
     picked up); a row without text, or without an id in the id column, is a problem."""
     name = part.url.rsplit("/", 1)[-1]
     out: dict[str, list[Any]] = {column: [] for column in READ_COLUMNS[:-1]}

@@ -28,9 +28,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipeline.ingest._fields import as_text, get_path, parse_count
+from pipeline.ingest._fields import as_text, get_path
 from pipeline.ingest._http import Fetcher, json_body
 from pipeline.ingest._options import OptionReader
+from pipeline.ingest._rows import post_of_row
 from pipeline.ingest._time import parse_time
 from pipeline.ingest.base import Ingestor, Item, SourceError, decode_cursor, encode_cursor
 from pipeline.posts import Post
@@ -147,28 +148,9 @@ class HttpJsonIngestor(Ingestor):
         if post_id is None or text is None:
             missing = self.id_field if post_id is None else self.text_field
             return f"{location}: no {missing!r} field; skipped", None
-
-        def field(role: str) -> Any:
-            path = self.fields[role]
-            return get_path(item, path) if path else None
-
-        try:
-            created_at = parse_time(field("time"), self.tz)
-        except ValueError:
-            created_at = None
-        return None, Post(
-            platform=self.platform,
-            post_id=post_id,
-            text=text,
-            author=as_text(field("author")),
-            url=as_text(field("url")),
-            created_at=created_at,
-            shares=parse_count(field("shares")),
-            views=parse_count(field("views")),
-            followers=parse_count(field("followers")),
-            source=self.source,
-            raw=item,
-        )
+        columns = {"id": self.id_field, **{role: path for role, path in self.fields.items() if path}}
+        return post_of_row(item, location, self.text_field, columns, platform=self.platform, source=self.source,
+                           tz=self.tz)
 
 
 def _above(value: Any, mark: Any) -> bool:
