@@ -66,9 +66,11 @@ class ScanSummary:
         """The one-line human summary."""
         per_label = ", ".join(f"{label} {n}" for label, n in self.flagged.items())
         skipped = f", {self.files_skipped} input files skipped or cut short" if self.files_skipped else ""
+        # Only a patrol run skips stored posts; a scan scores every post again.
+        known = f"{self.duplicates} already stored, skipped; " if self.duplicates else ""
         return (f"{self.posts} posts scanned ({self.copies} copies of earlier posts), {self.flagged_posts} flagged "
-                f"({per_label}); {self.duplicates} already stored, skipped; {self.problems} malformed records "
-                f"skipped{skipped}; {self.enqueued} enqueued; {self.posts_per_second:,.0f} posts/s")
+                f"({per_label}); {known}{self.problems} malformed records skipped{skipped}; {self.enqueued} "
+                f"enqueued; {self.posts_per_second:,.0f} posts/s")
 
 
 def _chunks(items: Iterable[Item], size: int, on_problem: ProblemHandler | None,

@@ -14,7 +14,7 @@ from pipeline.errors import StoreError
 from pipeline.ingest.base import Item
 from pipeline.labels import FLAG_LABELS, LABELS
 from pipeline.posts import Post
-from pipeline.scanner import scan_items
+from pipeline.scanner import ScanSummary, scan_items
 from pipeline.scoring import Scorer
 from pipeline.store import Store
 from pipeline.store.frames import posts_frame
@@ -205,3 +205,13 @@ def test_scan_matches_known_claims_from_the_database(tmp_path: Path, model: pipe
     assert matched["evidence"]["claim"]["title"] and matched["claim_similarity"] > 0
     ordinary = frame[frame["post_id"].map(lambda i: not [x for x in truth[i] if x])]
     assert ordinary["flags"].map(lambda f: "hoax" in f).mean() < 0.1
+
+
+def test_the_summary_line_mentions_stored_posts_only_when_some_were_skipped() -> None:
+    """A scan scores every post again, so its line says nothing of stored posts; a patrol run that skipped some
+    says how many."""
+    scan = ScanSummary(posts=65, flagged_posts=22, enqueued=22, seconds=1.0)
+    assert "already stored" not in scan.line()
+    assert scan.line().startswith("65 posts scanned (0 copies of earlier posts), 22 flagged (")
+    patrol = ScanSummary(posts=10, duplicates=3, seconds=1.0)
+    assert "; 3 already stored, skipped; 0 malformed records skipped; 0 enqueued;" in patrol.line()
