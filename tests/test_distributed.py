@@ -22,6 +22,7 @@ from pipeline.config import SAMPLES_DIR
 from pipeline.distributed import Columns, _read, _score, load_flagged, score_dataset
 from pipeline.ingest.registry import make_ingestor
 from pipeline.labels import LABELS
+from pipeline.posts import Post
 
 dask_distributed = pytest.importorskip("dask.distributed")
 
@@ -125,6 +126,19 @@ def firsts(paths: list[Path]) -> dict[str, str | None]:
 
 def texts(column: pd.Series) -> list[str | None]:
     return [None if pd.isna(v) else v for v in column]
+
+
+def read_locally(directory: Path, names: list[str], **options: object) -> tuple[list[Post], list[str]]:
+    """The posts and problems a local scan reads from `names` in `directory`, each problem as the Dask engine words
+    it: the file's URL in place of its name."""
+    posts, problems = [], []
+    for name in names:
+        for item in make_ingestor("f", {"kind": "files", "paths": [str(directory / name)], **options}).iter_posts(None):
+            if item.post:
+                posts.append(item.post)
+            if item.problem:
+                problems.append(f"file://{directory}/{item.problem}")
+    return posts, problems
 
 
 def test_copies_are_marked_as_a_local_scan_marks_them(tmp_path: Path, client: object) -> None:
@@ -311,19 +325,16 @@ def test_a_malformed_csv_row_costs_its_line_as_in_a_local_scan(tmp_path: Path, c
     (tmp_path / "in" / "kutip2.csv.gz").write_bytes(gzip.compress(body.replace(b"pertama", b"keempat")))
     result = score_dataset(str(tmp_path / "in" / "kutip*"), str(tmp_path / "out"), client=client)
     scored = pd.read_parquet(result.scored).sort_values("post_id")
-    local = [item.post for name in ("kutip.csv", "kutip2.csv.gz")
-             for item in make_ingestor("f", {"kind": "files", "paths": [str(tmp_path / "in" / name)],
-                                             "author_column": "author"}).iter_posts(None) if item.post]
-    assert len(local) == 8
+    local, problems = read_locally(tmp_path / "in", ["kutip.csv", "kutip2.csv.gz"], author_column="author")
+    assert len(local) == 8 and len(problems) == 4 and sorted(result.problems) == sorted(problems)
     assert list(scored["post_id"]) == [p.post_id for p in local]
     assert list(scored["text"]) == [p.text for p in local]
     assert list(scored["author"]) == ["ani", "cici", "eko", "gita"] * 2
     assert sorted(p.rsplit("kutip", 1)[1] for p in result.problems) == [
-        ".csv: line 3: malformed CSV (',' expected after '\"', line 6, in a quoted field opened here); line skipped",
-        ".csv: line 5: invalid UTF-8 at byte 13 of the line; skipped",
-        "2.csv.gz: line 3: malformed CSV (',' expected after '\"', line 6, in a quoted field opened here); "
-        "line skipped",
-        "2.csv.gz: line 5: invalid UTF-8 at byte 13 of the line; skipped",
+        ".csv:3: malformed CSV (',' expected after '\"', line 6, in a quoted field opened here); line skipped",
+        ".csv:5: invalid UTF-8 at byte 13 of the line; skipped",
+        "2.csv.gz:3: malformed CSV (',' expected after '\"', line 6, in a quoted field opened here); line skipped",
+        "2.csv.gz:5: invalid UTF-8 at byte 13 of the line; skipped",
     ]
 
 
@@ -338,17 +349,15 @@ def test_bad_bytes_in_jsonl_cost_their_line_and_a_cut_gzip_keeps_what_came_befor
     packed = gzip.compress(body)
     (tmp_path / "in" / "b.jsonl.gz").write_bytes(packed[:len(packed) // 2])
     result = score_dataset(str(tmp_path / "in" / "*"), str(tmp_path / "out"), client=client)
-    local = [item.post.text for name in ("a.jsonl", "b.jsonl.gz")
-             for item in make_ingestor("f", {"kind": "files", "paths": [str(tmp_path / "in" / name)]}).iter_posts(None)
-             if item.post]
+    local, problems = read_locally(tmp_path / "in", ["a.jsonl", "b.jsonl.gz"])
     assert 1000 < len(local) < 3002
     scored = pd.read_parquet(result.scored)
-    assert sorted(scored["text"]) == sorted(local)
+    assert sorted(scored["text"]) == sorted(p.text for p in local)
     kept = len(local) - 2  # lines of b.jsonl.gz before the damage
-    assert sorted(p.split(": ", 1)[1] for p in result.problems) == [
-        f"line {kept + 1}: compressed file ends early (truncated gzip?) at line {kept + 1}; the rest of the file is "
-        "unreadable",
-        "line 2: invalid UTF-8 at byte 17 of the line; skipped",
+    assert sorted(result.problems) == sorted(problems) == [
+        f"file://{tmp_path}/in/a.jsonl:2: invalid UTF-8 at byte 17 of the line; skipped",
+        f"file://{tmp_path}/in/b.jsonl.gz:{kept + 1}: compressed file ends early (truncated gzip?) at line "
+        f"{kept + 1}; the rest of the file is unreadable",
     ]
 
 
@@ -387,11 +396,10 @@ def test_jsonl_blocks_number_their_posts_by_line_as_a_local_scan_does(tmp_path: 
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = score_dataset(str(path), str(tmp_path / "out"), client=client, blocksize=4096)
     assert result.partitions > 10
-    local = [item.post.post_id for item in make_ingestor("f", {"kind": "files", "paths": [str(path)]})
-             .iter_posts(None) if item.post]
+    local, problems = read_locally(tmp_path, ["warga.jsonl"])
     scored = pd.read_parquet(result.scored)
-    assert len(local) == 1497 and sorted(scored["post_id"]) == sorted(local)
-    assert [p.rsplit("warga.jsonl: ", 1)[1] for p in result.problems] == [
-        "line 8: invalid JSON (Expecting value at column 10); skipped",
-        "line 901: not a JSON object but list; skipped",
+    assert len(local) == 1497 and sorted(scored["post_id"]) == sorted(p.post_id for p in local)
+    assert result.problems == problems == [
+        f"file://{path}:8: invalid JSON (Expecting value at column 10); skipped",
+        f"file://{path}:901: not a JSON object but list; skipped",
     ]

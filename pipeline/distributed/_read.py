@@ -176,7 +176,7 @@ def _csv(part: Part, storage_options: dict[str, Any] | None) -> tuple[list[dict[
     problems: list[str] = []
     for record in csv_records(open_stream, part.url.rsplit("/", 1)[-1], 0, 1, MAX_LINE_BYTES, None):
         if record.row is None:
-            problems.append(f"{part.url}: line {record.line}: {record.problem}")
+            problems.append(f"{part.url}:{record.line}: {record.problem}")
         else:
             rows.append({**record.row, "_row": record.line})
     return rows, problems
@@ -206,18 +206,18 @@ def _jsonl(lines: Iterable[tuple[int, bytes | None, str | None]], part: Part, co
     problems: list[str] = []
     for number, line, problem in lines:
         if line is None:
-            problems.append(f"{part.url}: line {number}: {problem}")
+            problems.append(f"{part.url}:{number}: {problem}")
             continue
         if not line.strip():
             continue
         # Decoded as a local scan decodes a line (a BOM at the top of the file dropped): bad UTF-8 costs its line.
         text, problem = decode_line(line, number)
         if text is None:
-            problems.append(f"{part.url}: line {number}: {problem}")
+            problems.append(f"{part.url}:{number}: {problem}")
             continue
         row, problem = json_object(text)
         if row is None:
-            problems.append(f"{part.url}: line {number}: {problem}")
+            problems.append(f"{part.url}:{number}: {problem}")
             continue
         row["_row"] = number
         rows.append(row)
@@ -241,7 +241,8 @@ def _posts(rows: list[dict[str, Any]], part: Part, columns: Columns, first_row: 
         problem, post = post_of_row(row, where, columns.text, mapping, platform=columns.platform,
                                     source=columns.source, tz=JAKARTA)
         if post is None:
-            problems.append(f"{part.url}: {problem}")
+            # `problem` starts with `where` ("name:line"): said as "<url>:<line>", as the other problems are.
+            problems.append(f"{part.url}{problem[len(name):]}")
             continue
         for column in READ_COLUMNS[:-1]:
             out[column].append(getattr(post, column))
