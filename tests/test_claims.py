@@ -112,7 +112,20 @@ def test_malformed_csv_rows_are_reported_with_line_numbers_and_skipped(tmp_path:
     assert frame.loc[0, "text"] == "Klaim pertama, dengan koma\ndan baris kedua"
     assert seen == frame.attrs["problems"]
     assert [m.split(": ")[0] for m in seen] == ["claims.csv:4", "claims.csv:5", "claims.csv:6"]
-    assert "3 fields" in seen[0] and "claim_id" in seen[1] and "text" in seen[2]
+    assert seen[0] == "claims.csv:4: expected 4 fields, got 3" and "claim_id" in seen[1] and "text" in seen[2]
+
+
+def test_a_quote_never_closed_costs_one_claim_not_the_rest_of_the_file(tmp_path: Path) -> None:
+    """Parsed as a scan parses CSV: the quote opened on line 4 would swallow every later line into one field."""
+    rows = ["claim_id;text;verdict"] + [f"K{i};Klaim palsu nomor {i} tentang vaksin;Salah" for i in range(1, 101)]
+    rows[3] = 'K3;"Klaim dengan kutip yang tidak ditutup;Salah'
+    path = tmp_path / "klaim.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    seen: list[str] = []
+    frame = read_claims(path, on_problem=seen.append)
+    assert frame["claim_id"].tolist() == [f"K{i}" for i in range(1, 101) if i != 3]
+    assert seen == ["klaim.csv:4: unclosed quote: the quoted field opened here runs to the end of the file "
+                    "(98 lines); line skipped"]
 
 
 def test_malformed_jsonl_lines_are_reported(tmp_path: Path) -> None:

@@ -66,7 +66,7 @@ def test_malformed_rows_are_reported_and_skipped(tmp_path: Path, sqlite_url: str
     out = run("import", str(path), "--db", sqlite_url)
     assert out.exit_code == 0
     assert out.stderr.splitlines() == ["patroli: skipped claims.csv:3: no claim text",
-                                       "patroli: skipped claims.csv:4: 4 fields, the header has 3"]
+                                       "patroli: skipped claims.csv:4: expected 3 fields, got 4"]
     assert "1 claims read from claims.csv: 1 new, 0 updated, 2 malformed rows skipped" in out.stdout
 
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
+import io
 import json
 import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 
 from pipeline.errors import InputError, ProblemHandler
+from pipeline.ingest._readers import csv_header, csv_records
 from pipeline.store.claims import FIELDS as CLAIM_COLUMNS
 
 log = logging.getLogger("pipeline.claims")
 
+#: A CSV line longer than this is reported and skipped.
+MAX_LINE_BYTES = 4 * 2**20
 _ALIASES = {"id": "claim_id", "claim": "text", "claim_text": "text", "claimreviewed": "text", "rating": "verdict",
             "published": "date", "date_published": "date", "datepublished": "date", "link": "url"}
 
@@ -120,38 +123,29 @@ def _record(fields: dict[str, Any], default_source: str) -> tuple[dict[str, Any]
 
 
 def _csv_records(raw: str, p: Path, report: Callable[[str, str], None]) -> Iterator[dict[str, Any]]:
-    lines = raw.splitlines(keepends=True)
-    dialect = csv.excel_tab if p.suffix.lower() == ".tsv" else csv.excel
-    reader = csv.reader(lines, dialect)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(f"claims file {p} is empty") from None
-    except csv.Error as err:
-        raise InputError(f"claims file {p}: bad CSV header: {err}") from err
-    names = [_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in header]
-    missing = [n for n in ("claim_id", "text") if n not in names and not (n == "text" and "title" in names)]
+    """The claims of a CSV/TSV file, parsed as a scan parses its input (`ingest._readers.csv_records`): strictly, so
+    a quote never closed costs its line instead of swallowing the claims after it; `,` `;` `|` or tab, whichever
+    the header uses most (tab for .tsv)."""
+    data = raw.encode("utf-8")
+
+    def open_stream() -> BinaryIO:
+        return io.BytesIO(data)
+
+    header = csv_header(open_stream, p.name, MAX_LINE_BYTES, None)[0]
+    if not header:
+        raise InputError(f"claims file {p} is empty")
+    names = {h: _ALIASES.get(h.lower(), h.lower()) for h in header}
+    found = set(names.values())
+    missing = [n for n in ("claim_id", "text") if n not in found and not (n == "text" and "title" in found)]
     if missing:
-        raise InputError(f"claims file {p}: missing column(s) {', '.join(missing)} (has: {', '.join(names)})")
-    start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            report(str(start), f"bad CSV: {err}")
-            start = reader.line_num + 1
+        raise InputError(f"claims file {p}: missing column(s) {', '.join(missing)} (has: {', '.join(names.values())})")
+    for record in csv_records(open_stream, p.name, 0, 1, MAX_LINE_BYTES, None):
+        if record.row is None:
+            report(str(record.line), str(record.problem).removesuffix("; skipped"))
             continue
-        where, start = str(start), reader.line_num + 1
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(names):
-            report(where, f"{len(row)} fields, the header has {len(names)}")
-            continue
-        rec, reason = _record(dict(zip(names, row, strict=True)), p.name)
+        rec, reason = _record({names[k]: v for k, v in record.row.items()}, p.name)
         if rec is None:
-            report(where, str(reason))
+            report(str(record.line), str(reason))
         else:
             yield rec
 

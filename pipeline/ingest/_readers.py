@@ -137,7 +137,7 @@ def csv_records(
     When such a row spans several lines (a quote opened on one line swallows the lines after it), its first line
     is reported and skipped, and reading goes on from the line after it: the other lines are not lost.
     """
-    header, header_end, delim = _csv_header(open_stream, name, max_bytes, delimiter)
+    header, header_end, delim = csv_header(open_stream, name, max_bytes, delimiter)
     if not header:
         return
     if start < header_end:
@@ -202,8 +202,10 @@ def _csv_problems(feed: _LineFeed) -> Iterator[Record]:
     feed.problems.clear()
 
 
-def _csv_header(open_stream: Callable[[], BinaryIO], name: str, max_bytes: int,
-                delimiter: str | None) -> tuple[list[str], int, str]:
+def csv_header(open_stream: Callable[[], BinaryIO], name: str, max_bytes: int,
+               delimiter: str | None) -> tuple[list[str], int, str]:
+    """The column names (stripped; [] for a file without a line of text), the byte offset where the header line
+    ends and the delimiter (`delimiter`, else as `csv_records` chooses it). InputError for an undecodable header."""
     with open_stream() as fh:
         for raw in iter_lines(fh, max_bytes=max_bytes):
             text, problem = _decoded(raw)
