@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -14,13 +13,12 @@ from typing import Any, BinaryIO
 import pandas as pd
 
 from pipeline.errors import InputError, ProblemHandler
+from pipeline.ingest._lines import MAX_LINE_BYTES
 from pipeline.ingest._readers import csv_header, csv_records
 from pipeline.store.claims import FIELDS as CLAIM_COLUMNS
 
 log = logging.getLogger("pipeline.claims")
 
-#: A CSV line longer than this is reported and skipped.
-MAX_LINE_BYTES = 4 * 2**20
 _ALIASES = {"id": "claim_id", "claim": "text", "claim_text": "text", "claimreviewed": "text", "rating": "verdict",
             "published": "date", "date_published": "date", "datepublished": "date", "link": "url"}
 
@@ -53,7 +51,7 @@ def read_claims(path: str | os.PathLike[str], *, on_problem: ProblemHandler | No
         raise InputError(f"cannot read claims file {p}: {getattr(err, 'strerror', None) or err}") from err
     kind = _kind(p, raw)
     if kind == "csv":
-        records = list(_csv_records(raw, p, report))
+        records = list(_csv_records(p, report))
     elif kind == "jsonl":
         records = list(_jsonl_records(raw, p, report))
     else:
@@ -122,14 +120,13 @@ def _record(fields: dict[str, Any], default_source: str) -> tuple[dict[str, Any]
     return rec, None
 
 
-def _csv_records(raw: str, p: Path, report: Callable[[str, str], None]) -> Iterator[dict[str, Any]]:
+def _csv_records(p: Path, report: Callable[[str, str], None]) -> Iterator[dict[str, Any]]:
     """The claims of a CSV/TSV file, parsed as a scan parses its input (`ingest._readers.csv_records`): strictly, so
     a quote never closed costs its line instead of swallowing the claims after it; `,` `;` `|` or tab, whichever
-    the header uses most (tab for .tsv)."""
-    data = raw.encode("utf-8")
+    the header uses most (tab for .tsv). The file is known to be UTF-8 (`read_claims` decoded it)."""
 
     def open_stream() -> BinaryIO:
-        return io.BytesIO(data)
+        return p.open("rb")
 
     header = csv_header(open_stream, p.name, MAX_LINE_BYTES, None)[0]
     if not header:

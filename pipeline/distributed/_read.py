@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from pipeline.errors import InputError
-from pipeline.ingest._lines import decode_line, iter_lines
+from pipeline.ingest._lines import MAX_LINE_BYTES, decode_line, iter_lines
 from pipeline.ingest._readers import csv_records, json_object
 from pipeline.ingest._rows import conventional_columns, post_of_row
 from pipeline.ingest._time import JAKARTA
@@ -26,8 +26,6 @@ FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"
 #: held whole in a worker's memory, so these bound it (about 10,000 posts either way).
 PARTITION_ROWS = 10_000
 DEFAULT_BLOCKSIZE = 4 * 2**20
-#: A CSV line longer than this is reported and skipped (the local scan's default limit).
-MAX_LINE_BYTES = 4 * 2**20
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from typing import Any, BinaryIO
 GZIP_MAGIC = b"\x1f\x8b"
 _HEAD_BYTES = 4096
 _SKIP_CHUNK = 1 << 20
+#: The default longest line (bytes) a reader takes; a longer one is reported and skipped.
+MAX_LINE_BYTES = 4 << 20
 
 
 @dataclass(frozen=True, slots=True)

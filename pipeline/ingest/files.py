@@ -26,7 +26,14 @@ from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.ingest._fields import get_path
-from pipeline.ingest._lines import display_name, fingerprint, looks_binary, same_file, unchanged
+from pipeline.ingest._lines import (
+    MAX_LINE_BYTES,
+    display_name,
+    fingerprint,
+    looks_binary,
+    same_file,
+    unchanged,
+)
 from pipeline.ingest._options import OptionReader
 from pipeline.ingest._paths import expand_paths
 from pipeline.ingest._readers import Record, read_csv, read_jsonl, read_parquet, read_text
@@ -64,7 +71,7 @@ class FilesIngestor(Ingestor):
         self.delimiter: str | None = opts.str("delimiter", None)
         if self.delimiter is not None and len(self.delimiter) != 1:
             raise opts.error(f"option 'delimiter' must be one character, got {self.delimiter!r}")
-        self.max_record_bytes: int = opts.int("max_record_bytes", 4 << 20, minimum=1024)
+        self.max_record_bytes: int = opts.int("max_record_bytes", MAX_LINE_BYTES, minimum=1024)
         self.auto_columns: bool = opts.bool("auto_columns", False)
         # auto_columns: the role -> column mapping of each field list seen (the rows of one file share theirs).
         self._mappings: dict[tuple[str, ...], dict[str, str]] = {}
