@@ -463,12 +463,16 @@ def _reference_evidence(clf: PatroliClassifier, text: str, label: str) -> dict[s
     return scores
 
 
+#: Posts naming a group twice: its target line still carries each naming word's contribution once.
+_TWICE = ["Usir aseng dari pasar, aseng pulang sana!", "Orang Madura itu kasar, dasar Madura"]
+
+
 @pytest.mark.parametrize("label", ["hate_speech", "sara", "abusive"])
 def test_explanations_match_their_definition(frame: pd.DataFrame, fitted: PatroliClassifier, label: str) -> None:
     from pipeline.classify.explain import explain
     from pipeline.text.targets import TargetDetector
 
-    for text in frame["text"].tolist()[:40]:
+    for text in [*frame["text"].tolist()[:40], *_TWICE]:
         expected = _reference_evidence(fitted, text, label)
         tokens, stems = fitted.analyzer_.analyze(text)
         for term, weight in explain(fitted, text, label, top=5):

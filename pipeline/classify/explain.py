@@ -188,16 +188,16 @@ def _target_lines(targets: Sequence[Target], label: str, position: dict[str, int
     """For a SARA label: ("target: <group> (<type>)", weight) per group the post names (`targets`), and the tokens
     naming them. `position`: the post's tokens' places among its scores, which begin at `values[start]`."""
     wanted = _SARA_TYPES[label]
-    weights: dict[str, float] = {}
-    naming: set[str] = set()
+    # a group named twice ("usir a s e n g … #UsirAseng") is one line: each word's contribution (which already
+    # sums all its occurrences) counted once
+    lines: dict[str, dict[str, None]] = {}
     for target in targets:
         if wanted is not None and target.type != wanted:
             continue
-        words = [w for w in target.text.split() if w in position]
-        naming.update(words)
-        line = f"target: {target.describe()}"
-        weights[line] = weights.get(line, 0.0) + sum(float(values[start + position[w]]) for w in dict.fromkeys(words))
-    return [(line, round(weight, 4)) for line, weight in weights.items()], naming
+        words = lines.setdefault(f"target: {target.describe()}", {})
+        words.update(dict.fromkeys(w for w in target.text.split() if w in position))
+    weights = [(line, round(sum(float(values[start + position[w]]) for w in words), 4)) for line, words in lines.items()]
+    return weights, {w for words in lines.values() for w in words}
 
 
 def _contributions(clf: LinearScoring, M: sp.csr_matrix, label: str, at: np.ndarray | None = None) -> np.ndarray:
