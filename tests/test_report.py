@@ -222,6 +222,9 @@ def _strip_marks(page: str) -> str:
      '<mark title="p">Bakar</mark> <mark title="p, s">GEREJA</mark><mark title="s">!!</mark>'),
     ("turun ke jalan", {"p": ["turun ke jalan", "jalan"]}, '<mark title="p">turun ke jalan</mark>'),
     ("mengkafirkan", {"x": ["kafir"]}, "mengkafirkan"),
+    # the words a hashtag is read as, in CamelCase or one case; not a word inside another one
+    ("#UsirMadura #bakargereja #SarapanPagi", {"s": ["usir", "sara"], "p": ["madura", "gereja"]},
+     '#<mark title="s">Usir</mark><mark title="p">Madura</mark> #bakar<mark title="p">gereja</mark> #SarapanPagi'),
     ("x \"y\" 'z'", {"x": ["q"]}, "x &quot;y&quot; &#x27;z&#x27;"),
 ])
 def test_highlight_escapes_then_marks(text, terms, expected):

@@ -56,6 +56,25 @@ def test_normalize(normalizer: Normalizer, raw: str, expected: str) -> None:
     assert normalizer.normalize(raw) == expected
 
 
+@pytest.mark.parametrize(("raw", "expected"), [
+    # CamelCase: split at case changes; digits before a word set apart, after letters kept with them
+    ("Sudah saatnya #UsirMadura #BakarGereja", "sudah saatnya usir madura bakar gereja"),
+    ("#2019GantiPresiden #TolakTKA #KPKDilemahkan", "2019 ganti presiden tolak tka kpk dilemahkan"),
+    ("#LawanCOVID19 #COVID19", "lawan covid 19 covid 19"),
+    # one case: the fewest known words (a prefix or suffix allowed), or the tag unchanged
+    ("#usirmadura #USIRMADURA #kamitidaktakut", "usir madura usir madura kami tidak takut"),
+    ("#bomgereja #usirpendatang", "bom gereja usir pendatang"),
+    ("#pengumuman #kontol", "pengumuman kontol"),
+    # rare three-letter dictionary words do not cut names and acronyms apart ("pil pres", "jok owi")
+    ("#Pilpres_2019 #pilpres #jokowiamin #savemuslimuighur", "pilpres 2019 pilpres jokowiamin savemuslimuighur"),
+    # a "#" inside a link is not a tag; a "#" alone or before digits stays a separator
+    ("cek https://x.com/a/#BagianDua #InfoLoker", "cek url info loker"),
+    ("nomor #1 # dan #_", "nomor 1 dan _"),
+])
+def test_hashtags_read_as_their_words(normalizer: Normalizer, raw: str, expected: str) -> None:
+    assert normalizer.normalize(raw) == expected
+
+
 def test_tokenize_keeps_emoji_hashtags_and_mentions() -> None:
     assert tokenize("Ayo #TolakHoax @admin 🙏!") == ["Ayo", "#TolakHoax", "@admin", "🙏", "!"]
 
@@ -335,6 +354,9 @@ def test_stems_of_lexicon_words_need_inflection(analyzer: Analyzer) -> None:
     ("pedagang kaki limanya diusir", ["pedagang kecil (antargolongan)"]),
     # descendants of former political prisoners are a group; the party alone (a political camp) is not
     ("Keturunan PKI gak boleh jadi PNS", ["keturunan eks tahanan politik (antargolongan)"]),
+    # a campaign tag names its target as plain words do
+    ("Sudah saatnya #UsirMadura #BakarGereja", ["orang Madura (suku)", "umat Kristen (agama)"]),
+    ("#usirpendatang sekarang", ["kaum pendatang (antargolongan)"]),
     ("PKI dan komunis", []),
     # a phrase naming a belief hides the suku word inside it
     ("penganut Sunda Wiwitan", ["penghayat kepercayaan (agama)"]),

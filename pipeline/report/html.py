@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline.report.tables import REPORT_TZ
 from pipeline.signing import HTML_ATTRIBUTE, Head
+from pipeline.text.hashtags import TAG
 
 # Obfuscations posters use to dodge keyword filters ("b.a.b.i", "k4f1r", "a n j i n g"): a term also matches with
 # these look-alike characters and up to two separators between its letters.
@@ -57,7 +58,9 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _term_regex(term: str) -> str | None:
+def _term_regex(term: str, bounded: bool = True) -> str | None:
+    """A regex matching `term` as a whole word (`bounded`) or anywhere, obfuscated or not; None for a 1-character
+    word."""
     words = term.lower().split()
     if not words or (len(term.strip()) < 2 and term.strip().isalnum()):
         return None
@@ -69,6 +72,8 @@ def _term_regex(term: str) -> str | None:
         else:
             parts.append(re.escape(word))
     body = r"\s+".join(parts)
+    if not bounded:
+        return body
     if term.strip()[0].isalnum():
         body = r"(?<!\w)" + body
     if term.strip()[-1].isalnum():
@@ -76,9 +81,25 @@ def _term_regex(term: str) -> str | None:
     return body
 
 
+def _in_tag(text: str, start: int, end: int, tags: list[tuple[int, int]]) -> bool:
+    """Whether text[start:end] may be one of the words a hashtag is read as: inside a tag's body and, when the tag is
+    in CamelCase, beginning at its start, an underscore, a digit or a capital and ending at its end or before one
+    ("#UsirMadura"; in a one-case tag, "#usirmadura", anywhere)."""
+    for first, last in tags:
+        if first <= start and end <= last:
+            body = text[first:last]
+            if body.islower() or body.isupper():
+                return True
+            return ((start == first or not text[start - 1].isalpha() or text[start].isupper())
+                    and (end == last or not text[end].isalpha() or text[end].isupper()))
+    return False
+
+
 def highlight(text: str, terms: dict[str, Iterable[str]]) -> str:
-    """`text` HTML-escaped, with each match of an evidence term (label -> terms) in <mark title="labels">."""
+    """`text` HTML-escaped, with each match of an evidence term (label -> terms) in <mark title="labels">: a whole
+    word, or one of the words of a hashtag (the model reads "#UsirMadura" as "usir madura")."""
     spans: list[tuple[int, int, set[str]]] = []
+    tags = [m.span(1) for m in TAG.finditer(text)] if "#" in text else []
     for label, words in terms.items():
         for term in words:
             pattern = _term_regex(str(term))
@@ -86,6 +107,10 @@ def highlight(text: str, terms: dict[str, Iterable[str]]) -> str:
                 continue
             spans.extend((m.start(), m.end(), {label}) for m in re.finditer(pattern, text, re.IGNORECASE)
                          if m.end() > m.start())
+            if tags:
+                inner = _term_regex(str(term), bounded=False)
+                spans.extend((m.start(), m.end(), {label}) for m in re.finditer(inner, text, re.IGNORECASE)
+                             if m.end() > m.start() and _in_tag(text, m.start(), m.end(), tags))
     spans.sort(key=lambda s: (s[0], -s[1]))
     merged: list[tuple[int, int, set[str]]] = []
     for start, end, labels in spans:

@@ -16,6 +16,7 @@ from operator import and_, itemgetter
 
 from pipeline.text import lexicons
 from pipeline.text.casual import replace_html_entities
+from pipeline.text.hashtags import HashtagSplitter
 from pipeline.text.stem import _sastrawi_stemmer
 from pipeline.text.tokenize import JOINS_AFTER, JOINS_BEFORE, WHOLE_TEXT_ONLY, tokenize
 
@@ -88,6 +89,10 @@ class Normalizer:
         self._deleet = str.maketrans(lexicons.obfuscation_map())
         self._cache: dict[str, tuple[str, ...]] = {}
         self._words: dict[str, _Word] = {}
+        self._hashtags = HashtagSplitter(self._is_known, _hostile_terms())
+
+    def _is_known(self, word: str) -> bool:
+        return word in _vocabulary() or word in self.slang
 
     def __getstate__(self) -> dict[str, object]:
         return {"slang": self.slang}
@@ -104,6 +109,12 @@ class Normalizer:
         # Each pattern runs only when the character it needs is present: most posts need few of them.
         if "\\" in text:
             text = _decode_escapes(text)
+        if "#" in text:
+            # hashtags are read as their words ("#UsirMadura": "usir madura"), which needs their case; a "#" in a
+            # link is not a tag
+            if "://" in text or "www." in text.lower():
+                text = _URL.sub(" url ", text)
+            text = self._hashtags.replace(text)
         text = text.lower()
         if "://" in text or "www." in text:
             text = _URL.sub(" url ", text)
