@@ -65,6 +65,8 @@ def test_normalize(normalizer: Normalizer, raw: str, expected: str) -> None:
     ("#usirmadura #USIRMADURA #kamitidaktakut", "usir madura usir madura kami tidak takut"),
     ("#bomgereja #usirpendatang", "bom gereja usir pendatang"),
     ("#pengumuman #kontol", "pengumuman kontol"),
+    # a root takes stacked suffixes; a 3-letter one takes none ("jawabannya" is not "jawa bannya")
+    ("#Jawabannya #beritanasional", "jawabannya berita nasional"),
     # rare three-letter dictionary words do not cut names and acronyms apart ("pil pres", "jok owi")
     ("#Pilpres_2019 #pilpres #jokowiamin #savemuslimuighur", "pilpres 2019 pilpres jokowiamin savemuslimuighur"),
     # a "#" inside a link is not a tag; a "#" alone or before digits stays a separator
@@ -357,6 +359,7 @@ def test_stems_of_lexicon_words_need_inflection(analyzer: Analyzer) -> None:
     # a campaign tag names its target as plain words do
     ("Sudah saatnya #UsirMadura #BakarGereja", ["orang Madura (suku)", "umat Kristen (agama)"]),
     ("#usirpendatang sekarang", ["kaum pendatang (antargolongan)"]),
+    ("#Jawabannya ada di sini", []),
     ("PKI dan komunis", []),
     # a phrase naming a belief hides the suku word inside it
     ("penganut Sunda Wiwitan", ["penghayat kepercayaan (agama)"]),

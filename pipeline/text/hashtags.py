@@ -9,8 +9,8 @@ habits. A tag is split
   ganti presiden"; digits stay with the letters they follow, "LawanCOVID19" -> "lawan covid19", as the same letters
   outside a tag do); a tag without a lower-to-upper change ("COVID19", "Pilpres2019") stays one word;
 - into known words when it is written in one case ("usirmadura", "USIRMADURA") and is not itself a known word: the
-  fewest pieces of at least three letters that are each a known word, or one with a common prefix or suffix
-  ("bubarkan", "bersatu"). A tag that cannot be read whole that way ("jktinfo", "savemuslimuighur") stays as it is.
+  fewest pieces of at least three letters that are each a known word, or a known root of four or more letters with
+  common affixes ("bubarkan", "bersatu", "jawabannya"). A tag that cannot be read whole that way ("jktinfo", "savemuslimuighur") stays as it is.
 
 Each piece is then normalised as any other word (slang, obfuscation, elongation).
 """
@@ -28,6 +28,8 @@ _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _CAMEL = re.compile(r"[a-z0-9][A-Z]|[A-Z][A-Z][a-z]")
 _PREFIXES = ("di", "ke", "se", "ber", "be", "ter", "me", "mem", "men", "meng", "pe", "pem", "pen", "peng", "per")
 _SUFFIXES = ("kan", "an", "i", "nya", "lah", "kah", "ku", "mu")
+#: Suffixes that may stand before another one ("-an" in "jawabannya", "-kan" in "bubarkanlah").
+_INNER_SUFFIXES = ("kan", "an", "i")
 #: Shortest piece of a one-case tag, the shortest such tag that is tried at all, the longest piece.
 MIN_PIECE, MIN_TAG, MAX_PIECE = 3, 6, 24
 #: Three-letter words a one-case tag may be split into, besides the caller's `short` words (the dictionary has
@@ -95,18 +97,25 @@ class HashtagSplitter:
         return pieces[::-1]
 
     def _is_word(self, word: str) -> bool:
-        """A known word, or one with a common suffix, prefix or both around a known word of 3+ letters."""
-        known = self.known
-        if known(word):
+        """A known word, or one made of a known root of 4+ letters with a common prefix, one or two suffixes
+        ("jawabannya": jawab + an + nya) or both. A 3-letter root takes no affix: "bannya" is not a word, so
+        "jawabannya" is not "jawa bannya"."""
+        if self.known(word):
             return True
-        stems = [word] + [word[: -len(s)] for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= MIN_PIECE]
+        stems = [word]
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix):
+                stem = word[: -len(suffix)]
+                stems += [stem, *(stem[: -len(inner)] for inner in _INNER_SUFFIXES if stem.endswith(inner))]
         for k, stem in enumerate(stems):
-            if k and known(stem):
+            if k and self._is_root(stem):
                 return True
-            if any(stem.startswith(p) and len(stem) - len(p) >= MIN_PIECE and known(stem[len(p):])
-                   for p in _PREFIXES):
+            if any(stem.startswith(p) and self._is_root(stem[len(p):]) for p in _PREFIXES):
                 return True
         return False
+
+    def _is_root(self, stem: str) -> bool:
+        return len(stem) > MIN_PIECE and self.known(stem)
 
 
 def _camel_parts(chunk: str) -> list[str]:
