@@ -77,6 +77,12 @@ def test_hashtags_read_as_their_words(normalizer: Normalizer, raw: str, expected
     assert normalizer.normalize(raw) == expected
 
 
+def test_a_tag_too_long_to_be_real_is_left_whole(normalizer: Normalizer) -> None:
+    # splitting costs time in a tag's length: a 4 MiB line of one tag must not stall a scan
+    body = "UsirMadura" * 11
+    assert normalizer.normalize(f"#{body} #UsirMadura") == f"{body.lower()} usir madura"
+
+
 def test_tokenize_keeps_emoji_hashtags_and_mentions() -> None:
     assert tokenize("Ayo #TolakHoax @admin 🙏!") == ["Ayo", "#TolakHoax", "@admin", "🙏", "!"]
 

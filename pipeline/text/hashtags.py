@@ -32,6 +32,9 @@ _SUFFIXES = ("kan", "an", "i", "nya", "lah", "kah", "ku", "mu")
 _INNER_SUFFIXES = ("kan", "an", "i")
 #: Shortest piece of a one-case tag, the shortest such tag that is tried at all, the longest piece.
 MIN_PIECE, MIN_TAG, MAX_PIECE = 3, 6, 24
+#: A longer tag body is left whole (and not cached): no real tag is that long, and splitting a tag costs time in
+#: its length.
+MAX_TAG = 100
 #: Three-letter words a one-case tag may be split into, besides the caller's `short` words (the dictionary has
 #: hundreds of rare ones, "pil", "pres", that would cut names and acronyms apart: "pilpres" is not "pil pres").
 SHORT_WORDS = frozenset({"ada", "aku", "apa", "ayo", "bom", "dan", "dia", "dpr", "gak", "ini", "itu", "kau", "kok",
@@ -53,6 +56,8 @@ class HashtagSplitter:
 
     def _replacement(self, match: re.Match[str]) -> str:
         body = match.group(1)
+        if len(body) > MAX_TAG:
+            return " " + body + " "
         found = self._cache.get(body)
         if found is None:
             found = " " + " ".join(self.words(body)) + " "
