@@ -10,7 +10,8 @@ habits. A tag is split
   outside a tag do); a tag without a lower-to-upper change ("COVID19", "Pilpres2019") stays one word;
 - into known words when it is written in one case ("usirmadura", "USIRMADURA") and is not itself a known word: the
   fewest pieces of at least three letters that are each a known word, or a known root of four or more letters with
-  common affixes ("bubarkan", "bersatu", "jawabannya"). A tag that cannot be read whole that way ("jktinfo", "savemuslimuighur") stays as it is.
+  common affixes ("bubarkan", "bersatu", "jawabannya"). A tag that cannot be read whole that way ("jktinfo",
+  "savemuslimuighur") stays as it is, as does one over `MAX_TAG` characters.
 
 Each piece is then normalised as any other word (slang, obfuscation, elongation).
 """
