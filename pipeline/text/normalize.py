@@ -109,15 +109,16 @@ class Normalizer:
         # Each pattern runs only when the character it needs is present: most posts need few of them.
         if "\\" in text:
             text = _decode_escapes(text)
-        if "#" in text:
-            # hashtags are read as their words ("#UsirMadura": "usir madura"), which needs their case; a "#" in a
-            # link is not a tag
-            if "://" in text or "www." in text.lower():
-                text = _URL.sub(" url ", text)
-            text = self._hashtags.replace(text)
-        text = text.lower()
-        if "://" in text or "www." in text:
+        lowered = text.lower()
+        if "://" in lowered or "www." in lowered:
+            # before hashtags: a "#" in a link is not a tag
             text = _URL.sub(" url ", text)
+            lowered = text.lower()
+        if "#" in text:
+            # hashtags are read as their words ("#UsirMadura": "usir madura"), which needs their case
+            text = self._hashtags.replace(text)
+            lowered = text.lower()
+        text = lowered
         if "@" in text:
             text = _MENTION.sub(" user ", text)
         # _RT needs "rt" at the start or before "user :" (a retweeted mention, after the line above)
