@@ -149,6 +149,12 @@ def test_end_to_end_subprocess(tmp_path: Path) -> None:
     bad = subprocess.run([str(patroli), "scan", "missing.csv", "--no-db"], capture_output=True, text=True,
                          cwd=tmp_path)
     assert bad.returncode != 0 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+    # A glob that matches nothing scans nothing, and says so (a patrol's "no new files yet" stays quiet).
+    empty = subprocess.run([str(patroli), "scan", "exports/*.csv", str(SAMPLES_DIR / "posts.txt"), "--no-db"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert empty.returncode == 0, empty.stderr
+    assert empty.stderr.splitlines()[0] == "patroli: note: exports/*.csv: no file matches"
+    assert "posts scanned" in empty.stderr.splitlines()[-1] and not empty.stderr.splitlines()[-1].startswith("0 ")
 
 
 def _write_inbox(path: Path, n: int) -> None:

@@ -13,6 +13,7 @@ from pipeline.cli._common import DB_OPTION, MODEL_OPTION, THRESHOLD_OPTION, WORK
 from pipeline.config import db_url
 from pipeline.distributed import Columns, load_flagged, score_dataset
 from pipeline.errors import EXIT_PARTIAL, ConfigError
+from pipeline.ingest._paths import unmatched_globs
 from pipeline.pool import default_workers
 from pipeline.records import ScanRecord
 from pipeline.scanner import ScanSummary, file_items, open_session, scan_items
@@ -63,6 +64,8 @@ def scan(inputs: tuple[str, ...], text_column: str, id_column: str | None, out: 
         return
     if scheduler or to_queue:
         raise ConfigError("--scheduler and --to-queue go with --engine dask")
+    for pattern in unmatched_globs(inputs):
+        click.echo(f"patroli: note: {pattern}: no file matches", err=True)
     summary = run_scan(inputs, text_column=text_column, id_column=id_column, out=out,
                        db=None if no_db else db_url(db), thresholds=parse_thresholds(thresholds),
                        model_path=model_path, chunk_size=chunk_size, show_flagged=show_flagged,

@@ -38,6 +38,12 @@ def expand_paths(patterns: Iterable[str], suffixes: tuple[str, ...]) -> list[Pat
     return [found[key] for key in sorted(found)]
 
 
+def unmatched_globs(patterns: Iterable[str]) -> list[str]:
+    """The glob patterns among `patterns` that match nothing (a mistyped pattern scans nothing, silently)."""
+    return [pattern for pattern in patterns if glob.has_magic(expanded := os.path.expanduser(pattern))
+            and not glob.glob(expanded, recursive=True)]
+
+
 def _walk(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
     out = []
     for root, dirs, names in os.walk(directory):
