@@ -76,8 +76,11 @@ def test_probabilities_are_calibrated_range_and_learn_the_labels(frame: pd.DataF
 
 
 def test_sara_sublabels_follow_the_groups_a_post_names(fitted: PatroliClassifier) -> None:
-    texts = ["Usir orang Madura dari kampung ini!!", "Bakar gerejanya!!", "Dasar c1na, pulang sana", "Selamat pagi"]
+    texts = ["Usir orang Madura dari kampung ini!!", "Bakar gerejanya!!", "Dasar c1na, pulang sana", "Selamat pagi",
+             "Bakar aja rumah rentenir itu, hajar sampai kapok!!"]
     proba = pd.DataFrame(fitted.predict_proba(texts), columns=list(LABELS))
+    # SARA is hostility aimed at a group: a call to burn the house of someone who belongs to no SARA group is not
+    assert proba.loc[4, "sara"] == 0 and proba.loc[4, "provocation"] > 0
     assert proba.loc[0, "sara_suku"] == proba.loc[0, "sara"] > 0 and proba.loc[0, "sara_agama"] == 0
     assert proba.loc[1, "sara_agama"] == proba.loc[1, "sara"] and proba.loc[1, "sara_suku"] == 0
     assert proba.loc[2, "sara_ras"] == proba.loc[2, "sara"]

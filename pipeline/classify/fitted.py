@@ -77,7 +77,8 @@ class LinearScoring:
         labels = list(self.labels)
         P = np.zeros((M.shape[0], len(labels)))
         for label in self.heads_:
-            P[:, labels.index(label)] = apply_stack(self._stack_inputs(label, D, M), self.calibrators_[label])
+            P[:, labels.index(label)] = self._gated(label, apply_stack(self._stack_inputs(label, D, M),
+                                                                       self.calibrators_[label]), M)
         subs = [(type_, sub) for type_, sub in SARA_SUBLABELS.items() if sub in labels]
         if "sara" in self.heads_ and subs:
             named = self._cue_block(M, [f"target_{type_}" for type_, _ in subs]) > 0
@@ -100,6 +101,13 @@ class LinearScoring:
         predictions, no scikit-learn objects)."""
         return FittedClassifier(**{name: getattr(self, name) for name in FITTED if name != "labels"},
                                 labels=tuple(self.labels))
+
+    def _gated(self, label: str, proba: np.ndarray, M: sp.csr_matrix) -> np.ndarray:
+        """SARA is hostility aimed at a group: a post that names no SARA group (`target_any`) has SARA probability
+        0, however hostile it is (hate at no named group is hate speech). Other labels pass unchanged."""
+        if label != "sara":
+            return proba
+        return np.where(self._cue_block(M, ["target_any"])[:, 0] > 0, proba, 0.0)
 
     def _stack_inputs(self, label: str, D: np.ndarray, M: sp.csr_matrix) -> np.ndarray:
         """The calibrator's inputs for `label`: its head's decision, the other heads' decisions it reads, then per gate
