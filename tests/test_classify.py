@@ -235,6 +235,8 @@ def shipped() -> Model:
      "kalian", {"hoax"}, set()),
     # "sarapan" is not the insult "sarap"
     ("Sudah sarapan belum?", set(), {"abusive"}),
+    # a slur spelled with a digit: "a5eng" is "aseng" (not "asing", foreign), a SARA target
+    ("Usir a5eng dari kampung kita", {"sara", "provocation"}, set()),
     # a police appeal against SARA incitement is not SARA
     ("Polres Belu mengimbau warga tidak menyebarkan hoaks dan isu SARA", set(), {"sara", "provocation"}),
 ])

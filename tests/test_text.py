@@ -177,10 +177,16 @@ def test_slang_lexicon_is_used_and_data_dir_extends_it(tmp_path: Path) -> None:
     assert core["yg"] == "yang" and core["gak"] == "tidak"
     alay = tmp_path / "ibrohim2019"
     alay.mkdir()
-    (alay / "new_kamusalay.csv").write_bytes("zzkata,kata benar\nyg,bukan yang\n".encode("latin-1"))
+    (alay / "new_kamusalay.csv").write_bytes("zzkata,kata benar\nyg,bukan yang\naseng,asing\nbloon,belum\n"
+                                             "gblk,goblok\n".encode("latin-1"))
     extended = lexicons.slang_map(tmp_path)
     assert extended["zzkata"] == "kata benar"
     assert extended["yg"] == "yang"  # the project's own entry wins
+    # a slur or an insult of the lexicons is not rewritten out of them ("aseng" is not "asing", foreign) ...
+    assert "aseng" not in extended and "bloon" not in extended
+    assert Normalizer(extended).tokens("dasar aseng bloon") == ["dasar", "aseng", "bloon"]
+    # ... though it may be spelled as another insult
+    assert extended["gblk"] == "goblok"
 
 
 def test_analyzer_stems_cached_and_new_tokens_alike() -> None:

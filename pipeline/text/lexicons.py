@@ -82,12 +82,26 @@ def obfuscation_map() -> dict[str, str]:
 def slang_map(data_dir: Path | None = None) -> dict[str, str]:
     """Slang/typo form -> formal form: the project's core lexicon, extended by kamus alay when `data_dir` has it.
 
-    The project's own entries win where both define a form.
+    The project's own entries win where both define a form, and kamus alay never turns a term of the project's cue
+    or target lexicons into a word outside that lexicon: its "aseng" -> "asing" would make a slur for Chinese
+    Indonesians the word for "foreign", "bloon" -> "belum" an insult "not yet". It may still spell a term as another
+    of the same lexicon ("gblk" -> "goblok", "kapir" -> "kafir").
     """
     mapping: dict[str, str] = {}
     if data_dir is not None:
         path = Path(data_dir) / KAMUS_ALAY
         if path.exists():
-            mapping.update(_read_pairs(path, encoding="latin-1", header=False))
+            mapping.update(_within_lexicons(_read_pairs(path, encoding="latin-1", header=False)))
     mapping.update(_read_pairs(LEXICON_DIR / "slang.csv"))
     return {k: v for k, v in mapping.items() if k != v}
+
+
+#: The list lexicons whose terms `slang_map` keeps from being rewritten out of them.
+CUE_LEXICONS = ("abusive", "incitement", "hostility", "context", "hoax_cues")
+
+
+def _within_lexicons(pairs: dict[str, str]) -> dict[str, str]:
+    """The pairs that rewrite no lexicon term into a word outside its lexicon."""
+    lexicon_terms = [terms(name) for name in CUE_LEXICONS] + [frozenset(term for term, *_ in targets())]
+    return {form: formal for form, formal in pairs.items()
+            if all(form not in words or formal in words for words in lexicon_terms)}
