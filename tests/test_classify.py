@@ -111,6 +111,9 @@ def test_explain_names_the_posts_own_terms(fitted: PatroliClassifier) -> None:
     assert all(term in normalized and term not in ("cina", "kafir") for term, _ in words)
     assert explain(fitted, text, "sara_ras", top=5)[0][0] == "target: etnis Tionghoa (ras)"
     assert not any(t.startswith("target: ") for t, _ in explain(fitted, text, "abusive", top=5))
+    # a post that names no group has no SARA evidence: its SARA probability is 0 whatever its words weigh
+    untargeted = "Bakar aja rumah rentenir itu, hajar sampai kapok!!"
+    assert explain(fitted, untargeted, "sara") == [] and explain(fitted, untargeted, "provocation")
 
 
 def test_model_round_trip_and_sha_check(tmp_path: Path, fitted: PatroliClassifier) -> None:

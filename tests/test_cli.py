@@ -111,6 +111,10 @@ def test_explain_command(runner: CliRunner, tmp_path: Path) -> None:
     runner.invoke(cli, ["claims", "import", str(SAMPLES_DIR / "claims.csv"), *db])
     with_claims = runner.invoke(cli, ["explain", "Waspada penculikan anak pakai mobil ambulans", *db])
     assert "best known claim: CK-0001" in with_claims.stdout
+    untargeted = runner.invoke(cli, ["explain", "Bakar aja rumah rentenir itu, hajar sampai kapok!!"])
+    assert untargeted.exit_code == 0
+    assert [line for line in untargeted.stdout.splitlines() if line.startswith("sara ")][0].endswith(
+        "no SARA group named")
     empty = runner.invoke(cli, ["explain", "   "])
     assert empty.exit_code == 3 and "empty" in empty.stderr
 

@@ -27,7 +27,7 @@ def explain(clf: LinearScoring, text: str, label: str, top: int = 5) -> list[tup
     tokens of the n-gram, character n-gram contributions among the tokens containing them (char_wb n-grams never
     cross a word boundary), and lexicon-cue contributions among the tokens that fired the cue. For `sara` and its
     sub-labels, the groups the post names come first, as "target: <group> (<type>)" with the summed contribution of
-    the words naming them.
+    the words naming them; a post that names no group has no SARA evidence (its SARA probability is 0).
     """
     tokens, stems = clf.analyzer_.analyze(text)
     row = clf.features_.transform([tokens], [stems])
@@ -119,6 +119,10 @@ def _explain_block(clf: LinearScoring, M: sp.csr_matrix, tokens: list[list[str]]
                     if targets:
                         end = offsets[r + 1]
                         position = dict(zip(vocabulary[start:end], range(end - start), strict=True))
+                if not targets:
+                    # SARA needs a named group: without one its probability is 0, whatever the words weigh
+                    evidence[label] = []
+                    continue
                 terms, naming = _target_lines(targets, label, position, start, scores)
             else:
                 terms, naming = [], _NOTHING

@@ -129,6 +129,9 @@ def explain(text: str, model_path: str | None, db: str | None, as_json: bool) ->
              "terms": ", ".join(f"{t} ({w:+.2f})" for t, w in terms.get(label, []))
              if label in FLAG_LABELS or record.scores[label] >= 0.001 else ""}
             for label in session.model.labels]
+    if "sara" in terms and not terms["sara"]:
+        # SARA needs a named group; say so rather than leave the reader to guess why the row is empty
+        rows[list(session.model.labels).index("sara")]["terms"] = "no SARA group named"
     render(pd.DataFrame(rows), "table")
     if claim is not None:
         click.echo(f"\nbest known claim: {claim['claim_id']} (similarity {claim['similarity']:.2f}, {claim['level']}): "
