@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from pipeline.classify._features import CUE_NAMES, FeatureBuilder, Hits, Negated
 from pipeline.text.negation import NEGATED_PREFIX
-from pipeline.text.ngrams import located
+from pipeline.text.ngrams import located, run_starts
 
 
 class Pairs(NamedTuple):
@@ -137,7 +137,7 @@ def _char_pairs(features: FeatureBuilder, M: sp.csr_matrix, rows: _Rows) -> tupl
     n_entries = len(rows.vocabulary)
     key = (rows.owner_row * (n_char * n_entries) + np.arange(n_entries))[owner] + gram * n_entries
     key.sort(kind="stable")  # runs already sorted (each token's n-grams): merged faster than quicksorted
-    key = key[np.concatenate(([True], key[1:] != key[:-1]))] if len(key) else key
+    key = key[run_starts(key)]
     row_gram, owner = np.divmod(key, n_entries)
     at = np.flatnonzero((M.indices >= n_word) & (M.indices < n_word + n_char))
     block = rows.entry_row[at] * n_char + M.indices[at] - n_word

@@ -96,12 +96,9 @@ def slang_map(data_dir: Path | None = None) -> dict[str, str]:
     return {k: v for k, v in mapping.items() if k != v}
 
 
-#: The list lexicons whose terms `slang_map` keeps from being rewritten out of them.
-CUE_LEXICONS = ("abusive", "incitement", "hostility", "context", "hoax_cues")
-
-
 def _within_lexicons(pairs: dict[str, str]) -> dict[str, str]:
-    """The pairs that rewrite no lexicon term into a word outside its lexicon."""
-    lexicon_terms = [terms(name) for name in CUE_LEXICONS] + [frozenset(term for term, *_ in targets())]
+    """The pairs that rewrite no term of a lexicon (every list lexicon, and the targets) into a word outside it."""
+    lexicon_terms = [terms(path.stem) for path in sorted(LEXICON_DIR.glob("*.txt"))]
+    lexicon_terms.append(frozenset(term for term, *_ in targets()))
     return {form: formal for form, formal in pairs.items()
             if all(form not in words or formal in words for words in lexicon_terms)}

@@ -64,13 +64,17 @@ def counted_pairs(rows: np.ndarray, columns: np.ndarray, n_rows: int, n_columns:
     # a stable (radix or merge) sort: a row's keys are runs already sorted (each token's n-grams), which it merges
     # faster than a quicksort sorts them; then np.unique's counting
     keys = np.sort(keys, kind="stable")
-    first = np.concatenate(([True], keys[1:] != keys[:-1])) if len(keys) else np.zeros(0, dtype=bool)
-    starts = np.flatnonzero(first)
+    starts = run_starts(keys)
     counts = np.diff(np.append(starts, len(keys)))
     keys = keys[starts]
     rows = keys // n_columns
     indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
     return sp.csr_matrix((counts.astype(np.float32), keys - rows * n_columns, indptr), shape=(n_rows, n_columns))
+
+
+def run_starts(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of the sorted `keys` begins."""
+    return np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.zeros(0, np.int64)
 
 
 def gathered_rows(flat: np.ndarray, starts: np.ndarray, part_of: np.ndarray, parts_per_row: Sequence[int],
