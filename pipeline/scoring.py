@@ -3,12 +3,12 @@ rule, evidence for each flag, and the queue priority (risk times reach, `pipelin
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline import cycles
 from pipeline.claims import ClaimIndex, Match
 from pipeline.classify.artifact import Model
 from pipeline.classify.explain import explain_rows
@@ -54,16 +54,9 @@ class Scorer:
         the post itself, so that worker processes exchange only texts and results."""
         if not texts:
             return []
-        # Scoring a chunk allocates many objects that live for the chunk and makes no reference cycles of its
-        # own: the cycle collector would only walk the model and the caches that grow as posts are read. It is
-        # paused for the chunk and resumes after it, also when scoring fails.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        # The cycle collector would only re-walk the model and the caches that grow as posts are read.
+        with cycles.paused():
             return self._assess(texts, reach)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _assess(self, texts: Sequence[str], reach: Sequence[Reach]) -> list[Assessment]:
         labels = self.model.labels

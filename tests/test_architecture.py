@@ -14,7 +14,7 @@ ROOT = Path(pipeline.__file__).parent
 
 #: Layers, lowest first: a module imports modules of lower layers, of its own package, or (in the core) its peers.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "labels", "config", "posts", "values", "digest", "records", "datasets", "signing", "priority"),
+    ("errors", "cycles", "labels", "config", "posts", "values", "digest", "records", "datasets", "signing", "priority"),
     ("text", "ingest", "store"),
     ("classify", "claims"),
     ("scoring",),

@@ -73,10 +73,20 @@ def test_payloads_are_the_hash_of_their_definition():
         assert ledger.payload(posts, row) == expected
         # The same with the chunk's remembered times, shared across rows.
         assert ledger.payload(posts, row, times) == expected
+        # The same with the JSON columns' texts made beforehand, as a scan's save stores them.
+        texts = {name: ledger.canonical_json(row[name]) for name in ("raw", "scores", "flags", "evidence")}
+        assert ledger.payload(posts, row, times, texts) == expected
     now = datetime(2024, 6, 1, 9, tzinfo=JAKARTA)
     item = {"id": 4, "status": "pending", "priority": 2, "verdicts": {}, "enqueued_at": now, "updated_at": now,
             "copies": 0, "authors": True, "platforms": 1, "top_score": np.float32(0.5), "label_bits": 5}
     assert ledger.payload(queue_items, item, times) == _defined_payload(queue_items, item)
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf"), -0.0, 1e300, 5e-324,
+                                    np.float32(0.1), np.float64("nan"), 2**63, np.int8(-3), "0.5"])
+def test_numbers_are_written_as_the_definition_writes_them(number):
+    row = _post_rows()[1] | {"priority": number, "scores": {"sara": number if not isinstance(number, str) else 0}}
+    assert ledger.payload(posts, row) == _defined_payload(posts, row)
 
 
 @pytest.mark.parametrize("later", [timedelta(0), timedelta(microseconds=1), timedelta(hours=7)])

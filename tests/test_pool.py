@@ -76,7 +76,7 @@ def test_a_copy_in_a_later_run_updates_the_first_posts_item(tmp_path: Path) -> N
     records = [json.loads(r) for r in records]
     assert len(records) == 22 and all(r["duplicate_of"] in stored for r in records)
     # The copies carry the stored first post's results: they are not scored again.
-    assert all(json.dumps(r["flags"]) == stored[r["duplicate_of"]] for r in records)
+    assert all(r["flags"] == json.loads(stored[r["duplicate_of"]]) for r in records)
     with sqlite3.connect(db) as conn:
         spread = conn.execute("SELECT q.id, q.copies, q.authors, q.platforms, q.priority, p.platform "
                               "FROM queue_items q JOIN posts p ON p.id = q.id WHERE q.copies > 0").fetchall()

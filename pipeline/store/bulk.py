@@ -28,9 +28,11 @@ _MISSING = object()
 
 
 @lru_cache(maxsize=64)
-def _shape(dialect: Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[str, str, Processors]:
+def _shape(dialect: Dialect, table: sa.Table, names: tuple[str, ...],
+           encoded: frozenset[str] = frozenset()) -> tuple[str, str, Processors]:
     """(INSERT INTO table (names), one row's VALUES group, (position, bind processor, is a time column) of each
-    column that has a processor) for `dialect`."""
+    column that has a processor) for `dialect`. Columns in `encoded` are JSON columns whose values come as JSON
+    text already: they get no processor (the database parses the text as it would the processor's)."""
     quote = dialect.identifier_preparer.quote
     head = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)})"
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
@@ -39,6 +41,9 @@ def _shape(dialect: Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[s
     for at, name in enumerate(names):
         kind = table.c[name].type
         process = kind.dialect_impl(dialect).bind_processor(dialect)
+        if name in encoded:
+            assert isinstance(kind, sa.JSON), f"{name} is not a JSON column"
+            process = None
         if process is not None:
             processors.append((at, process, isinstance(kind, UTCDateTime)))
     return head, group, tuple(processors)
@@ -80,12 +85,14 @@ def insert(conn: Connection, table: sa.Table, names: Sequence[str], rows: Iterab
 
 
 def insert_returning(conn: Connection, table: sa.Table, names: Sequence[str], rows: Iterable[tuple[Any, ...]],
-                     returning: Sequence[str], *, skip_conflicts: bool = False) -> list[tuple[Any, ...]]:
+                     returning: Sequence[str], *, skip_conflicts: bool = False,
+                     encoded: frozenset[str] = frozenset()) -> list[tuple[Any, ...]]:
     """Insert `rows` as `insert` does, many per statement, and return the `returning` columns of the rows inserted
     (in no particular order: match them by a unique column). `skip_conflicts`: rows that would break a unique
-    constraint are left out (ON CONFLICT DO NOTHING) and return nothing."""
+    constraint are left out (ON CONFLICT DO NOTHING) and return nothing. `encoded`: JSON columns whose values are
+    JSON text already."""
     names = tuple(names)
-    head, group, processors = _shape(conn.dialect, table, names)
+    head, group, processors = _shape(conn.dialect, table, names, encoded)
     values = _bound(rows, processors, head)
     tail = (" ON CONFLICT DO NOTHING" if skip_conflicts else "") + \
         f" RETURNING {', '.join(conn.dialect.identifier_preparer.quote(n) for n in returning)}"

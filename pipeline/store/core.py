@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from pipeline import config
+from pipeline import config, cycles
 from pipeline.errors import StoreError
 from pipeline.records import ScanRecord
 from pipeline.store import claims, cursors, migrate, posts
@@ -99,7 +99,7 @@ class Store:
         `marks` (name, value) are saved in the same transaction, so a crash never records a cursor past posts
         that were not stored. Safe to call from several processes at once.
         """
-        with self.transaction("cannot save scan results", write=True) as conn:
+        with cycles.paused(), self.transaction("cannot save scan results", write=True) as conn:
             result = posts.save_scan(conn, list(records), rank=rank)
             for name, value in [*([cursor] if cursor is not None else []), *marks]:
                 cursors.put(conn, name, value)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from json.encoder import encode_basestring as _string
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache
@@ -54,54 +55,80 @@ _TIME, _KEEP = "time", "keep"
 
 
 @cache
-def _converters(table: sa.Table) -> tuple[tuple[str, Any], ...]:
-    """Per column of `table`: its name and how a value of it is normalised to what the database gives back
-    (`_TIME`, `_KEEP`, or the type `float`, `int` or `str` to convert to)."""
-    out: list[tuple[str, Any]] = []
-    for column in table.columns:
+def _converters(table: sa.Table) -> tuple[tuple[str, str, Any], ...]:
+    """Per column of `table`, by name (the canonical form's key order): its name, its JSON-encoded name and how a
+    value of it is normalised to what the database gives back (`_TIME`, `_KEEP`, or the type `float`, `int` or
+    `str` to convert to)."""
+    out: list[tuple[str, str, Any]] = []
+    for column in sorted(table.columns, key=lambda c: c.name):
         kind = column.type
         if isinstance(kind, UTCDateTime):
-            out.append((column.name, _TIME))
+            how: Any = _TIME
         elif isinstance(kind, sa.Float):
-            out.append((column.name, float))
+            how = float
         elif isinstance(kind, sa.Integer):
-            out.append((column.name, int))
+            how = int
         elif isinstance(kind, sa.JSON):
-            out.append((column.name, _KEEP))
+            how = _KEEP
         else:
-            out.append((column.name, str))
+            how = str
+        out.append((column.name, _ENCODER.encode(column.name), how))
     return tuple(out)
 
 
 # One encoder for every payload (json.dumps would build one per call).
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+#: The canonical JSON text of a value: what the payload holds for a JSON column (see `payload`).
+canonical_json = _ENCODER.encode
+_INFINITY = float("inf")
 
 
-def payload(table: sa.Table, row: dict[str, Any], times: dict[Any, str] | None = None) -> str:
+def _float_text(value: float) -> str:
+    """A float as `_ENCODER` writes it."""
+    if value != value:
+        return "NaN"
+    if value == _INFINITY:
+        return "Infinity"
+    if value == -_INFINITY:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def payload(table: sa.Table, row: dict[str, Any], times: dict[Any, str] | None = None,
+            encoded: dict[str, str] | None = None) -> str:
     """The SHA-256 of a row's canonical form: every column of `table` the row has a value for, by name.
 
     NULL columns are left out, so a column added later as nullable leaves older entries valid; values are
-    normalised to what the database gives back (UTC ISO times, floats, ints, JSON with sorted keys). `times`, when
-    given, remembers the text of each datetime across the rows of one append (a chunk's rows share a few).
+    normalised to what the database gives back (UTC ISO times, floats, ints, JSON with sorted keys). The form is
+    `canonical_json` of that {column: value} object, written here one member at a time: `encoded` may give a JSON
+    column's `canonical_json` text already made (the text the row was stored with), and `times`, when given,
+    remembers the text of each datetime across the rows of one append (a chunk's rows share a few).
     """
-    fields = {}
+    parts = []
     get = row.get
-    for name, kind in _converters(table):
+    for name, key, kind in _converters(table):
         value = get(name)
         if value is None:
             continue
-        if kind is _TIME:
+        if kind is _KEEP:
+            text = encoded.get(name) if encoded is not None else None
+            if text is None:
+                text = _ENCODER.encode(value)
+        elif kind is _TIME:
             if times is None or type(value) is not datetime:
-                value = _utc_text(value)
+                text = _string(_utc_text(value))
             else:
                 text = times.get(value)
                 if text is None:
-                    text = times[value] = _utc_text(value)
-                value = text
-        elif kind is not _KEEP and type(value) is not kind:
-            value = kind(value)
-        fields[name] = value
-    return hashlib.sha256(_ENCODER.encode(fields).encode("utf-8")).hexdigest()
+                    text = times[value] = _string(_utc_text(value))
+        elif kind is str:
+            text = _string(value if type(value) is str else str(value))
+        elif kind is int:
+            text = int.__repr__(value if type(value) is int else int(value))
+        else:
+            text = _float_text(value if type(value) is float else float(value))
+        parts.append(f"{key}:{text}")
+    return hashlib.sha256(f"{{{','.join(parts)}}}".encode("utf-8")).hexdigest()
 
 
 def entry_digest(prev: str, seq: int, kind: str, ref: int, payload_sha256: str) -> str:
@@ -128,14 +155,20 @@ def lock(conn: Connection) -> None:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK})
 
 
-def append(conn: Connection, kind: str, rows: Iterable[dict[str, Any]]) -> None:
+def append(conn: Connection, kind: str, rows: Iterable[dict[str, Any]],
+           encoded: Iterable[dict[str, str]] | None = None) -> None:
     """Record `rows` (each with its `id`) of the table of `kind` as they are now, chained after the current head.
+    `encoded`, one per row, gives JSON columns' `canonical_json` texts already made (see `payload`).
 
     Call it after writing the rows, as the transaction's last step: it takes the chain lock.
     """
     table = TABLES[kind]
     times: dict[Any, str] = {}
-    facts = [(int(row["id"]), payload(table, row, times)) for row in rows]
+    if encoded is None:
+        facts = [(int(row["id"]), payload(table, row, times)) for row in rows]
+    else:
+        facts = [(int(row["id"]), payload(table, row, times, texts))
+                 for row, texts in zip(rows, encoded, strict=True)]
     if not facts:
         return
     lock(conn)

@@ -25,6 +25,9 @@ from pipeline.store._types import utcnow
 from pipeline.store.schema import copies, posts, queue_items
 from pipeline.values import as_utc
 
+#: The posts columns a record fills that hold JSON, and the others.
+_JSON_COLUMNS = tuple(name for name in ROW_COLUMNS if isinstance(posts.c[name].type, sa.JSON))
+_PLAIN_COLUMNS = tuple(name for name in ROW_COLUMNS if name not in _JSON_COLUMNS)
 SAVE_LOCK = 0x7061_7473  # PostgreSQL advisory lock id serialising save_scan
 # Stays well under SQLite's 32766 bound parameters per statement.
 CHUNK = 500
@@ -127,15 +130,21 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
             old_hashes.add(row["content_sha256"])
             fresh.append(row)
     by_key = {(r["platform"], r["post_id"]): r for r in fresh}
+    # The JSON columns are encoded once, canonically: the text stored is the text the evidence chain hashes.
+    texts = {(r["platform"], r["post_id"]): {name: ledger.canonical_json(r[name]) for name in _JSON_COLUMNS}
+             for r in fresh}
     # Another process may have inserted some of these since we looked (PostgreSQL): the conflict-ignoring insert
     # skips them and RETURNING tells us which rows are ours to enqueue.
-    values = itemgetter(*ROW_COLUMNS)
+    values = itemgetter(*_PLAIN_COLUMNS)
     inserted = [(pk, by_key[(platform, post_id)]) for pk, platform, post_id in bulk.insert_returning(
-        conn, posts, ROW_COLUMNS, map(values, fresh), ("id", "platform", "post_id"), skip_conflicts=True)]
+        conn, posts, (*_PLAIN_COLUMNS, *_JSON_COLUMNS),
+        ((*values(r), *texts[(r["platform"], r["post_id"])].values()) for r in fresh),
+        ("id", "platform", "post_id"), skip_conflicts=True, encoded=frozenset(_JSON_COLUMNS))]
     now = now or utcnow()
     for pk, row in inserted:
         row["id"] = pk
-    ledger.append(conn, "post", [row for _, row in inserted])
+    ledger.append(conn, "post", [row for _, row in inserted],
+                  [texts[(row["platform"], row["post_id"])] for _, row in inserted])
     flagged = [(pk, row) for pk, row in inserted if row["flags"]]
     if flagged:
         items = [{"id": pk, "status": "pending", "priority": row["priority"], "verdicts": {}, "enqueued_at": now,
