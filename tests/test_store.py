@@ -182,6 +182,14 @@ def test_sqlite_uses_wal(tmp_path):
     assert _raw(url, "PRAGMA journal_mode") == [("wal",)]
 
 
+def test_sqlite_connections_cache_and_checkpoint_for_a_scan(tmp_path):
+    # A scan's chunk (2,000 posts, several MiB of pages) fits the cache and the log between checkpoints.
+    with Store.open(f"sqlite:///{tmp_path / 'cache.db'}") as store, store.transaction("read") as conn:
+        cache_kib = -conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+    assert cache_kib >= 32 * 1024 and pages * 4096 >= 32 * 1024 * 1024
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -20,6 +20,10 @@ SQLITE_BUSY_MS = 30_000
 #: the hash-keyed indexes (content and copy hashes), which outgrow 2 MiB after some 20,000 posts; from there each
 #: insert read index pages back from the operating system and a chunk's save grew slower as the database grew.
 SQLITE_CACHE_KIB = 64 * 1024
+#: WAL pages after which a commit copies the log back into the database (SQLite's default is 1,000 pages, 4 MiB:
+#: less than one scan chunk writes, so every chunk's commit also checkpointed, rewriting the same index pages
+#: chunk after chunk). The log is cut back to this size after a checkpoint.
+SQLITE_CHECKPOINT_PAGES = 16_384
 
 
 def parse_url(url: str) -> URL:
@@ -82,6 +86,8 @@ def _sqlite_setup(engine: Engine) -> None:
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            cur.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
+            cur.execute(f"PRAGMA journal_size_limit = {SQLITE_CHECKPOINT_PAGES * 4096}")
         cur.close()
 
     @event.listens_for(engine, "begin")
