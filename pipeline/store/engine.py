@@ -16,10 +16,11 @@ SUPPORTED = ("sqlite", "postgresql")
 EXAMPLE_URLS = "sqlite:///patroli.db or postgresql+psycopg://user@host/dbname"
 #: How long a SQLite writer waits for another process's transaction before giving up.
 SQLITE_BUSY_MS = 30_000
-#: SQLite's page cache per connection, in KiB (its default is 2 MiB). A scan's inserts land at random places of
-#: the hash-keyed indexes (content and copy hashes), which outgrow 2 MiB after some 20,000 posts; from there each
-#: insert read index pages back from the operating system and a chunk's save grew slower as the database grew.
-SQLITE_CACHE_KIB = 64 * 1024
+#: SQLite's page cache, in KiB, of a connection that saves scans (`posts.save_scan`; SQLite's default, kept for
+#: the others, is 2 MiB). A scan's inserts land at random places of the hash-keyed indexes (content and copy
+#: hashes), which outgrow 2 MiB after some 20,000 posts; from there each insert read index pages back from the
+#: operating system and a chunk's save grew slower as the database grew.
+SQLITE_SCAN_CACHE_KIB = 64 * 1024
 #: WAL pages after which a commit copies the log back into the database (SQLite's default is 1,000 pages, 4 MiB:
 #: less than one scan chunk writes, so every chunk's commit also checkpointed, rewriting the same index pages
 #: chunk after chunk). The log is cut back to this size after a checkpoint.
@@ -85,7 +86,6 @@ def _sqlite_setup(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
-            cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             cur.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
             cur.execute(f"PRAGMA journal_size_limit = {SQLITE_CHECKPOINT_PAGES * 4096}")
         cur.close()

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from json.encoder import encode_basestring as _string
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache
+from json.encoder import encode_basestring as _string
 from typing import Any
 
 import sqlalchemy as sa
@@ -128,7 +128,7 @@ def payload(table: sa.Table, row: dict[str, Any], times: dict[Any, str] | None =
         else:
             text = _float_text(value if type(value) is float else float(value))
         parts.append(f"{key}:{text}")
-    return hashlib.sha256(f"{{{','.join(parts)}}}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{{{','.join(parts)}}}".encode()).hexdigest()
 
 
 def entry_digest(prev: str, seq: int, kind: str, ref: int, payload_sha256: str) -> str:
