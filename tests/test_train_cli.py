@@ -111,7 +111,7 @@ def test_evaluate_reports_every_label_and_records_it(tmp_path: Path, data_dir: P
     model = tmp_path / "model"
     model.mkdir()
     (model / "model_card.json").write_text('{"name": "m", "model_sha256": "abc"}\n')
-    result = CliRunner().invoke(cli, ["evaluate", "--data-dir", str(data_dir), "--folds", "3", "--jobs", "1",
+    result = CliRunner().invoke(cli, ["evaluate", "--data-dir", str(data_dir), "--folds", "2", "--jobs", "2",
                                       "--seed", "1", "--json", str(out), "--record", str(model)])
     assert result.exit_code == 0, result.output
     payload = json.loads(out.read_text())
@@ -122,7 +122,7 @@ def test_evaluate_reports_every_label_and_records_it(tmp_path: Path, data_dir: P
     assert all(0 <= row["f1"] <= 1 and row["n"] > 0 for row in rows)
     card = json.loads((model / "model_card.json").read_text())
     assert card["model_sha256"] == "abc"
-    assert card["measured"]["evaluate"]["command"] == "patroli evaluate --folds 3 --seed 1"
+    assert card["measured"]["evaluate"]["command"] == "patroli evaluate --folds 2 --seed 1"
     recorded = card["measured"]["evaluate"]["table"]
     assert [(r["label"], r["source"], round(r["f1"], 6)) for r in recorded] == [
         (r["label"], r["source"], round(r["f1"], 6)) for r in rows]
