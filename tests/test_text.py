@@ -396,6 +396,8 @@ def test_target_lexicon_is_well_formed() -> None:
         assert term == term.lower().strip() and kind in {"name", "slur", "place", "not"}, term
         assert kind == "not" or (group and type_ in SARA_SUBLABELS), term
     assert {type_ for _, _, type_, kind in rows if kind != "not"} == set(SARA_SUBLABELS)
+    terms = [term for term, *_ in rows]
+    assert len(terms) == len(set(terms)), sorted(t for t in set(terms) if terms.count(t) > 1)
 
 
 @pytest.mark.parametrize(("text", "negated"), [
