@@ -16,11 +16,12 @@ SUPPORTED = ("sqlite", "postgresql")
 EXAMPLE_URLS = "sqlite:///patroli.db or postgresql+psycopg://user@host/dbname"
 #: How long a SQLite writer waits for another process's transaction before giving up.
 SQLITE_BUSY_MS = 30_000
-#: SQLite's page cache, in KiB, of a connection that saves scans (`posts.save_scan`; SQLite's default, kept for
-#: the others, is 2 MiB). A scan's inserts land at random places of the hash-keyed indexes (content and copy
-#: hashes), which outgrow 2 MiB after some 20,000 posts; from there each insert read index pages back from the
-#: operating system and a chunk's save grew slower as the database grew.
-SQLITE_SCAN_CACHE_KIB = 64 * 1024
+#: SQLite's page cache, in KiB, of connections that work on much of the database: those that save scans
+#: (`posts.save_scan`) and the web workspace's. SQLite's default, kept for the others, is 2 MiB. A scan's inserts
+#: land at random places of the hash-keyed indexes (content and copy hashes), which outgrow 2 MiB after some
+#: 20,000 posts; from there each insert read index pages back from the operating system and a chunk's save grew
+#: slower as the database grew.
+SQLITE_LARGE_CACHE_KIB = 64 * 1024
 #: WAL pages after which a commit copies the log back into the database (SQLite's default is 1,000 pages, 4 MiB:
 #: less than one scan chunk writes, so every chunk's commit also checkpointed, rewriting the same index pages
 #: chunk after chunk). The log is cut back to this size after a checkpoint.

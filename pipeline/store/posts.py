@@ -22,7 +22,7 @@ from pipeline.errors import InputError
 from pipeline.records import COPY_COLUMNS, ROW_COLUMNS, ScanRecord
 from pipeline.store import audit, bulk, ledger, queue_facets
 from pipeline.store._types import utcnow
-from pipeline.store.engine import SQLITE_SCAN_CACHE_KIB
+from pipeline.store.engine import SQLITE_LARGE_CACHE_KIB
 from pipeline.store.schema import copies, posts, queue_items
 from pipeline.values import as_utc
 
@@ -117,7 +117,7 @@ def save_scan(conn: Connection, records: Sequence[ScanRecord], now: datetime | N
         # wait on each other in opposite orders (deadlock), and the duplicate look-up below would be racy.
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SAVE_LOCK})
     elif conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_SCAN_CACHE_KIB}")
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_LARGE_CACHE_KIB}")
     old_keys, old_hashes = known(conn, [(r["platform"], r["post_id"]) for r in rows],
                                  [r["content_sha256"] for r in rows])
     fresh, copied = [], []

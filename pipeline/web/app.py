@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.store import Store
+from pipeline.store.engine import SQLITE_LARGE_CACHE_KIB
 from pipeline.web import routes  # noqa: F401  (registers the pages)
 from pipeline.web._context import ROUTES, Workspace
 from pipeline.web.i18n import Translator
@@ -58,13 +59,9 @@ async def _not_found(request: Request, exc: Exception) -> Response:
                         status_code=code)
 
 
-#: SQLite page cache per connection of the workspace, in KiB (SQLite's default is 2 MiB).
-SQLITE_CACHE_KIB = 65536
-
-
 def _sqlite_cache(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
-    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_LARGE_CACHE_KIB}")
     cursor.close()
 
 
